@@ -1,0 +1,139 @@
+//! `lockbench calibrate`: what the harness itself costs, so that its figures can be trusted.
+//!
+//! The reference is the loop anyone would write by hand — lock a `std::sync::Mutex<u64>`,
+//! increment, unlock — on one thread pinned like lockbench's first worker. lockbench's own
+//! 1-thread `std` run should land within a few percent of it.
+
+use std::hint::black_box;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::config::{LatencyMode, RunConfig};
+use crate::locks::BackendId;
+use crate::measure::clock::{Clock, ClockInfo};
+use crate::runner::affinity::{self, PinPolicy, Topology};
+use crate::runner::{self, RunError};
+use crate::workload::WorkCalibration;
+
+/// The figures `calibrate` reports (medians over the rounds).
+#[derive(Debug, Serialize)]
+pub struct Calibration {
+    /// Operations per round.
+    pub ops: u64,
+    /// Rounds per figure.
+    pub rounds: u32,
+    /// The clock.
+    pub clock: ClockInfo,
+    /// The work loop.
+    pub work: WorkCalibration,
+    /// An empty loop of `ops` iterations, ns per iteration.
+    pub empty_loop_ns_per_iter: f64,
+    /// The hand-written std::sync::Mutex loop, ns per operation.
+    pub reference_ns_per_op: f64,
+    /// lockbench run --backend std --threads 1, default latency sampling, ns per operation.
+    pub harness_ns_per_op: f64,
+    /// The same with --latency off.
+    pub harness_latency_off_ns_per_op: f64,
+    /// The same with --latency full.
+    pub harness_latency_full_ns_per_op: f64,
+    /// harness_ns_per_op / reference_ns_per_op - 1.
+    pub harness_overhead: f64,
+}
+
+/// Runs every measurement, pinned to the first CPU of the compact placement.
+pub fn calibrate(ops: u64, rounds: u32) -> Result<Calibration, RunError> {
+    let topology = Topology::detect();
+    let cpu = topology.placement(&PinPolicy::Compact, 1)[0];
+    let clock_info = ClockInfo::measure(&Clock::new());
+    let work = WorkCalibration::measure();
+    let empty = median(rounds, || on_cpu(cpu, move || empty_loop(ops)) / ops as f64);
+    let reference = median(rounds, || {
+        on_cpu(cpu, move || reference_loop(ops)) / ops as f64
+    });
+    let harness = |latency: LatencyMode| -> Result<f64, RunError> {
+        let cfg = RunConfig {
+            backend: BackendId::Std,
+            threads: 1,
+            ops,
+            cs_work_ns: 0,
+            think_ns: 0,
+            pin: PinPolicy::Compact,
+            latency,
+            max_time_ms: 60_000,
+        };
+        let mut figures = Vec::new();
+        for _ in 0..rounds {
+            figures.push(runner::run(&cfg, &topology, None, &mut |_| {})?.ns_per_op);
+        }
+        Ok(median_of(figures))
+    };
+    let harness_default = harness(LatencyMode::DEFAULT)?;
+    let harness_off = harness(LatencyMode::Off)?;
+    let harness_full = harness(LatencyMode::Sample(1))?;
+    Ok(Calibration {
+        ops,
+        rounds,
+        clock: clock_info,
+        work,
+        empty_loop_ns_per_iter: empty,
+        reference_ns_per_op: reference,
+        harness_ns_per_op: harness_default,
+        harness_latency_off_ns_per_op: harness_off,
+        harness_latency_full_ns_per_op: harness_full,
+        harness_overhead: harness_default / reference - 1.0,
+    })
+}
+
+/// Runs `f` on a fresh thread pinned to `cpu`; returns its result in ns.
+fn on_cpu(cpu: Option<usize>, f: impl FnOnce() -> Duration + Send + 'static) -> f64 {
+    std::thread::spawn(move || {
+        if let Some(cpu) = cpu {
+            affinity::pin_current(cpu);
+        }
+        f()
+    })
+    .join()
+    .expect("the calibration loops do not panic")
+    .as_nanos() as f64
+}
+
+#[inline(never)]
+fn empty_loop(ops: u64) -> Duration {
+    let t = Instant::now();
+    for i in 0..ops {
+        black_box(i);
+    }
+    t.elapsed()
+}
+
+/// The hand-written loop lockbench's 1-thread `std` run is compared with.
+#[inline(never)]
+fn reference_loop(ops: u64) -> Duration {
+    let counter = crossbeam_utils::CachePadded::new(Mutex::new(0u64));
+    let counter = black_box(&counter);
+    let t = Instant::now();
+    for _ in 0..ops {
+        *counter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
+    }
+    let elapsed = t.elapsed();
+    assert_eq!(
+        *counter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+        ops
+    );
+    elapsed
+}
+
+fn median(rounds: u32, mut f: impl FnMut() -> f64) -> f64 {
+    median_of((0..rounds).map(|_| f()).collect())
+}
+
+fn median_of(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}

@@ -1,0 +1,488 @@
+//! Validated configuration. Everything a user can get wrong is rejected here, with the reason,
+//! before any thread starts.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::locks::{self, BackendId};
+use crate::runner::affinity::{PinPolicy, Topology};
+
+/// Most threads a run may ask for.
+pub const MAX_THREADS: usize = 4096;
+
+/// A bad input, named and explained. The CLI prints it on one line and exits with status 2.
+#[derive(Debug, Error, PartialEq)]
+pub enum ConfigError {
+    /// No backend by that name.
+    #[error("unknown backend '{name}' (valid: {valid})")]
+    UnknownBackend { name: String, valid: String },
+    /// A count that must be positive was zero or not a number.
+    #[error("invalid {what} '{value}': {reason}")]
+    Invalid {
+        what: &'static str,
+        value: String,
+        reason: String,
+    },
+    /// Fewer operations than threads.
+    #[error(
+        "--ops {ops} is smaller than --threads {threads}: every thread needs at least one operation"
+    )]
+    TooFewOps { ops: u64, threads: usize },
+    /// A pinning list names a CPU this process may not use.
+    #[error("--pin names CPU {cpu}, which {reason} (allowed: {allowed})")]
+    CpuNotAllowed {
+        cpu: usize,
+        reason: &'static str,
+        allowed: String,
+    },
+}
+
+fn invalid(what: &'static str, value: &str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        what,
+        value: value.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// How acquire latency is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LatencyMode {
+    /// Not measured: no timer read in the hot loop.
+    Off,
+    /// Every `n`th acquisition is timed (`n` = 1 times every one).
+    Sample(u32),
+}
+
+impl LatencyMode {
+    /// The default: one acquisition in 256 timed. Two clock reads per sample, amortised over
+    /// 256 operations, keep the harness's overhead under the noise of a 1-thread run (the
+    /// `calibrate` command measures it), and 1M operations still yield ~3,900 samples.
+    pub const DEFAULT: LatencyMode = LatencyMode::Sample(256);
+}
+
+impl fmt::Display for LatencyMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LatencyMode::Off => f.write_str("off"),
+            LatencyMode::Sample(1) => f.write_str("full"),
+            LatencyMode::Sample(n) => write!(f, "sample={n}"),
+        }
+    }
+}
+
+/// Parses `--latency`: `full`, `off` or `sample=N`.
+pub fn parse_latency(s: &str) -> Result<LatencyMode, ConfigError> {
+    match s.trim() {
+        "full" => Ok(LatencyMode::Sample(1)),
+        "off" => Ok(LatencyMode::Off),
+        other => {
+            let n = other.strip_prefix("sample=").ok_or_else(|| {
+                invalid(
+                    "--latency",
+                    s,
+                    "expected full, off or sample=N (time every Nth acquisition)",
+                )
+            })?;
+            match n.parse::<u32>() {
+                Ok(0) | Err(_) => Err(invalid(
+                    "--latency",
+                    s,
+                    "N in sample=N must be a whole number from 1 to 4294967295",
+                )),
+                Ok(n) => Ok(LatencyMode::Sample(n)),
+            }
+        }
+    }
+}
+
+/// Parses a backend name or alias.
+pub fn parse_backend(s: &str) -> Result<BackendId, ConfigError> {
+    locks::lookup(s)
+        .map(|b| b.id)
+        .ok_or_else(|| ConfigError::UnknownBackend {
+            name: s.to_string(),
+            valid: locks::names(),
+        })
+}
+
+/// Parses a count: digits with optional `_` separators and an optional `k` or `M` suffix
+/// (`1000000`, `1_000_000`, `1M`).
+pub fn parse_count(s: &str) -> Result<u64, ConfigError> {
+    let t = s.trim().replace('_', "");
+    let (digits, scale) = match t.as_bytes().last() {
+        Some(b'k' | b'K') => (&t[..t.len() - 1], 1_000),
+        Some(b'M') => (&t[..t.len() - 1], 1_000_000),
+        _ => (&t[..], 1),
+    };
+    let n: u64 = digits.parse().map_err(|_| {
+        invalid(
+            "count",
+            s,
+            "expected a whole number such as 1000000, 1_000_000 or 1M",
+        )
+    })?;
+    n.checked_mul(scale)
+        .ok_or_else(|| invalid("count", s, "too large"))
+}
+
+/// Parses a duration such as `200ns`, `1us`, `1.5ms`, `60s`, `2m`.
+pub fn parse_duration(s: &str) -> Result<Duration, ConfigError> {
+    let t = s.trim();
+    let (number, unit) = t.split_at(
+        t.find(|c: char| c.is_ascii_alphabetic() || c == 'µ')
+            .unwrap_or(t.len()),
+    );
+    let value: f64 = number.parse().map_err(|_| {
+        invalid(
+            "duration",
+            s,
+            "expected a number and a unit, such as 200ns, 1us, 5ms or 60s",
+        )
+    })?;
+    let unit_ns = match unit {
+        "ns" => 1.0,
+        "us" | "µs" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        "m" | "min" => 60e9,
+        "h" => 3600e9,
+        "" => {
+            return Err(invalid(
+                "duration",
+                s,
+                "a unit is needed: ns, us, ms, s, m or h",
+            ));
+        }
+        _ => {
+            return Err(invalid(
+                "duration",
+                s,
+                "unknown unit; use ns, us, ms, s, m or h",
+            ));
+        }
+    };
+    let ns = value * unit_ns;
+    if !ns.is_finite() || ns < 0.0 || ns > 1e9 * 86_400.0 * 365.0 {
+        return Err(invalid("duration", s, "must be between 0 and a year"));
+    }
+    Ok(Duration::from_nanos(ns.round() as u64))
+}
+
+/// Parses `--pin`: `compact`, `spread`, `none`, or a CPU list such as `0,2,4-7`.
+pub fn parse_pin(s: &str) -> Result<PinPolicy, ConfigError> {
+    match s.trim() {
+        "compact" => return Ok(PinPolicy::Compact),
+        "spread" => return Ok(PinPolicy::Spread),
+        "none" => return Ok(PinPolicy::None),
+        _ => {}
+    }
+    let bad = || {
+        invalid(
+            "--pin",
+            s,
+            "expected compact, spread, none or a CPU list such as 0,2,4-7",
+        )
+    };
+    let mut cpus = Vec::new();
+    for part in s.split(',') {
+        let part = part.trim();
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (usize, usize) =
+                    (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
+                if a > b || b - a > 65_536 {
+                    return Err(bad());
+                }
+                cpus.extend(a..=b);
+            }
+            None => cpus.push(part.parse().map_err(|_| bad())?),
+        }
+    }
+    Ok(PinPolicy::List(cpus))
+}
+
+/// What `lockbench run` asked for, before validation.
+#[derive(Clone, Debug)]
+pub struct RunRequest {
+    /// Backend to measure.
+    pub backend: BackendId,
+    /// Worker threads; `None` for one per allowed CPU.
+    pub threads: Option<usize>,
+    /// Total operations, split across threads.
+    pub ops: u64,
+    /// Work inside the critical section.
+    pub cs_work: Duration,
+    /// Work between critical sections.
+    pub think: Duration,
+    /// Placement.
+    pub pin: PinPolicy,
+    /// Latency measurement.
+    pub latency: LatencyMode,
+    /// Time limit of the run.
+    pub max_time: Duration,
+}
+
+/// A run configuration that has passed every check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// Backend to measure.
+    pub backend: BackendId,
+    /// Worker threads.
+    pub threads: usize,
+    /// Total operations.
+    pub ops: u64,
+    /// Work inside the critical section, ns.
+    pub cs_work_ns: u64,
+    /// Work between critical sections, ns.
+    pub think_ns: u64,
+    /// Placement policy.
+    pub pin: PinPolicy,
+    /// Latency measurement.
+    pub latency: LatencyMode,
+    /// Time limit, ms.
+    pub max_time_ms: u64,
+}
+
+impl RunConfig {
+    /// Checks `req` against itself and the machine's `topology`.
+    pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, ConfigError> {
+        let threads = req.threads.unwrap_or(topology.cpus.len().max(1));
+        if threads == 0 || threads > MAX_THREADS {
+            return Err(invalid(
+                "--threads",
+                &threads.to_string(),
+                format!("must be from 1 to {MAX_THREADS}"),
+            ));
+        }
+        if req.ops == 0 {
+            return Err(invalid("--ops", "0", "at least one operation is needed"));
+        }
+        if req.ops < threads as u64 {
+            return Err(ConfigError::TooFewOps {
+                ops: req.ops,
+                threads,
+            });
+        }
+        if req.max_time.is_zero() {
+            return Err(invalid(
+                "--max-time",
+                "0s",
+                "the time limit must be longer than zero",
+            ));
+        }
+        if let PinPolicy::List(cpus) = &req.pin {
+            if cpus.is_empty() {
+                return Err(invalid("--pin", "", "the CPU list is empty"));
+            }
+            let allowed = || {
+                topology
+                    .cpus
+                    .iter()
+                    .map(|c| c.id.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            let online = std::thread::available_parallelism().map_or(0, |n| n.get());
+            for &cpu in cpus {
+                if !topology.allows(cpu) {
+                    let reason = if cpu
+                        >= online.max(topology.cpus.iter().map(|c| c.id + 1).max().unwrap_or(0))
+                    {
+                        "does not exist"
+                    } else {
+                        "this process is not allowed to use"
+                    };
+                    return Err(ConfigError::CpuNotAllowed {
+                        cpu,
+                        reason,
+                        allowed: allowed(),
+                    });
+                }
+            }
+        }
+        Ok(RunConfig {
+            backend: req.backend,
+            threads,
+            ops: req.ops,
+            cs_work_ns: duration_ns(req.cs_work),
+            think_ns: duration_ns(req.think),
+            pin: req.pin,
+            latency: req.latency,
+            max_time_ms: req
+                .max_time
+                .as_millis()
+                .try_into()
+                .unwrap_or(u64::MAX)
+                .max(1),
+        })
+    }
+
+    /// Operations for worker `index`: an even split, the remainder one each to the first workers.
+    pub fn quota(&self, index: usize) -> u64 {
+        let threads = self.threads as u64;
+        self.ops / threads + u64::from((index as u64) < self.ops % threads)
+    }
+}
+
+fn duration_ns(d: Duration) -> u64 {
+    d.as_nanos().try_into().unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::affinity::Cpu;
+
+    fn topo(n: usize) -> Topology {
+        Topology {
+            cpus: (0..n)
+                .map(|id| Cpu {
+                    id,
+                    package: 0,
+                    core: id,
+                })
+                .collect(),
+        }
+    }
+
+    fn request() -> RunRequest {
+        RunRequest {
+            backend: BackendId::Ticket,
+            threads: Some(8),
+            ops: 1_000_000,
+            cs_work: Duration::ZERO,
+            think: Duration::ZERO,
+            pin: PinPolicy::Compact,
+            latency: LatencyMode::DEFAULT,
+            max_time: Duration::from_secs(60),
+        }
+    }
+
+    #[test]
+    fn quotas_split_the_remainder() {
+        let cfg = RunConfig::validate(
+            RunRequest {
+                ops: 10,
+                threads: Some(4),
+                ..request()
+            },
+            &topo(2),
+        )
+        .unwrap();
+        let q: Vec<u64> = (0..4).map(|i| cfg.quota(i)).collect();
+        assert_eq!(q, [3, 3, 2, 2]);
+        assert_eq!(q.iter().sum::<u64>(), 10);
+    }
+
+    #[test]
+    fn threads_default_to_allowed_cpus() {
+        let cfg = RunConfig::validate(
+            RunRequest {
+                threads: None,
+                ..request()
+            },
+            &topo(3),
+        )
+        .unwrap();
+        assert_eq!(cfg.threads, 3);
+    }
+
+    #[test]
+    fn rejects_bad_requests() {
+        let t = topo(2);
+        assert!(
+            RunConfig::validate(
+                RunRequest {
+                    threads: Some(0),
+                    ..request()
+                },
+                &t
+            )
+            .is_err()
+        );
+        assert!(
+            RunConfig::validate(
+                RunRequest {
+                    threads: Some(4097),
+                    ..request()
+                },
+                &t
+            )
+            .is_err()
+        );
+        assert!(
+            RunConfig::validate(
+                RunRequest {
+                    ops: 0,
+                    ..request()
+                },
+                &t
+            )
+            .is_err()
+        );
+        assert_eq!(
+            RunConfig::validate(
+                RunRequest {
+                    ops: 3,
+                    ..request()
+                },
+                &t
+            ),
+            Err(ConfigError::TooFewOps { ops: 3, threads: 8 })
+        );
+        assert!(
+            RunConfig::validate(
+                RunRequest {
+                    max_time: Duration::ZERO,
+                    ..request()
+                },
+                &t
+            )
+            .is_err()
+        );
+        let err = RunConfig::validate(
+            RunRequest {
+                pin: PinPolicy::List(vec![0, 9]),
+                ..request()
+            },
+            &t,
+        );
+        assert!(
+            matches!(err, Err(ConfigError::CpuNotAllowed { cpu: 9, .. })),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn parses_inputs() {
+        assert_eq!(parse_count("1_000_000"), Ok(1_000_000));
+        assert_eq!(parse_count("1M"), Ok(1_000_000));
+        assert_eq!(parse_count("250k"), Ok(250_000));
+        assert!(parse_count("-1").is_err());
+        assert!(parse_count("1.5M").is_err());
+        assert_eq!(parse_duration("200ns"), Ok(Duration::from_nanos(200)));
+        assert_eq!(parse_duration("1us"), Ok(Duration::from_micros(1)));
+        assert_eq!(parse_duration("1.5ms"), Ok(Duration::from_micros(1500)));
+        assert_eq!(parse_duration("60s"), Ok(Duration::from_secs(60)));
+        assert!(parse_duration("60").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("-1s").is_err());
+        assert_eq!(parse_latency("full"), Ok(LatencyMode::Sample(1)));
+        assert_eq!(parse_latency("sample=64"), Ok(LatencyMode::Sample(64)));
+        assert!(parse_latency("sample=0").is_err());
+        assert!(parse_latency("sometimes").is_err());
+        assert_eq!(parse_pin("0,2-4"), Ok(PinPolicy::List(vec![0, 2, 3, 4])));
+        assert!(parse_pin("4-2").is_err());
+        assert!(parse_pin("a,b").is_err());
+        assert_eq!(parse_backend("parking_lot"), Ok(BackendId::ParkingLot));
+        assert!(matches!(
+            parse_backend("mcs"),
+            Err(ConfigError::UnknownBackend { .. })
+        ));
+    }
+}

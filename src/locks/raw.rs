@@ -1,0 +1,46 @@
+//! The raw-lock contract our own locks implement, and the guard that ties a critical section
+//! to it.
+
+/// A mutual-exclusion lock that guards no data of its own: state only, as in
+/// `lock_api::RawMutex` (whose `const INIT` we cannot offer, since loom's atomics are not
+/// `const`).
+///
+/// # Safety
+/// An implementation must guarantee mutual exclusion: between a `lock` (or a successful
+/// `try_lock`) that returns and the matching `unlock`, no other caller's `lock` returns or
+/// `try_lock` succeeds; and everything the holder wrote before `unlock` happens-before what the
+/// next holder does after acquiring.
+pub unsafe trait RawLock: Send + Sync {
+    /// An unlocked lock.
+    fn new() -> Self;
+    /// Waits until the lock is free and takes it.
+    fn lock(&self);
+    /// Takes the lock if it is free right now; never waits.
+    fn try_lock(&self) -> bool;
+    /// Releases the lock.
+    ///
+    /// # Safety
+    /// The caller holds the lock (its `lock` returned, or its `try_lock` returned `true`, and it
+    /// has not unlocked since).
+    unsafe fn unlock(&self);
+}
+
+/// Holds a [`RawLock`] and releases it when dropped, also when the critical section panics.
+pub struct Guard<'a, L: RawLock>(&'a L);
+
+impl<'a, L: RawLock> Guard<'a, L> {
+    /// Takes `lock` and returns the guard that will release it.
+    #[inline(always)]
+    pub fn acquire(lock: &'a L) -> Self {
+        lock.lock();
+        Guard(lock)
+    }
+}
+
+impl<L: RawLock> Drop for Guard<'_, L> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // SAFETY: a Guard exists only after `lock` returned in `acquire`, and is dropped once.
+        unsafe { self.0.unlock() }
+    }
+}

@@ -1,0 +1,82 @@
+//! A test-and-test-and-set spinlock: one flag, waiters read it until it looks free and only then
+//! try to take it, relaxing between looks (exponential backoff by default).
+//!
+//! Not fair: whoever's compare-exchange lands first wins, often the thread that just released.
+
+use std::marker::PhantomData;
+
+use super::raw::RawLock;
+use super::relax::{Backoff, Relax};
+use crate::sync::{AtomicBool, Ordering};
+
+/// Test-and-test-and-set spinlock, generic over what a waiter does between looks.
+pub struct SpinLock<R = Backoff> {
+    locked: AtomicBool,
+    _relax: PhantomData<fn() -> R>,
+}
+
+// SAFETY: `locked` admits one holder at a time: only the compare-exchange that changes it from
+// false to true returns from `lock`/`try_lock`, and only the holder stores false. The Acquire of
+// that compare-exchange pairs with the Release store in `unlock`, so the previous holder's
+// writes happen-before the new holder's critical section.
+unsafe impl<R: Relax> RawLock for SpinLock<R> {
+    fn new() -> Self {
+        SpinLock {
+            locked: AtomicBool::new(false),
+            _relax: PhantomData,
+        }
+    }
+
+    #[inline]
+    fn lock(&self) {
+        loop {
+            if self.try_lock() {
+                return;
+            }
+            let mut relax = R::default();
+            // Relaxed: only a hint that the lock looks free; the compare-exchange in `try_lock`
+            // is what synchronises. Reading (not writing) keeps the cache line shared while
+            // the holder works.
+            while self.locked.load(Ordering::Relaxed) {
+                relax.relax();
+            }
+        }
+    }
+
+    #[inline]
+    fn try_lock(&self) -> bool {
+        // Acquire on success: pairs with the Release store in `unlock`. Relaxed on failure:
+        // nothing was acquired, nothing is read.
+        self.locked
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    #[inline]
+    unsafe fn unlock(&self) {
+        // Release: publishes the critical section to the next holder's Acquire compare-exchange.
+        self.locked.store(false, Ordering::Release);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::locks::relax::Spin;
+
+    #[test]
+    fn smoke() {
+        let lock: SpinLock = SpinLock::new();
+        lock.lock();
+        assert!(!lock.try_lock(), "a held lock must refuse try_lock");
+        unsafe { lock.unlock() };
+        assert!(lock.try_lock());
+        unsafe { lock.unlock() };
+    }
+
+    #[test]
+    fn lots_and_lots() {
+        crate::locks::stress::exact_count::<SpinLock<Backoff>>(4, 20_000);
+        crate::locks::stress::exact_count::<SpinLock<Spin>>(2, 20_000);
+    }
+}

@@ -1,0 +1,5 @@
+//! The clock, the per-thread recorders and the statistics computed from them.
+
+pub mod clock;
+pub mod recorder;
+pub mod stats;

@@ -1,0 +1,75 @@
+//! Number formatting shared by the text outputs.
+
+/// `1234567` as `1,234,567`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A duration in ns, with a unit that keeps 3 significant figures (`81.2 ns`, `4.51 ms`).
+pub fn duration_ns(ns: f64) -> String {
+    let (value, unit) = if ns < 1e3 {
+        (ns, "ns")
+    } else if ns < 1e6 {
+        (ns / 1e3, "µs")
+    } else if ns < 1e9 {
+        (ns / 1e6, "ms")
+    } else {
+        (ns / 1e9, "s")
+    };
+    format!("{} {unit}", three_figures(value))
+}
+
+/// A rate with an SI prefix (`12.3 M`).
+pub fn rate(per_sec: f64) -> String {
+    let (value, prefix) = if per_sec >= 1e9 {
+        (per_sec / 1e9, "G")
+    } else if per_sec >= 1e6 {
+        (per_sec / 1e6, "M")
+    } else if per_sec >= 1e3 {
+        (per_sec / 1e3, "k")
+    } else {
+        (per_sec, "")
+    };
+    format!("{} {prefix}", three_figures(value))
+}
+
+/// A fraction as a percentage with one decimal.
+pub fn percent(fraction: f64) -> String {
+    format!("{:.1}%", fraction * 100.0)
+}
+
+fn three_figures(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(duration_ns(81.23), "81.2 ns");
+        assert_eq!(duration_ns(4_510_000.0), "4.51 ms");
+        assert_eq!(duration_ns(2.5e9), "2.50 s");
+        assert_eq!(rate(12_345_678.0), "12.3 M");
+        assert_eq!(percent(0.973), "97.3%");
+    }
+}

@@ -1,0 +1,4 @@
+//! Pure functions from results to text.
+
+pub mod format;
+pub mod table;

@@ -1,0 +1,170 @@
+//! The terminal view of one run.
+
+use std::fmt::Write;
+
+use super::format::{duration_ns, grouped, percent, rate};
+use crate::locks::Kind;
+use crate::results::{RunResult, Verdict};
+
+/// Renders `r` as the table `lockbench run` prints.
+pub fn render(r: &RunResult) -> String {
+    let mut o = String::new();
+    let c = &r.config;
+    let _ = writeln!(
+        o,
+        "lockbench run: {} ({}), {} thread{}, {} increments, pin {}{}",
+        r.backend,
+        r.backend_waiting,
+        c.threads,
+        if c.threads == 1 { "" } else { "s" },
+        grouped(c.ops),
+        c.pin,
+        work_note(r),
+    );
+    if r.oversubscribed {
+        let _ = writeln!(
+            o,
+            "note: oversubscribed: {} threads on {} CPUs; waiters compete with holders for the CPUs",
+            c.threads,
+            r.environment.allowed_cpus.len()
+        );
+    }
+    if !r.complete {
+        let _ = writeln!(
+            o,
+            "INCOMPLETE: the {} time limit stopped the run after {} of {} operations; the figures cover only what ran",
+            duration_ns(c.max_time_ms as f64 * 1e6),
+            grouped(r.total_ops),
+            grouped(c.ops),
+        );
+    }
+    let _ = writeln!(o);
+
+    let v = &r.verification;
+    let verdict = match v.verdict {
+        Verdict::Ok => format!(
+            "ok: counter = {}, as expected; no update lost",
+            grouped(v.actual)
+        ),
+        Verdict::LostUpdates => format!(
+            "FAILED: counter = {}, expected {}: {} LOST UPDATES under a lock that should prevent them",
+            grouped(v.actual),
+            grouped(v.expected),
+            grouped(v.lost_updates)
+        ),
+        Verdict::LostUpdatesExpected => format!(
+            "counter = {}, expected {}: {} updates lost ({}) — what happens without a lock",
+            grouped(v.actual),
+            grouped(v.expected),
+            grouped(v.lost_updates),
+            percent(v.lost_updates as f64 / v.expected.max(1) as f64)
+        ),
+    };
+    let _ = writeln!(o, "  result      {verdict}");
+    let _ = writeln!(
+        o,
+        "  throughput  {}ops/s, {}/op over the contended interval ({}; whole run {})",
+        rate(r.ops_per_sec),
+        duration_ns(r.ns_per_op),
+        duration_ns(r.window_ns as f64),
+        duration_ns(r.wall_ns as f64),
+    );
+    if c.threads > 1 {
+        let f = &r.fairness;
+        let _ = writeln!(
+            o,
+            "  fairness    Jain index {}, per-thread share {} to {} (equal: {})",
+            f.jain_index
+                .map_or("n/a".to_string(), |j| format!("{j:.3}")),
+            percent(f.min_share),
+            percent(f.max_share),
+            percent(1.0 / c.threads as f64),
+        );
+    }
+    match r.handoff_rate {
+        Some(h) => {
+            let _ = writeln!(
+                o,
+                "  hand-offs   {} of acquisitions followed another thread's",
+                percent(h)
+            );
+        }
+        None if r.backend_kind != Kind::Lock => {
+            let _ = writeln!(o, "  hand-offs   n/a (no lock)");
+        }
+        None => {}
+    }
+    match &r.latency {
+        Some(l) => {
+            let _ = writeln!(
+                o,
+                "  wait        p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  ({} acquisitions timed, latency {})",
+                duration_ns(l.p50_ns as f64),
+                duration_ns(l.p90_ns as f64),
+                duration_ns(l.p99_ns as f64),
+                duration_ns(l.p999_ns as f64),
+                duration_ns(l.max_ns as f64),
+                grouped(l.samples),
+                c.latency,
+            );
+        }
+        None => {
+            let _ = writeln!(o, "  wait        not measured (latency {})", c.latency);
+        }
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "  {:>6} {:>5} {:>12} {:>12} {:>7} {:>11} {:>10} {:>10}",
+        "thread", "cpu", "ops", "in window", "share", "hand-offs", "start", "stop"
+    );
+    for t in &r.threads {
+        let cpu = match (t.pinned, t.requested_cpu, t.observed_cpu) {
+            (true, Some(c), _) => c.to_string(),
+            (false, Some(c), _) => format!("!{c}"),
+            (_, None, Some(c)) => format!("~{c}"),
+            _ => "?".to_string(),
+        };
+        let _ = writeln!(
+            o,
+            "  {:>6} {:>5} {:>12} {:>12} {:>7} {:>11} {:>10} {:>10}",
+            t.index,
+            cpu,
+            grouped(t.ops),
+            grouped(t.window_ops),
+            percent(t.share),
+            grouped(t.handoffs),
+            duration_ns(t.start_ns as f64),
+            duration_ns(t.stop_ns as f64),
+        );
+    }
+    if r.threads
+        .iter()
+        .any(|t| !t.pinned && t.requested_cpu.is_some())
+    {
+        let _ = writeln!(o, "  (!N: pinning to CPU N was refused by the OS)");
+    }
+    if r.threads.iter().any(|t| t.requested_cpu.is_none()) {
+        let _ = writeln!(
+            o,
+            "  (~N: unpinned; CPU N is where it was just before the start)"
+        );
+    }
+    o
+}
+
+fn work_note(r: &RunResult) -> String {
+    let c = &r.config;
+    let mut parts = Vec::new();
+    if c.cs_work_ns > 0 {
+        parts.push(format!("cs-work {}", duration_ns(c.cs_work_ns as f64)));
+    }
+    if c.think_ns > 0 {
+        parts.push(format!("think {}", duration_ns(c.think_ns as f64)));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", parts.join(", "))
+    }
+}

@@ -1,0 +1,330 @@
+//! The results model: one serde structure, versioned, carrying the configuration, the
+//! environment and every figure. Everything that reports reads it.
+
+use std::fs;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::RunConfig;
+use crate::locks::{Kind, Waiting};
+use crate::measure::clock::{Clock, ClockInfo};
+use crate::measure::recorder::latency_histogram;
+use crate::measure::stats::{LatencySummary, jain_index};
+use crate::runner::affinity::Topology;
+use crate::runner::threads::RawRun;
+use crate::workload::WorkCalibration;
+
+/// Version of this model; bumped on any change that an older reader would misread.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The machine and build a result was measured on.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Environment {
+    /// Host name.
+    pub hostname: String,
+    /// CPU model, from /proc/cpuinfo.
+    pub cpu_model: String,
+    /// Logical CPUs online.
+    pub logical_cpus: usize,
+    /// CPUs this process was allowed to use.
+    pub allowed_cpus: Vec<usize>,
+    /// Kernel release.
+    pub kernel: String,
+    /// Operating system and architecture.
+    pub os: String,
+    /// The compiler lockbench was built with.
+    pub rustc: String,
+    /// lockbench's version.
+    pub lockbench_version: String,
+    /// Whether lockbench was built with optimisations.
+    pub optimized_build: bool,
+    /// The clock used and what a reading costs.
+    pub clock: ClockInfo,
+    /// The work-loop calibration, when `--cs-work` or `--think` was used.
+    pub work_calibration: Option<WorkCalibration>,
+}
+
+impl Environment {
+    /// Reads the environment of this process.
+    pub fn capture(
+        topology: &Topology,
+        clock: &Clock,
+        calibration: Option<WorkCalibration>,
+    ) -> Self {
+        let cpu_model = fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split_once(':'))
+                    .map(|(_, v)| v.trim().to_string())
+            })
+            .unwrap_or_else(|| "unknown".to_string());
+        let read = |path: &str| {
+            fs::read_to_string(path)
+                .map(|s| s.trim().to_string())
+                .unwrap_or_else(|_| "unknown".into())
+        };
+        Environment {
+            hostname: read("/proc/sys/kernel/hostname"),
+            cpu_model,
+            // SAFETY: sysconf only reads a system constant.
+            logical_cpus: usize::try_from(unsafe { libc::sysconf(libc::_SC_NPROCESSORS_ONLN) })
+                .unwrap_or(0),
+            allowed_cpus: topology.cpus.iter().map(|c| c.id).collect(),
+            kernel: read("/proc/sys/kernel/osrelease"),
+            os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+            rustc: env!("LOCKBENCH_RUSTC_VERSION").to_string(),
+            lockbench_version: env!("CARGO_PKG_VERSION").to_string(),
+            optimized_build: !cfg!(debug_assertions),
+            clock: ClockInfo::measure(clock),
+            work_calibration: calibration,
+        }
+    }
+}
+
+/// How the run's final count compares with what was done.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every update is there.
+    Ok,
+    /// A backend that should exclude lost updates: a correctness failure.
+    LostUpdates,
+    /// The unsynchronised baseline lost updates: the demonstration, not a failure.
+    LostUpdatesExpected,
+}
+
+/// The final check of a run.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Verification {
+    /// Updates the workers completed (the counter's expected value).
+    pub expected: u64,
+    /// The counter's final value.
+    pub actual: u64,
+    /// `expected - actual`, as a magnitude.
+    pub lost_updates: u64,
+    /// What that means for this backend.
+    pub verdict: Verdict,
+}
+
+/// Per-thread shares of the contended interval.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Fairness {
+    /// Jain's index over per-thread operations in the contended interval (1 = equal shares).
+    pub jain_index: Option<f64>,
+    /// Smallest per-thread share of the interval's operations (0..1).
+    pub min_share: f64,
+    /// Largest per-thread share (0..1).
+    pub max_share: f64,
+}
+
+/// One worker's figures.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ThreadResult {
+    /// Worker index.
+    pub index: usize,
+    /// CPU it was to be pinned to.
+    pub requested_cpu: Option<usize>,
+    /// Whether the OS accepted the pinning.
+    pub pinned: bool,
+    /// CPU it was running on just before the start.
+    pub observed_cpu: Option<usize>,
+    /// Operations it was given.
+    pub quota: u64,
+    /// Operations it completed.
+    pub ops: u64,
+    /// Operations it completed within the contended interval.
+    pub window_ops: u64,
+    /// Its share of the interval's operations.
+    pub share: f64,
+    /// Its acquisitions that followed another thread's.
+    pub handoffs: u64,
+    /// Start, ns after the earliest worker's start.
+    pub start_ns: u64,
+    /// Stop, ns after the earliest worker's start.
+    pub stop_ns: u64,
+}
+
+/// Everything one `lockbench run` measured.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RunResult {
+    /// [`SCHEMA_VERSION`] of the writer.
+    pub schema_version: u32,
+    /// The validated configuration.
+    pub config: RunConfig,
+    /// The backend's CLI name.
+    pub backend: String,
+    /// Lock, atomic or unsynchronised.
+    pub backend_kind: Kind,
+    /// Whether the backend is FIFO-fair.
+    pub backend_fair: bool,
+    /// How its waiters wait.
+    pub backend_waiting: Waiting,
+    /// The workload.
+    pub workload: String,
+    /// Where it ran.
+    pub environment: Environment,
+    /// More workers than allowed CPUs.
+    pub oversubscribed: bool,
+    /// Every worker completed its quota (false when the time limit stopped the run).
+    pub complete: bool,
+    /// The time limit ended the run.
+    pub stopped_by_time_limit: bool,
+    /// The final check.
+    pub verification: Verification,
+    /// Same as `verification.lost_updates`, at the top for scripts.
+    pub lost_updates: u64,
+    /// Operations completed in all.
+    pub total_ops: u64,
+    /// Operations completed within the contended interval.
+    pub window_ops: u64,
+    /// Length of the contended interval (earliest start to first finish), ns.
+    pub window_ns: u64,
+    /// Earliest start to last stop, ns.
+    pub wall_ns: u64,
+    /// Contended-interval time per operation, ns.
+    pub ns_per_op: f64,
+    /// Operations per second in the contended interval.
+    pub ops_per_sec: f64,
+    /// Fairness over the contended interval.
+    pub fairness: Fairness,
+    /// Fraction of acquisitions that went to a different thread than the previous holder
+    /// (locks only).
+    pub handoff_rate: Option<f64>,
+    /// Acquire-latency percentiles of the sampled acquisitions (none when `--latency off`).
+    pub latency: Option<LatencySummary>,
+    /// Per-worker figures.
+    pub threads: Vec<ThreadResult>,
+}
+
+impl RunResult {
+    /// Computes every figure from what the workers recorded.
+    pub(crate) fn from_raw(
+        cfg: &RunConfig,
+        topology: &Topology,
+        calibration: Option<WorkCalibration>,
+        raw: RawRun,
+    ) -> RunResult {
+        let info = cfg.backend.info();
+        let clock = &raw.clock;
+        let first_start = raw.workers.iter().map(|w| w.start_raw).min().unwrap_or(0);
+        let last_stop = raw
+            .workers
+            .iter()
+            .map(|w| w.stop_raw)
+            .max()
+            .unwrap_or(first_start);
+        let window_end = if raw.window_end_raw == 0 {
+            last_stop
+        } else {
+            raw.window_end_raw
+        };
+        let total_ops: u64 = raw.workers.iter().map(|w| w.rec.ops).sum();
+        let window_ops: u64 = raw
+            .workers
+            .iter()
+            .map(|w| w.rec.window_ops.unwrap_or(w.rec.ops))
+            .sum();
+        let window_ns = clock.delta_ns(first_start, window_end);
+        let wall_ns = clock.delta_ns(first_start, last_stop);
+
+        let mut merged = latency_histogram();
+        for w in &raw.workers {
+            merged
+                .add(&w.rec.wait_ns)
+                .expect("histograms share their bounds");
+        }
+        let per_thread_window: Vec<u64> = raw
+            .workers
+            .iter()
+            .map(|w| w.rec.window_ops.unwrap_or(w.rec.ops))
+            .collect();
+        let share = |n: u64| {
+            if window_ops == 0 {
+                0.0
+            } else {
+                n as f64 / window_ops as f64
+            }
+        };
+        let threads: Vec<ThreadResult> = raw
+            .workers
+            .iter()
+            .enumerate()
+            .map(|(index, w)| ThreadResult {
+                index,
+                requested_cpu: w.requested_cpu,
+                pinned: w.pinned,
+                observed_cpu: w.observed_cpu,
+                quota: w.quota,
+                ops: w.rec.ops,
+                window_ops: per_thread_window[index],
+                share: share(per_thread_window[index]),
+                handoffs: w.rec.handoffs,
+                start_ns: clock.delta_ns(first_start, w.start_raw),
+                stop_ns: clock.delta_ns(first_start, w.stop_raw),
+            })
+            .collect();
+        let handoffs: u64 = raw.workers.iter().map(|w| w.rec.handoffs).sum();
+
+        let lost = total_ops.abs_diff(raw.counter);
+        let verdict = match (lost, info.kind) {
+            (0, _) => Verdict::Ok,
+            (_, Kind::Unsynchronised) => Verdict::LostUpdatesExpected,
+            _ => Verdict::LostUpdates,
+        };
+        let complete = raw.workers.iter().all(|w| w.rec.ops == w.quota);
+        RunResult {
+            schema_version: SCHEMA_VERSION,
+            config: cfg.clone(),
+            backend: info.name.to_string(),
+            backend_kind: info.kind,
+            backend_fair: info.fair,
+            backend_waiting: info.waiting,
+            workload: "counter".to_string(),
+            environment: Environment::capture(topology, clock, calibration),
+            oversubscribed: cfg.threads > topology.cpus.len(),
+            complete,
+            stopped_by_time_limit: raw.stopped_by_time_limit,
+            verification: Verification {
+                expected: total_ops,
+                actual: raw.counter,
+                lost_updates: lost,
+                verdict,
+            },
+            lost_updates: lost,
+            total_ops,
+            window_ops,
+            window_ns,
+            wall_ns,
+            ns_per_op: if window_ops == 0 {
+                0.0
+            } else {
+                window_ns as f64 / window_ops as f64
+            },
+            ops_per_sec: if window_ns == 0 {
+                0.0
+            } else {
+                window_ops as f64 * 1e9 / window_ns as f64
+            },
+            fairness: Fairness {
+                jain_index: jain_index(&per_thread_window),
+                min_share: threads
+                    .iter()
+                    .map(|t| t.share)
+                    .fold(f64::INFINITY, f64::min)
+                    .min(1.0),
+                max_share: threads.iter().map(|t| t.share).fold(0.0, f64::max),
+            },
+            handoff_rate: (info.kind == Kind::Lock && total_ops > 0)
+                .then(|| handoffs as f64 / total_ops as f64),
+            latency: LatencySummary::of(&merged),
+            threads,
+        }
+    }
+
+    /// Whether the verdict is a correctness failure.
+    pub fn failed_verification(&self) -> bool {
+        self.verification.verdict == Verdict::LostUpdates
+    }
+}

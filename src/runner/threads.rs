@@ -1,0 +1,449 @@
+//! The thread runner: a start gate, the hot loop per backend, the stop rules, and the merge.
+//!
+//! Layout: the lock, the shared data and the control word each sit on their own cache line
+//! (`CachePadded`), so that what is measured is the lock's traffic, not false sharing; each
+//! worker's progress counter has its own line too.
+//!
+//! Stop rules: a worker checks the control word after every chunk of [`CHUNK`] operations. The
+//! first worker to finish its quota ends the *contended interval* (the window in which all
+//! workers run: early finishers must not flatter the figures); the main thread ends everything
+//! at `--max-time`. Each worker notes how many operations it had done when it saw the window
+//! end; throughput and fairness are computed over those counts.
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_utils::CachePadded;
+
+use super::RunError;
+use super::affinity::{self, Topology};
+use crate::config::{LatencyMode, RunConfig};
+use crate::locks::{self, Backend, BackendInfo, Kind, Visit};
+use crate::measure::clock::Clock;
+use crate::measure::recorder::Recorder;
+use crate::workload::{Work, WorkCalibration};
+
+/// Operations between two looks at the control word (and two progress updates).
+pub const CHUNK: u64 = 32;
+/// How long workers may go on after the time limit before the run is abandoned.
+pub const STOP_GRACE: Duration = Duration::from_secs(10);
+/// How often the main thread reports progress.
+const TICK: Duration = Duration::from_millis(100);
+
+const RUNNING: u32 = 0;
+const WINDOW_OVER: u32 = 1;
+const STOP: u32 = 2;
+const NO_HOLDER: u64 = u64::MAX;
+
+/// Shared data the workload updates inside the critical section. Both fields are touched by
+/// every critical section, so they share one cache line.
+struct Data {
+    counter: AtomicU64,
+    last_holder: AtomicU64,
+}
+
+struct Control {
+    phase: AtomicU32,
+    window_end_raw: AtomicU64,
+}
+
+struct Shared<B> {
+    lock: CachePadded<B>,
+    data: CachePadded<Data>,
+    control: CachePadded<Control>,
+    progress: Box<[CachePadded<AtomicU64>]>,
+}
+
+/// What each worker needs to know, fixed before the start.
+#[derive(Clone, Copy)]
+struct Plan {
+    cs_work: Work,
+    think: Work,
+    latency: LatencyMode,
+}
+
+/// A snapshot for progress display.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// Operations completed so far, all workers.
+    pub done_ops: u64,
+    /// Operations the run will do in all.
+    pub total_ops: u64,
+    /// Time since the start.
+    pub elapsed: Duration,
+}
+
+/// One worker's raw outcome.
+pub(crate) struct WorkerOutcome {
+    pub requested_cpu: Option<usize>,
+    pub pinned: bool,
+    pub observed_cpu: Option<usize>,
+    pub quota: u64,
+    pub start_raw: u64,
+    pub stop_raw: u64,
+    pub rec: Recorder,
+}
+
+/// Everything the runner measured, before statistics.
+pub(crate) struct RawRun {
+    pub workers: Vec<WorkerOutcome>,
+    pub counter: u64,
+    pub window_end_raw: u64,
+    pub stopped_by_time_limit: bool,
+    pub clock: Clock,
+}
+
+/// A gate all workers pass at once, after each has pinned itself; unlike `std::sync::Barrier`
+/// it can be opened to let them leave without running, if a later thread fails to start.
+struct StartGate {
+    state: Mutex<(usize, Option<bool>)>,
+    cv: Condvar,
+}
+
+impl StartGate {
+    fn new() -> Self {
+        StartGate {
+            state: Mutex::new((0, None)),
+            cv: Condvar::new(),
+        }
+    }
+
+    /// Announces this worker and waits for the gate; `true` means run.
+    fn arrive(&self) -> bool {
+        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        s.0 += 1;
+        self.cv.notify_all();
+        loop {
+            if let Some(go) = s.1 {
+                return go;
+            }
+            s = self.cv.wait(s).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn wait_for(&self, workers: usize) {
+        let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        while s.0 < workers {
+            s = self.cv.wait(s).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn open(&self, go: bool) {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).1 = Some(go);
+        self.cv.notify_all();
+    }
+}
+
+/// Runs `cfg` and returns what was measured. `on_progress` is called about every 100 ms.
+pub fn run(
+    cfg: &RunConfig,
+    topology: &Topology,
+    calibration: Option<WorkCalibration>,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<crate::results::RunResult, RunError> {
+    let clock = Clock::new();
+    let plan = Plan {
+        cs_work: calibration.map_or(Work::NONE, |c| {
+            c.work_for(Duration::from_nanos(cfg.cs_work_ns))
+        }),
+        think: calibration.map_or(Work::NONE, |c| {
+            c.work_for(Duration::from_nanos(cfg.think_ns))
+        }),
+        latency: cfg.latency,
+    };
+    let raw = locks::visit(
+        cfg.backend,
+        Threads {
+            cfg,
+            topology,
+            plan,
+            clock,
+            on_progress,
+        },
+    )?;
+    Ok(crate::results::RunResult::from_raw(
+        cfg,
+        topology,
+        calibration,
+        raw,
+    ))
+}
+
+struct Threads<'a> {
+    cfg: &'a RunConfig,
+    topology: &'a Topology,
+    plan: Plan,
+    clock: Clock,
+    on_progress: &'a mut dyn FnMut(&Progress),
+}
+
+impl Visit for Threads<'_> {
+    type Output = Result<RawRun, RunError>;
+
+    fn visit<B: Backend>(self, _info: &'static BackendInfo) -> Self::Output {
+        run_threads::<B>(self)
+    }
+}
+
+fn run_threads<B: Backend>(t: Threads<'_>) -> Result<RawRun, RunError> {
+    let cfg = t.cfg;
+    let shared = Arc::new(Shared::<B> {
+        lock: CachePadded::new(B::new()),
+        data: CachePadded::new(Data {
+            counter: AtomicU64::new(0),
+            last_holder: AtomicU64::new(NO_HOLDER),
+        }),
+        control: CachePadded::new(Control {
+            phase: AtomicU32::new(RUNNING),
+            window_end_raw: AtomicU64::new(0),
+        }),
+        progress: (0..cfg.threads)
+            .map(|_| CachePadded::new(AtomicU64::new(0)))
+            .collect(),
+    });
+    let gate = Arc::new(StartGate::new());
+    let placement = t.topology.placement(&cfg.pin, cfg.threads);
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+
+    let mut handles = Vec::with_capacity(cfg.threads);
+    for (index, cpu) in placement.into_iter().enumerate() {
+        let (shared, worker_gate, clock, done_tx) = (
+            Arc::clone(&shared),
+            Arc::clone(&gate),
+            t.clock.clone(),
+            done_tx.clone(),
+        );
+        let quota = cfg.quota(index);
+        let plan = t.plan;
+        let spawned = thread::Builder::new()
+            .name(format!("lockbench-{index}"))
+            .spawn(move || {
+                let pinned = cpu.is_some_and(affinity::pin_current);
+                let observed_cpu = affinity::current_cpu();
+                if !worker_gate.arrive() {
+                    return None;
+                }
+                let (start_raw, stop_raw, rec) = worker::<B>(&shared, index, quota, plan, &clock);
+                let _ = done_tx.send(());
+                Some(WorkerOutcome {
+                    requested_cpu: cpu,
+                    pinned,
+                    observed_cpu,
+                    quota,
+                    start_raw,
+                    stop_raw,
+                    rec,
+                })
+            });
+        match spawned {
+            Ok(h) => handles.push(h),
+            Err(source) => {
+                gate.open(false);
+                for h in handles {
+                    let _ = h.join();
+                }
+                return Err(RunError::Spawn { index, source });
+            }
+        }
+    }
+    drop(done_tx);
+
+    gate.wait_for(cfg.threads);
+    gate.open(true);
+    let started = Instant::now();
+    let deadline = started + Duration::from_millis(cfg.max_time_ms);
+    let total_ops = cfg.ops;
+    let mut finished = 0;
+    let mut stop_requested: Option<Instant> = None;
+    let mut last_report = started;
+    while finished < cfg.threads {
+        let now = Instant::now();
+        let wake = match stop_requested {
+            Some(at) => at + STOP_GRACE,
+            None => deadline,
+        };
+        match done_rx.recv_timeout(TICK.min(wake.saturating_duration_since(now))) {
+            Ok(()) => finished += 1,
+            Err(RecvTimeoutError::Disconnected) => break,
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        let now = Instant::now();
+        if now.duration_since(last_report) >= TICK {
+            last_report = now;
+            let done_ops = shared
+                .progress
+                .iter()
+                .map(|p| p.load(Ordering::Relaxed))
+                .sum();
+            (t.on_progress)(&Progress {
+                done_ops,
+                total_ops,
+                elapsed: now - started,
+            });
+        }
+        match stop_requested {
+            None if now >= deadline => {
+                request_stop(&shared.control, &t.clock);
+                stop_requested = Some(now);
+            }
+            Some(at) if now >= at + STOP_GRACE => {
+                let stuck = handles.iter().filter(|h| !h.is_finished()).count();
+                return Err(RunError::DidNotStop {
+                    stuck,
+                    threads: cfg.threads,
+                    grace_s: STOP_GRACE.as_secs(),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    let mut workers = Vec::with_capacity(cfg.threads);
+    for (index, h) in handles.into_iter().enumerate() {
+        match h.join() {
+            Ok(Some(w)) => workers.push(w),
+            Ok(None) => unreachable!("the gate was opened with go = true"),
+            Err(payload) => {
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "(no message)".to_string());
+                return Err(RunError::WorkerPanicked { index, message });
+            }
+        }
+    }
+    // Relaxed: every worker has been joined, which orders all their writes before these loads.
+    Ok(RawRun {
+        workers,
+        counter: shared.data.counter.load(Ordering::Relaxed),
+        window_end_raw: shared.control.window_end_raw.load(Ordering::Relaxed),
+        stopped_by_time_limit: stop_requested.is_some(),
+        clock: t.clock,
+    })
+}
+
+/// Ends the contended interval (if still open) and tells every worker to stop.
+fn request_stop(control: &Control, clock: &Clock) {
+    let now = clock.raw();
+    // Relaxed throughout: the phase is a flag polled by workers, the window end is read only
+    // after they are joined (join orders it).
+    if control
+        .phase
+        .compare_exchange(RUNNING, STOP, Ordering::Relaxed, Ordering::Relaxed)
+        .is_ok()
+    {
+        control.window_end_raw.store(now, Ordering::Relaxed);
+    } else {
+        control.phase.store(STOP, Ordering::Relaxed);
+    }
+}
+
+/// The hot loop of one worker. Returns its start and stop readings and its record.
+fn worker<B: Backend>(
+    s: &Shared<B>,
+    index: usize,
+    quota: u64,
+    plan: Plan,
+    clock: &Clock,
+) -> (u64, u64, Recorder) {
+    let mut rec = Recorder::new();
+    let me = index as u64;
+    let start = clock.raw();
+    let mut done = 0u64;
+    let period = match plan.latency {
+        LatencyMode::Off => u64::MAX,
+        LatencyMode::Sample(n) => u64::from(n),
+    };
+    let mut until_sample = period;
+    while done < quota {
+        let n = CHUNK.min(quota - done);
+        let mut left = n;
+        while until_sample <= left {
+            for _ in 1..until_sample {
+                op::<B, false>(s, me, plan, clock, &mut rec);
+            }
+            op::<B, true>(s, me, plan, clock, &mut rec);
+            left -= until_sample;
+            until_sample = period;
+        }
+        for _ in 0..left {
+            op::<B, false>(s, me, plan, clock, &mut rec);
+        }
+        until_sample -= left;
+        done += n;
+        // Relaxed: a display counter; the main thread needs no ordering with anything else.
+        s.progress[index].store(done, Ordering::Relaxed);
+        // Relaxed: a polled flag; nothing is read because of it until after join.
+        let phase = s.control.phase.load(Ordering::Relaxed);
+        if phase != RUNNING {
+            rec.window_ops.get_or_insert(done);
+            if phase == STOP {
+                break;
+            }
+        }
+    }
+    let stop = clock.raw();
+    if done == quota {
+        // Relaxed: see `request_stop`. The first finisher ends the contended interval.
+        if s.control
+            .phase
+            .compare_exchange(RUNNING, WINDOW_OVER, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+        {
+            s.control.window_end_raw.store(stop, Ordering::Relaxed);
+        }
+    }
+    rec.window_ops.get_or_insert(done);
+    rec.ops = done;
+    (start, stop, rec)
+}
+
+/// One operation: acquire, update the counter, release; then think. `TIMED` measures the wait
+/// from just before the acquire to the first instruction inside the critical section.
+#[inline(always)]
+fn op<B: Backend, const TIMED: bool>(
+    s: &Shared<B>,
+    me: u64,
+    plan: Plan,
+    clock: &Clock,
+    rec: &mut Recorder,
+) {
+    let before = if TIMED { clock.raw() } else { 0 };
+    let handoffs = &mut rec.handoffs;
+    let acquired = s.lock.with(|| {
+        let acquired = if TIMED { clock.raw() } else { 0 };
+        let data = &*s.data;
+        match B::KIND {
+            Kind::AtomicRmw => {
+                // Relaxed: the increment needs atomicity only; the total is read after join.
+                data.counter.fetch_add(1, Ordering::Relaxed);
+                plan.cs_work.run();
+            }
+            Kind::Lock | Kind::Unsynchronised => {
+                // Relaxed load and store: under a lock, the lock's Acquire/Release orders them;
+                // under `none` nothing does, and the interleaving of other threads' load/store
+                // pairs between ours is exactly the lost update being demonstrated.
+                let value = data.counter.load(Ordering::Relaxed);
+                plan.cs_work.run();
+                data.counter.store(value + 1, Ordering::Relaxed);
+            }
+        }
+        if B::KIND == Kind::Lock {
+            // Relaxed: inside the critical section, ordered by the lock like the counter.
+            let previous = data.last_holder.load(Ordering::Relaxed);
+            if previous != me {
+                data.last_holder.store(me, Ordering::Relaxed);
+                *handoffs += u64::from(previous != NO_HOLDER);
+            }
+        }
+        acquired
+    });
+    if TIMED {
+        rec.record_wait(clock.delta_ns(before, acquired));
+    }
+    plan.think.run();
+}

@@ -1,0 +1,27 @@
+//! The atomics and hints our own locks are built from.
+//!
+//! Under `--cfg loom` they are loom's, so that `tests/loom.rs` model-checks the very code the
+//! benchmarks run (the facade of crossbeam-utils and tokio). Nothing else in the crate uses this.
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
+/// A CPU spin-wait hint (`pause` on x86); a yield point under loom.
+#[inline(always)]
+pub(crate) fn spin_loop() {
+    #[cfg(loom)]
+    loom::hint::spin_loop();
+    #[cfg(not(loom))]
+    std::hint::spin_loop();
+}
+
+/// Gives the rest of the time slice to another runnable thread.
+#[inline]
+pub(crate) fn yield_now() {
+    #[cfg(loom)]
+    loom::thread::yield_now();
+    #[cfg(not(loom))]
+    std::thread::yield_now();
+}
