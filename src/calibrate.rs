@@ -49,29 +49,33 @@ pub fn calibrate(ops: u64, rounds: u32) -> Result<Calibration, RunError> {
     let clock_info = ClockInfo::measure(&Clock::new());
     let work = WorkCalibration::measure();
     let empty = median(rounds, || on_cpu(cpu, move || empty_loop(ops)) / ops as f64);
-    let reference = median(rounds, || {
-        on_cpu(cpu, move || reference_loop(ops)) / ops as f64
-    });
-    let harness = |latency: LatencyMode| -> Result<f64, RunError> {
-        let cfg = RunConfig {
-            backend: BackendId::Std,
-            threads: 1,
-            ops,
-            cs_work_ns: 0,
-            think_ns: 0,
-            pin: PinPolicy::Compact,
-            latency,
-            max_time_ms: 60_000,
-        };
-        let mut figures = Vec::new();
-        for _ in 0..rounds {
-            figures.push(runner::run(&cfg, &topology, None, &mut |_| {})?.ns_per_op);
-        }
-        Ok(median_of(figures))
+    let harness_cfg = |latency: LatencyMode| RunConfig {
+        backend: BackendId::Std,
+        threads: 1,
+        ops,
+        cs_work_ns: 0,
+        think_ns: 0,
+        pin: PinPolicy::Compact,
+        latency,
+        max_time_ms: 60_000,
     };
-    let harness_default = harness(LatencyMode::DEFAULT)?;
-    let harness_off = harness(LatencyMode::Off)?;
-    let harness_full = harness(LatencyMode::Sample(1))?;
+    let modes = [
+        LatencyMode::DEFAULT,
+        LatencyMode::Off,
+        LatencyMode::Sample(1),
+    ];
+    // Rounds interleave the reference and the three harness modes, so that drift of the
+    // machine (frequency, neighbours) touches all four alike.
+    let mut reference = Vec::new();
+    let mut harness: [Vec<f64>; 3] = Default::default();
+    for _ in 0..rounds {
+        reference.push(on_cpu(cpu, move || reference_loop(ops)) / ops as f64);
+        for (mode, figures) in modes.iter().zip(harness.iter_mut()) {
+            figures.push(runner::run(&harness_cfg(*mode), &topology, None, &mut |_| {})?.ns_per_op);
+        }
+    }
+    let reference = median_of(reference);
+    let [harness_default, harness_off, harness_full] = harness.map(median_of);
     Ok(Calibration {
         ops,
         rounds,

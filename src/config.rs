@@ -167,7 +167,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, ConfigError> {
         }
     };
     let ns = value * unit_ns;
-    if !ns.is_finite() || ns < 0.0 || ns > 1e9 * 86_400.0 * 365.0 {
+    if !ns.is_finite() || !(0.0..=1e9 * 86_400.0 * 365.0).contains(&ns) {
         return Err(invalid("duration", s, "must be between 0 and a year"));
     }
     Ok(Duration::from_nanos(ns.round() as u64))

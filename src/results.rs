@@ -119,6 +119,18 @@ pub struct Fairness {
     pub max_share: f64,
 }
 
+/// The interval that throughput and fairness are computed over.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Interval {
+    /// From the moment every worker had completed its first chunk to the first finish: all
+    /// workers taking part.
+    Contended,
+    /// Earliest start to last stop: there was no moment when all workers took part (on an
+    /// oversubscribed machine a worker finished before another started).
+    WholeRun,
+}
+
 /// One worker's figures.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ThreadResult {
@@ -135,9 +147,9 @@ pub struct ThreadResult {
     /// Operations it completed.
     pub ops: u64,
     /// Operations it completed within the contended interval.
-    pub window_ops: u64,
+    pub window_ops: Option<u64>,
     /// Its share of the interval's operations.
-    pub share: f64,
+    pub share: Option<f64>,
     /// Its acquisitions that followed another thread's.
     pub handoffs: u64,
     /// Start, ns after the earliest worker's start.
@@ -177,18 +189,20 @@ pub struct RunResult {
     pub lost_updates: u64,
     /// Operations completed in all.
     pub total_ops: u64,
-    /// Operations completed within the contended interval.
+    /// Which interval the throughput figures cover.
+    pub interval: Interval,
+    /// Operations completed within that interval.
     pub window_ops: u64,
-    /// Length of the contended interval (earliest start to first finish), ns.
+    /// Length of that interval, ns.
     pub window_ns: u64,
     /// Earliest start to last stop, ns.
     pub wall_ns: u64,
-    /// Contended-interval time per operation, ns.
+    /// Time per operation over the interval, ns.
     pub ns_per_op: f64,
-    /// Operations per second in the contended interval.
+    /// Operations per second over the interval.
     pub ops_per_sec: f64,
-    /// Fairness over the contended interval.
-    pub fairness: Fairness,
+    /// Fairness over the contended interval (none without one).
+    pub fairness: Option<Fairness>,
     /// Fraction of acquisitions that went to a different thread than the previous holder
     /// (locks only).
     pub handoff_rate: Option<f64>,
@@ -215,19 +229,24 @@ impl RunResult {
             .map(|w| w.stop_raw)
             .max()
             .unwrap_or(first_start);
-        let window_end = if raw.window_end_raw == 0 {
-            last_stop
-        } else {
-            raw.window_end_raw
-        };
         let total_ops: u64 = raw.workers.iter().map(|w| w.rec.ops).sum();
-        let window_ops: u64 = raw
-            .workers
-            .iter()
-            .map(|w| w.rec.window_ops.unwrap_or(w.rec.ops))
-            .sum();
-        let window_ns = clock.delta_ns(first_start, window_end);
         let wall_ns = clock.delta_ns(first_start, last_stop);
+        // A worker that never saw the window open did nothing inside it.
+        let per_thread_window: Option<Vec<u64>> = raw.window_start_raw.map(|_| {
+            raw.workers
+                .iter()
+                .map(|w| w.rec.window_ops.unwrap_or(0))
+                .collect()
+        });
+        let (interval, window_ns, window_ops) = match (&per_thread_window, raw.window_start_raw) {
+            (Some(per_thread), Some(open)) if per_thread.iter().sum::<u64>() > 0 => (
+                Interval::Contended,
+                clock.delta_ns(open, raw.window_end_raw),
+                per_thread.iter().sum::<u64>(),
+            ),
+            _ => (Interval::WholeRun, wall_ns, total_ops),
+        };
+        let per_thread_window = per_thread_window.filter(|_| interval == Interval::Contended);
 
         let mut merged = latency_histogram();
         for w in &raw.workers {
@@ -235,36 +254,33 @@ impl RunResult {
                 .add(&w.rec.wait_ns)
                 .expect("histograms share their bounds");
         }
-        let per_thread_window: Vec<u64> = raw
-            .workers
-            .iter()
-            .map(|w| w.rec.window_ops.unwrap_or(w.rec.ops))
-            .collect();
-        let share = |n: u64| {
-            if window_ops == 0 {
-                0.0
-            } else {
-                n as f64 / window_ops as f64
-            }
-        };
+        let share = |n: u64| n as f64 / window_ops.max(1) as f64;
         let threads: Vec<ThreadResult> = raw
             .workers
             .iter()
             .enumerate()
-            .map(|(index, w)| ThreadResult {
-                index,
-                requested_cpu: w.requested_cpu,
-                pinned: w.pinned,
-                observed_cpu: w.observed_cpu,
-                quota: w.quota,
-                ops: w.rec.ops,
-                window_ops: per_thread_window[index],
-                share: share(per_thread_window[index]),
-                handoffs: w.rec.handoffs,
-                start_ns: clock.delta_ns(first_start, w.start_raw),
-                stop_ns: clock.delta_ns(first_start, w.stop_raw),
+            .map(|(index, w)| {
+                let in_window = per_thread_window.as_ref().map(|p| p[index]);
+                ThreadResult {
+                    index,
+                    requested_cpu: w.requested_cpu,
+                    pinned: w.pinned,
+                    observed_cpu: w.observed_cpu,
+                    quota: w.quota,
+                    ops: w.rec.ops,
+                    window_ops: in_window,
+                    share: in_window.map(share),
+                    handoffs: w.rec.handoffs,
+                    start_ns: clock.delta_ns(first_start, w.start_raw),
+                    stop_ns: clock.delta_ns(first_start, w.stop_raw),
+                }
             })
             .collect();
+        let fairness = per_thread_window.as_ref().map(|p| Fairness {
+            jain_index: jain_index(p),
+            min_share: p.iter().map(|&n| share(n)).fold(1.0, f64::min),
+            max_share: p.iter().map(|&n| share(n)).fold(0.0, f64::max),
+        });
         let handoffs: u64 = raw.workers.iter().map(|w| w.rec.handoffs).sum();
 
         let lost = total_ops.abs_diff(raw.counter);
@@ -297,25 +313,14 @@ impl RunResult {
             window_ops,
             window_ns,
             wall_ns,
-            ns_per_op: if window_ops == 0 {
-                0.0
-            } else {
-                window_ns as f64 / window_ops as f64
-            },
+            ns_per_op: window_ns as f64 / window_ops.max(1) as f64,
             ops_per_sec: if window_ns == 0 {
                 0.0
             } else {
                 window_ops as f64 * 1e9 / window_ns as f64
             },
-            fairness: Fairness {
-                jain_index: jain_index(&per_thread_window),
-                min_share: threads
-                    .iter()
-                    .map(|t| t.share)
-                    .fold(f64::INFINITY, f64::min)
-                    .min(1.0),
-                max_share: threads.iter().map(|t| t.share).fold(0.0, f64::max),
-            },
+            interval,
+            fairness,
             handoff_rate: (info.kind == Kind::Lock && total_ops > 0)
                 .then(|| handoffs as f64 / total_ops as f64),
             latency: LatencySummary::of(&merged),

@@ -348,7 +348,8 @@ pub(crate) mod stress {
         };
         std::thread::scope(|s| {
             for _ in 0..threads {
-                s.spawn(|| {
+                let shared = &shared;
+                s.spawn(move || {
                     for _ in 0..per_thread {
                         shared.lock.lock();
                         // SAFETY: we hold the lock, so no one else touches the counter.

@@ -69,8 +69,10 @@ mod tests {
         let lock = PthreadMutex::new();
         lock.lock();
         assert!(!lock.try_lock());
+        // SAFETY: this thread took the lock just above.
         unsafe { lock.unlock() };
         assert!(lock.try_lock());
+        // SAFETY: this thread took the lock just above.
         unsafe { lock.unlock() };
     }
 

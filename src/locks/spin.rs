@@ -69,8 +69,10 @@ mod tests {
         let lock: SpinLock = SpinLock::new();
         lock.lock();
         assert!(!lock.try_lock(), "a held lock must refuse try_lock");
+        // SAFETY: this thread took the lock just above.
         unsafe { lock.unlock() };
         assert!(lock.try_lock());
+        // SAFETY: this thread took the lock just above.
         unsafe { lock.unlock() };
     }
 

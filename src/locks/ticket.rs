@@ -88,11 +88,14 @@ mod tests {
         let lock: TicketLock = TicketLock::new();
         lock.lock();
         assert!(!lock.try_lock(), "a held lock must refuse try_lock");
+        // SAFETY: this thread took the lock just above.
         unsafe { lock.unlock() };
         assert!(lock.try_lock());
         assert!(!lock.try_lock());
+        // SAFETY: this thread took the lock just above.
         unsafe { lock.unlock() };
         lock.lock();
+        // SAFETY: this thread took the lock just above.
         unsafe { lock.unlock() };
     }
 
@@ -104,6 +107,7 @@ mod tests {
         std::thread::scope(|s| {
             let waiter = s.spawn(|| {
                 lock.lock();
+                // SAFETY: this thread took the lock just above.
                 unsafe { lock.unlock() };
             });
             // Ticket 1 is taken by the waiter once next_ticket reaches 2.
@@ -112,9 +116,11 @@ mod tests {
             }
             assert!(!waiter.is_finished());
             assert!(!lock.try_lock(), "try_lock must not jump the queue");
+            // SAFETY: this thread took the lock just above.
             unsafe { lock.unlock() };
         });
         assert!(lock.try_lock());
+        // SAFETY: this thread took the lock just above.
         unsafe { lock.unlock() };
     }
 

@@ -15,7 +15,7 @@ pub fn latency_histogram() -> Histogram<u64> {
 pub struct Recorder {
     /// Operations completed.
     pub ops: u64,
-    /// Operations completed before the worker saw the contended interval end.
+    /// Operations completed inside the contended interval (`None`: it never saw it open).
     pub window_ops: Option<u64>,
     /// Acquisitions that followed a different holder (locks only).
     pub handoffs: u64,

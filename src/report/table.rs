@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::format::{duration_ns, grouped, percent, rate};
 use crate::locks::Kind;
-use crate::results::{RunResult, Verdict};
+use crate::results::{Interval, RunResult, Verdict};
 
 /// Renders `r` as the table `lockbench run` prints.
 pub fn render(r: &RunResult) -> String {
@@ -61,25 +61,45 @@ pub fn render(r: &RunResult) -> String {
         ),
     };
     let _ = writeln!(o, "  result      {verdict}");
+    let interval = match r.interval {
+        Interval::Contended => format!(
+            "over the contended interval ({} of {} ops in {}; whole run {})",
+            grouped(r.window_ops),
+            grouped(r.total_ops),
+            duration_ns(r.window_ns as f64),
+            duration_ns(r.wall_ns as f64)
+        ),
+        Interval::WholeRun => format!(
+            "over the whole run ({}): no interval had every thread taking part",
+            duration_ns(r.wall_ns as f64)
+        ),
+    };
     let _ = writeln!(
         o,
-        "  throughput  {}ops/s, {}/op over the contended interval ({}; whole run {})",
+        "  throughput  {}ops/s, {}/op {interval}",
         rate(r.ops_per_sec),
-        duration_ns(r.ns_per_op),
-        duration_ns(r.window_ns as f64),
-        duration_ns(r.wall_ns as f64),
+        duration_ns(r.ns_per_op)
     );
     if c.threads > 1 {
-        let f = &r.fairness;
-        let _ = writeln!(
-            o,
-            "  fairness    Jain index {}, per-thread share {} to {} (equal: {})",
-            f.jain_index
-                .map_or("n/a".to_string(), |j| format!("{j:.3}")),
-            percent(f.min_share),
-            percent(f.max_share),
-            percent(1.0 / c.threads as f64),
-        );
+        match &r.fairness {
+            Some(f) => {
+                let _ = writeln!(
+                    o,
+                    "  fairness    Jain index {}, per-thread share {} to {} (equal: {})",
+                    f.jain_index
+                        .map_or("n/a".to_string(), |j| format!("{j:.3}")),
+                    percent(f.min_share),
+                    percent(f.max_share),
+                    percent(1.0 / c.threads as f64),
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    o,
+                    "  fairness    n/a without a contended interval; see the stop times below"
+                );
+            }
+        }
     }
     match r.handoff_rate {
         Some(h) => {
@@ -131,8 +151,8 @@ pub fn render(r: &RunResult) -> String {
             t.index,
             cpu,
             grouped(t.ops),
-            grouped(t.window_ops),
-            percent(t.share),
+            t.window_ops.map_or("-".to_string(), grouped),
+            t.share.map_or("-".to_string(), percent),
             grouped(t.handoffs),
             duration_ns(t.start_ns as f64),
             duration_ns(t.stop_ns as f64),

@@ -4,13 +4,20 @@
 //! (`CachePadded`), so that what is measured is the lock's traffic, not false sharing; each
 //! worker's progress counter has its own line too.
 //!
-//! Stop rules: a worker checks the control word after every chunk of [`CHUNK`] operations. The
-//! first worker to finish its quota ends the *contended interval* (the window in which all
-//! workers run: early finishers must not flatter the figures); the main thread ends everything
-//! at `--max-time`. Each worker notes how many operations it had done when it saw the window
-//! end; throughput and fairness are computed over those counts.
+//! The contended interval: throughput and fairness count only the window in which every worker
+//! is taking part, so that neither a worker that ran alone before the others were scheduled nor
+//! early finishers flatter the figures. It opens when the last worker completes its first chunk
+//! of [`CHUNK`] operations and closes when the first worker finishes its quota (or the time limit
+//! strikes). Workers look at the control word after every chunk and note how many operations
+//! they had done when they saw the window open and close; the figures use the difference. On an
+//! oversubscribed machine a worker may finish before another has even started: then there is no
+//! such window, and the result says so and falls back to the whole run.
+//!
+//! The control word packs the count of workers past their first chunk (low 32 bits) with the
+//! window-closed and stop flags, so one atomic operation orders "all started" against "first
+//! finished", and a worker reads both with one load per chunk.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
@@ -33,9 +40,12 @@ pub const STOP_GRACE: Duration = Duration::from_secs(10);
 /// How often the main thread reports progress.
 const TICK: Duration = Duration::from_millis(100);
 
-const RUNNING: u32 = 0;
-const WINDOW_OVER: u32 = 1;
-const STOP: u32 = 2;
+/// Control word: workers past their first chunk.
+const STARTED_MASK: u64 = u32::MAX as u64;
+/// Control word: the contended interval has closed.
+const WINDOW_CLOSED: u64 = 1 << 32;
+/// Control word: stop now (time limit).
+const STOP: u64 = 1 << 33;
 const NO_HOLDER: u64 = u64::MAX;
 
 /// Shared data the workload updates inside the critical section. Both fields are touched by
@@ -46,8 +56,11 @@ struct Data {
 }
 
 struct Control {
-    phase: AtomicU32,
+    state: AtomicU64,
+    window_start_raw: AtomicU64,
     window_end_raw: AtomicU64,
+    /// Workers past the start gate and ready to run.
+    ready: AtomicUsize,
 }
 
 struct Shared<B> {
@@ -91,6 +104,8 @@ pub(crate) struct WorkerOutcome {
 pub(crate) struct RawRun {
     pub workers: Vec<WorkerOutcome>,
     pub counter: u64,
+    /// When the contended interval opened, if it did before it closed.
+    pub window_start_raw: Option<u64>,
     pub window_end_raw: u64,
     pub stopped_by_time_limit: bool,
     pub clock: Clock,
@@ -197,8 +212,10 @@ fn run_threads<B: Backend>(t: Threads<'_>) -> Result<RawRun, RunError> {
             last_holder: AtomicU64::new(NO_HOLDER),
         }),
         control: CachePadded::new(Control {
-            phase: AtomicU32::new(RUNNING),
+            state: AtomicU64::new(0),
+            window_start_raw: AtomicU64::new(0),
             window_end_raw: AtomicU64::new(0),
+            ready: AtomicUsize::new(0),
         }),
         progress: (0..cfg.threads)
             .map(|_| CachePadded::new(AtomicU64::new(0)))
@@ -217,7 +234,7 @@ fn run_threads<B: Backend>(t: Threads<'_>) -> Result<RawRun, RunError> {
             done_tx.clone(),
         );
         let quota = cfg.quota(index);
-        let plan = t.plan;
+        let (plan, threads) = (t.plan, cfg.threads);
         let spawned = thread::Builder::new()
             .name(format!("lockbench-{index}"))
             .spawn(move || {
@@ -226,6 +243,7 @@ fn run_threads<B: Backend>(t: Threads<'_>) -> Result<RawRun, RunError> {
                 if !worker_gate.arrive() {
                     return None;
                 }
+                all_running(&shared.control, threads);
                 let (start_raw, stop_raw, rec) = worker::<B>(&shared, index, quota, plan, &clock);
                 let _ = done_tx.send(());
                 Some(WorkerOutcome {
@@ -320,25 +338,43 @@ fn run_threads<B: Backend>(t: Threads<'_>) -> Result<RawRun, RunError> {
     Ok(RawRun {
         workers,
         counter: shared.data.counter.load(Ordering::Relaxed),
+        window_start_raw: Some(shared.control.window_start_raw.load(Ordering::Relaxed))
+            .filter(|&raw| raw != 0),
         window_end_raw: shared.control.window_end_raw.load(Ordering::Relaxed),
         stopped_by_time_limit: stop_requested.is_some(),
         clock: t.clock,
     })
 }
 
+/// The second half of the start: the gate's condition variable wakes workers one by one, and on
+/// an oversubscribed machine the first awake could finish its whole quota before the last is
+/// scheduled. So each worker, once awake, waits (spinning briefly, then yielding) until every
+/// worker is awake; then all start together, as runnable threads.
+fn all_running(control: &Control, threads: usize) {
+    // Relaxed: a counter of arrivals; the gate (a mutex) already ordered everything workers read.
+    control.ready.fetch_add(1, Ordering::Relaxed);
+    let mut spins = 0u32;
+    while control.ready.load(Ordering::Relaxed) < threads {
+        if spins < 64 {
+            spins += 1;
+            std::hint::spin_loop();
+        } else {
+            thread::yield_now();
+        }
+    }
+}
+
 /// Ends the contended interval (if still open) and tells every worker to stop.
 fn request_stop(control: &Control, clock: &Clock) {
     let now = clock.raw();
-    // Relaxed throughout: the phase is a flag polled by workers, the window end is read only
-    // after they are joined (join orders it).
-    if control
-        .phase
-        .compare_exchange(RUNNING, STOP, Ordering::Relaxed, Ordering::Relaxed)
-        .is_ok()
-    {
+    // Relaxed: the control word is polled by workers and its single modification order is all
+    // that matters (which came first: all started, first finished, stop); the raw timestamps
+    // are read only after the workers are joined, and join orders them.
+    let before = control
+        .state
+        .fetch_or(STOP | WINDOW_CLOSED, Ordering::Relaxed);
+    if before & WINDOW_CLOSED == 0 {
         control.window_end_raw.store(now, Ordering::Relaxed);
-    } else {
-        control.phase.store(STOP, Ordering::Relaxed);
     }
 }
 
@@ -359,6 +395,10 @@ fn worker<B: Backend>(
         LatencyMode::Sample(n) => u64::from(n),
     };
     let mut until_sample = period;
+    let threads = s.progress.len() as u64;
+    let mut counted_start = false;
+    let mut window_open_at: Option<u64> = None;
+    let mut window_close_at: Option<u64> = None;
     while done < quota {
         let n = CHUNK.min(quota - done);
         let mut left = n;
@@ -377,27 +417,39 @@ fn worker<B: Backend>(
         done += n;
         // Relaxed: a display counter; the main thread needs no ordering with anything else.
         s.progress[index].store(done, Ordering::Relaxed);
-        // Relaxed: a polled flag; nothing is read because of it until after join.
-        let phase = s.control.phase.load(Ordering::Relaxed);
-        if phase != RUNNING {
-            rec.window_ops.get_or_insert(done);
-            if phase == STOP {
+        // Relaxed (both): see `request_stop`.
+        let state = if counted_start {
+            s.control.state.load(Ordering::Relaxed)
+        } else {
+            counted_start = true;
+            let before = s.control.state.fetch_add(1, Ordering::Relaxed);
+            if before & WINDOW_CLOSED == 0 && (before & STARTED_MASK) + 1 == threads {
+                s.control
+                    .window_start_raw
+                    .store(clock.raw(), Ordering::Relaxed);
+            }
+            before + 1
+        };
+        if window_open_at.is_none() && state & STARTED_MASK == threads {
+            window_open_at = Some(done);
+        }
+        if state & WINDOW_CLOSED != 0 {
+            window_close_at.get_or_insert(done);
+            if state & STOP != 0 {
                 break;
             }
         }
     }
     let stop = clock.raw();
     if done == quota {
-        // Relaxed: see `request_stop`. The first finisher ends the contended interval.
-        if s.control
-            .phase
-            .compare_exchange(RUNNING, WINDOW_OVER, Ordering::Relaxed, Ordering::Relaxed)
-            .is_ok()
-        {
+        // Relaxed: see `request_stop`. The first finisher closes the contended interval.
+        let before = s.control.state.fetch_or(WINDOW_CLOSED, Ordering::Relaxed);
+        if before & WINDOW_CLOSED == 0 {
             s.control.window_end_raw.store(stop, Ordering::Relaxed);
         }
     }
-    rec.window_ops.get_or_insert(done);
+    let close = window_close_at.unwrap_or(done);
+    rec.window_ops = window_open_at.map(|open| close.saturating_sub(open));
     rec.ops = done;
     (start, stop, rec)
 }

@@ -19,6 +19,9 @@ impl Work {
     /// fold the loop away; no memory is shared with other threads.
     #[inline(always)]
     pub fn run(self) {
+        if self.iterations == 0 {
+            return;
+        }
         let mut acc = 0u64;
         for i in 0..self.iterations {
             acc = black_box(acc.wrapping_add(i));
