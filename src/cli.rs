@@ -39,11 +39,12 @@ pub struct RunArgs {
     pub backend: BackendId,
 
     /// Worker threads [default: one per CPU this process may use].
-    #[arg(short, long, value_name = "N")]
+    #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
     pub threads: Option<usize>,
 
-    /// Total increments, split evenly across threads (1000000, 1_000_000 and 1M all work).
-    #[arg(long, value_name = "N", default_value = "1000000", value_parser = config::parse_count)]
+    /// Total increments, split evenly across threads (1000000, 1_000_000 and 1M all work; k and G
+    /// too).
+    #[arg(long, value_name = "N", default_value = "1000000", value_parser = config::parse_count, allow_negative_numbers = true)]
     pub ops: u64,
 
     /// Busy work inside the critical section, between reading and writing the counter

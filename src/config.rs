@@ -110,13 +110,14 @@ pub fn parse_backend(s: &str) -> Result<BackendId, ConfigError> {
         })
 }
 
-/// Parses a count: digits with optional `_` separators and an optional `k` or `M` suffix
+/// Parses a count: digits with optional `_` separators and an optional `k`, `M` or `G` suffix
 /// (`1000000`, `1_000_000`, `1M`).
 pub fn parse_count(s: &str) -> Result<u64, ConfigError> {
     let t = s.trim().replace('_', "");
     let (digits, scale) = match t.as_bytes().last() {
         Some(b'k' | b'K') => (&t[..t.len() - 1], 1_000),
         Some(b'M') => (&t[..t.len() - 1], 1_000_000),
+        Some(b'G') => (&t[..t.len() - 1], 1_000_000_000),
         _ => (&t[..], 1),
     };
     let n: u64 = digits.parse().map_err(|_| {

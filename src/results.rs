@@ -333,3 +333,108 @@ impl RunResult {
         self.verification.verdict == Verdict::LostUpdates
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LatencyMode;
+    use crate::locks::BackendId;
+    use crate::measure::recorder::Recorder;
+    use crate::runner::affinity::{Cpu, PinPolicy};
+    use crate::runner::threads::WorkerOutcome;
+
+    fn outcome(ops: u64, window_ops: Option<u64>, start_raw: u64, stop_raw: u64) -> WorkerOutcome {
+        let mut rec = Recorder::new();
+        rec.ops = ops;
+        rec.window_ops = window_ops;
+        WorkerOutcome {
+            requested_cpu: Some(0),
+            pinned: true,
+            observed_cpu: Some(0),
+            quota: ops,
+            start_raw,
+            stop_raw,
+            rec,
+        }
+    }
+
+    fn result(backend: BackendId, counter: u64, window_start_raw: Option<u64>) -> RunResult {
+        let cfg = RunConfig {
+            backend,
+            threads: 2,
+            ops: 200,
+            cs_work_ns: 0,
+            think_ns: 0,
+            pin: PinPolicy::Compact,
+            latency: LatencyMode::Off,
+            max_time_ms: 1000,
+        };
+        let topology = Topology {
+            cpus: vec![
+                Cpu {
+                    id: 0,
+                    package: 0,
+                    core: 0,
+                },
+                Cpu {
+                    id: 1,
+                    package: 0,
+                    core: 1,
+                },
+            ],
+        };
+        let clock = Clock::new();
+        let base = clock.raw();
+        let raw = RawRun {
+            workers: vec![
+                outcome(100, Some(60), base, base + 1_000),
+                outcome(100, Some(20), base, base + 2_000),
+            ],
+            counter,
+            window_start_raw: window_start_raw.map(|d| base + d),
+            window_end_raw: base + 1_000,
+            stopped_by_time_limit: false,
+            clock,
+        };
+        RunResult::from_raw(&cfg, &topology, None, raw)
+    }
+
+    #[test]
+    fn a_lock_that_loses_updates_fails_verification() {
+        let r = result(BackendId::Ticket, 197, Some(100));
+        assert_eq!(r.lost_updates, 3);
+        assert_eq!(r.verification.verdict, Verdict::LostUpdates);
+        assert!(r.failed_verification());
+    }
+
+    #[test]
+    fn no_lock_losing_updates_is_the_lesson_not_a_failure() {
+        let r = result(BackendId::None, 150, Some(100));
+        assert_eq!(r.lost_updates, 50);
+        assert_eq!(r.verification.verdict, Verdict::LostUpdatesExpected);
+        assert!(!r.failed_verification());
+        let ok = result(BackendId::Ticket, 200, Some(100));
+        assert_eq!(ok.verification.verdict, Verdict::Ok);
+    }
+
+    #[test]
+    fn figures_cover_the_contended_interval_only() {
+        let r = result(BackendId::Ticket, 200, Some(100));
+        assert_eq!(r.interval, Interval::Contended);
+        assert_eq!(r.window_ops, 80);
+        assert_eq!(r.threads[0].share, Some(0.75));
+        let f = r.fairness.unwrap();
+        assert_eq!((f.min_share, f.max_share), (0.25, 0.75));
+        assert!(r.window_ns < r.wall_ns);
+    }
+
+    #[test]
+    fn without_a_contended_interval_the_whole_run_is_used() {
+        let r = result(BackendId::Ticket, 200, None);
+        assert_eq!(r.interval, Interval::WholeRun);
+        assert_eq!(r.window_ops, 200);
+        assert_eq!(r.window_ns, r.wall_ns);
+        assert!(r.fairness.is_none());
+        assert!(r.threads.iter().all(|t| t.share.is_none()));
+    }
+}

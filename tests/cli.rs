@@ -1,0 +1,314 @@
+//! The command line end to end: outputs, exit statuses, and one clear line for every bad input.
+
+mod common;
+
+use common::{lockbench, run_json};
+use predicates::prelude::*;
+
+/// Asserts that `args` are refused with exit status 2 and a single `error:` line mentioning
+/// `needle`, and no panic.
+fn refused(args: &[&str], needle: &str) {
+    let out = lockbench().args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?} printed on stdout");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "{args:?}: not one line: {stderr}"
+    );
+    assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
+    assert!(
+        stderr.contains(needle),
+        "{args:?}: {stderr:?} lacks {needle:?}"
+    );
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+}
+
+#[test]
+fn bad_input_is_one_line_and_status_2() {
+    refused(&["run", "--backend", "nope"], "valid: std, parking-lot");
+    refused(&["run", "--threads", "0"], "--threads");
+    refused(&["run", "--threads", "5000"], "4096");
+    refused(&["run", "--threads", "two"], "--threads");
+    refused(&["run", "--ops", "0"], "--ops");
+    refused(&["run", "--ops", "-5"], "--ops");
+    refused(
+        &["run", "--ops", "3", "--threads", "4"],
+        "smaller than --threads",
+    );
+    refused(
+        &["run", "--threads", "1", "--pin", "100000"],
+        "does not exist",
+    );
+    refused(&["run", "--pin", "3-1"], "--pin");
+    refused(&["run", "--pin", "sideways"], "--pin");
+    refused(&["run", "--cs-work", "5"], "unit");
+    refused(&["run", "--think", "5 parsecs"], "--think");
+    refused(&["run", "--max-time", "0s"], "--max-time");
+    refused(&["run", "--max-time", "soon"], "--max-time");
+    refused(&["run", "--latency", "sample=0"], "sample=N");
+    refused(&["run", "--latency", "sometimes"], "--latency");
+    refused(&["run", "--json", "--quiet"], "cannot be used with");
+    refused(&["run", "--frobnicate"], "--frobnicate");
+    refused(&["calibrate", "--ops", "0"], "--ops");
+    refused(&["explode"], "explode");
+}
+
+#[test]
+fn help_and_version() {
+    lockbench()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("run").and(predicate::str::contains("list")));
+    lockbench()
+        .args(["run", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--max-time").and(predicate::str::contains("--latency")));
+    lockbench()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("lockbench "));
+}
+
+#[test]
+fn list_shows_every_backend_and_its_facts() {
+    let names = [
+        "std",
+        "parking-lot",
+        "spin",
+        "spin-pure",
+        "ticket",
+        "ticket-spin",
+        "pthread",
+        "atomic",
+        "none",
+    ];
+    let out = lockbench()
+        .arg("list")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    for name in names {
+        assert!(
+            text.lines().any(|l| l.starts_with(name)),
+            "list lacks {name}:\n{text}"
+        );
+    }
+    let json: serde_json::Value = serde_json::from_slice(
+        &lockbench()
+            .args(["list", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let listed: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, names);
+    let ticket = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "ticket")
+        .unwrap();
+    assert_eq!(ticket["fair"], true);
+}
+
+#[test]
+fn json_result_carries_the_model() {
+    let (code, r) = run_json(&[
+        "--backend",
+        "std",
+        "--threads",
+        "2",
+        "--ops",
+        "100000",
+        "--pin",
+        "spread",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["backend"], "std");
+    assert_eq!(r["lost_updates"], 0);
+    assert_eq!(r["verification"]["expected"], 100_000);
+    assert_eq!(r["verification"]["actual"], 100_000);
+    assert!(r["ns_per_op"].as_f64().unwrap() > 0.0);
+    assert!(r["ops_per_sec"].as_f64().unwrap() > 0.0);
+    assert_eq!(r["complete"], true);
+    assert_eq!(r["config"]["pin"], "spread");
+    let threads = r["threads"].as_array().unwrap();
+    assert_eq!(threads.len(), 2);
+    let ops: u64 = threads.iter().map(|t| t["ops"].as_u64().unwrap()).sum();
+    assert_eq!(ops, 100_000);
+    for key in [
+        "cpu_model",
+        "kernel",
+        "rustc",
+        "lockbench_version",
+        "logical_cpus",
+        "allowed_cpus",
+        "clock",
+    ] {
+        assert!(!r["environment"][key].is_null(), "environment lacks {key}");
+    }
+    let latency = &r["latency"];
+    assert!(latency["samples"].as_u64().unwrap() > 0);
+    assert!(latency["p50_ns"].as_u64().unwrap() <= latency["p99_ns"].as_u64().unwrap());
+    assert!(latency["p99_ns"].as_u64().unwrap() <= latency["max_ns"].as_u64().unwrap());
+}
+
+#[test]
+fn latency_modes() {
+    let (_, full) = run_json(&[
+        "--backend",
+        "ticket",
+        "--threads",
+        "1",
+        "--ops",
+        "5000",
+        "--latency",
+        "full",
+    ]);
+    assert_eq!(full["latency"]["samples"], 5000);
+    let (_, sampled) = run_json(&[
+        "--backend",
+        "ticket",
+        "--threads",
+        "1",
+        "--ops",
+        "5000",
+        "--latency",
+        "sample=100",
+    ]);
+    assert_eq!(sampled["latency"]["samples"], 50);
+    let (_, off) = run_json(&[
+        "--backend",
+        "ticket",
+        "--threads",
+        "1",
+        "--ops",
+        "5000",
+        "--latency",
+        "off",
+    ]);
+    assert!(off["latency"].is_null());
+}
+
+#[test]
+fn table_output_and_quiet() {
+    lockbench()
+        .args([
+            "run",
+            "--backend",
+            "ticket",
+            "--threads",
+            "2",
+            "--ops",
+            "20000",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("no update lost")
+                .and(predicate::str::contains("ops/s"))
+                .and(predicate::str::contains("thread")),
+        );
+    lockbench()
+        .args([
+            "run",
+            "--backend",
+            "ticket",
+            "--threads",
+            "2",
+            "--ops",
+            "20000",
+            "--quiet",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::is_empty());
+}
+
+#[test]
+fn oversubscription_is_said_plainly() {
+    let cpus = std::thread::available_parallelism().unwrap().get();
+    let threads = (cpus * 2).to_string();
+    lockbench()
+        .args([
+            "run",
+            "--backend",
+            "ticket",
+            "--threads",
+            &threads,
+            "--ops",
+            "20000",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("oversubscribed"));
+}
+
+#[test]
+fn time_limit_stops_the_run_and_says_incomplete() {
+    let (code, r) = run_json(&[
+        "--backend",
+        "std",
+        "--threads",
+        "2",
+        "--ops",
+        "100G",
+        "--max-time",
+        "300ms",
+    ]);
+    assert_eq!(code, 4);
+    assert_eq!(r["complete"], false);
+    assert_eq!(r["stopped_by_time_limit"], true);
+    // What did run is still verified.
+    assert_eq!(r["lost_updates"], 0);
+    assert!(r["total_ops"].as_u64().unwrap() > 0);
+    assert!(r["total_ops"].as_u64().unwrap() < 100_000_000_000);
+    lockbench()
+        .args([
+            "run",
+            "--backend",
+            "ticket",
+            "--threads",
+            "2",
+            "--ops",
+            "100G",
+            "--max-time",
+            "200ms",
+        ])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::contains("INCOMPLETE"))
+        .stderr(predicate::str::contains("incomplete"));
+}
+
+#[test]
+fn smoke_ticket_eight_threads() {
+    lockbench()
+        .args([
+            "run",
+            "--backend",
+            "ticket",
+            "--threads",
+            "8",
+            "--ops",
+            "100000",
+        ])
+        .assert()
+        .success();
+}

@@ -1,0 +1,30 @@
+//! Helpers shared by the end-to-end tests.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+/// The lockbench binary, with a timeout so that no test can hang.
+pub fn lockbench() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lockbench"));
+    cmd.timeout(Duration::from_secs(120));
+    cmd
+}
+
+/// Runs `lockbench run ARGS --json` and returns (exit code, parsed JSON).
+pub fn run_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let out = lockbench()
+        .arg("run")
+        .args(args)
+        .arg("--json")
+        .output()
+        .expect("lockbench runs");
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().expect("exited normally"), json)
+}

@@ -1,0 +1,114 @@
+//! Every backend, run for real: exact counts for every lock, and lost updates without one.
+
+mod common;
+
+use common::run_json;
+
+fn exact(backend: &str, threads: usize, ops: u64, extra: &[&str]) {
+    let threads_s = threads.to_string();
+    let ops_s = ops.to_string();
+    let mut args = vec![
+        "--backend",
+        backend,
+        "--threads",
+        &threads_s,
+        "--ops",
+        &ops_s,
+    ];
+    args.extend_from_slice(extra);
+    let (code, r) = run_json(&args);
+    assert_eq!(code, 0, "{backend} x{threads}: {r}");
+    assert_eq!(r["lost_updates"], 0, "{backend} x{threads}");
+    assert_eq!(r["verification"]["actual"], ops, "{backend} x{threads}");
+    assert_eq!(r["verification"]["verdict"], "ok");
+}
+
+#[test]
+fn every_lock_keeps_every_update() {
+    for backend in ["std", "parking-lot", "spin", "ticket", "pthread", "atomic"] {
+        exact(backend, 2, 50_000, &[]);
+        exact(backend, 4, 50_000, &[]);
+    }
+    // Pure spinning only with as many threads as cores: oversubscribed it is slow by design.
+    exact("spin-pure", 2, 50_000, &[]);
+    exact("ticket-spin", 2, 50_000, &[]);
+}
+
+#[test]
+fn locks_keep_updates_with_work_inside_and_between() {
+    for backend in ["std", "ticket", "spin"] {
+        exact(
+            backend,
+            3,
+            3_000,
+            &["--cs-work", "500ns", "--think", "200ns"],
+        );
+    }
+}
+
+#[test]
+fn remainder_ops_are_spread() {
+    let (_, r) = run_json(&["--backend", "ticket", "--threads", "3", "--ops", "10"]);
+    let quotas: Vec<u64> = r["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["quota"].as_u64().unwrap())
+        .collect();
+    assert_eq!(quotas, [4, 3, 3]);
+    assert_eq!(r["verification"]["actual"], 10);
+}
+
+#[test]
+fn no_lock_loses_updates_and_says_it_is_the_lesson() {
+    // A read, 2 µs of work, then the write: two threads overlap almost at once. Three attempts,
+    // so that a machine too busy to run both threads together cannot fail the test by luck.
+    let mut lost = 0;
+    for _ in 0..3 {
+        let (code, r) = run_json(&[
+            "--backend",
+            "none",
+            "--threads",
+            "2",
+            "--ops",
+            "40000",
+            "--cs-work",
+            "2us",
+        ]);
+        assert_eq!(
+            code, 0,
+            "lost updates are the demonstration for `none`, not a failure"
+        );
+        lost = r["lost_updates"].as_u64().unwrap();
+        let v = &r["verification"];
+        assert_eq!(
+            v["expected"].as_u64().unwrap() - v["actual"].as_u64().unwrap(),
+            lost
+        );
+        if lost > 0 {
+            assert_eq!(v["verdict"], "lost-updates-expected");
+            assert!(r["handoff_rate"].is_null());
+            break;
+        }
+    }
+    assert!(lost > 0, "no update was lost in three unsynchronised runs");
+}
+
+#[test]
+fn a_single_thread_loses_nothing_even_without_a_lock() {
+    exact("none", 1, 10_000, &[]);
+}
+
+#[test]
+fn handoffs_and_fairness_are_reported_for_locks() {
+    let (_, r) = run_json(&["--backend", "ticket", "--threads", "2", "--ops", "20000"]);
+    let rate = r["handoff_rate"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&rate));
+    if r["interval"] == "contended" {
+        let jain = r["fairness"]["jain_index"].as_f64().unwrap();
+        assert!(jain > 0.5 && jain <= 1.0 + 1e-9);
+    }
+    let (_, one) = run_json(&["--backend", "ticket", "--threads", "1", "--ops", "20000"]);
+    assert_eq!(one["handoff_rate"], 0.0);
+    assert_eq!(one["interval"], "contended");
+}
