@@ -146,6 +146,8 @@ pub enum BackendId {
 pub enum Waiting {
     /// Spins a little, then sleeps in the kernel until woken (futex).
     SpinThenSleep,
+    /// Sleeps in the kernel at once (futex), no spinning.
+    Sleep,
     /// Spins with the CPU hint and never gives up the core.
     Spin,
     /// Spins up to a fixed count, then yields the core at every further look.
@@ -160,6 +162,7 @@ impl fmt::Display for Waiting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Waiting::SpinThenSleep => "spin, then sleep",
+            Waiting::Sleep => "sleep",
             Waiting::Spin => "spin",
             Waiting::SpinThenYield => "spin, then yield",
             Waiting::Backoff => "backoff, then yield",
@@ -247,10 +250,10 @@ pub const BACKENDS: &[BackendInfo] = &[
         id: BackendId::Pthread,
         name: "pthread",
         aliases: &[],
-        summary: "libc pthread_mutex_t, default attributes (glibc: futex-based)",
+        summary: "libc pthread_mutex_t, default attributes (glibc: futex-based, no spinning)",
         kind: Kind::Lock,
         fair: false,
-        waiting: Waiting::SpinThenSleep,
+        waiting: Waiting::Sleep,
     },
     BackendInfo {
         id: BackendId::Atomic,
