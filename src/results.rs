@@ -239,11 +239,15 @@ impl RunResult {
                 .collect()
         });
         let (interval, window_ns, window_ops) = match (&per_thread_window, raw.window_start_raw) {
-            (Some(per_thread), Some(open)) if per_thread.iter().sum::<u64>() > 0 => (
-                Interval::Contended,
-                clock.delta_ns(open, raw.window_end_raw),
-                per_thread.iter().sum::<u64>(),
-            ),
+            (Some(per_thread), Some(open))
+                if per_thread.iter().sum::<u64>() > 0 && raw.window_end_raw > open =>
+            {
+                (
+                    Interval::Contended,
+                    clock.delta_ns(open, raw.window_end_raw),
+                    per_thread.iter().sum::<u64>(),
+                )
+            }
             _ => (Interval::WholeRun, wall_ns, total_ops),
         };
         let per_thread_window = per_thread_window.filter(|_| interval == Interval::Contended);

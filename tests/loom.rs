@@ -90,9 +90,61 @@ fn lock_against_try_lock<L: RawLock + 'static>() {
     });
 }
 
+/// Two threads wait in `lock` while a third tries `try_lock`: the lock passes between waiters,
+/// and the try must neither jump in nor be lost. Main checks the total after the joins.
+fn two_waiters_and_a_trier<L: RawLock + 'static>() {
+    let mut builder = loom::model::Builder::new();
+    // Three spinning threads make a large state space: one preemption, long paths allowed.
+    builder.preemption_bound = Some(1);
+    builder.max_branches = 100_000;
+    builder.check(|| {
+        let shared = Arc::new(Protected {
+            lock: L::new(),
+            value: UnsafeCell::new(0),
+        });
+        let lockers: Vec<_> = (0..2)
+            .map(|_| {
+                let shared = Arc::clone(&shared);
+                thread::spawn(move || {
+                    shared.lock.lock();
+                    // SAFETY: we hold the lock.
+                    shared.value.with_mut(|v| unsafe { *v += 1 });
+                    // SAFETY: taken just above.
+                    unsafe { shared.lock.unlock() };
+                })
+            })
+            .collect();
+        let tried = if shared.lock.try_lock() {
+            // SAFETY: try_lock succeeded.
+            shared.value.with_mut(|v| unsafe { *v += 10 });
+            // SAFETY: held since the try_lock above.
+            unsafe { shared.lock.unlock() };
+            true
+        } else {
+            false
+        };
+        for h in lockers {
+            h.join().unwrap();
+        }
+        // SAFETY: every other thread is joined.
+        let total = shared.value.with(|v| unsafe { *v });
+        assert_eq!(total, if tried { 12 } else { 2 });
+    });
+}
+
 fn both<L: RawLock + 'static>() {
     two_threads_increment::<L>();
     lock_against_try_lock::<L>();
+}
+
+#[test]
+fn ticket_three_threads() {
+    two_waiters_and_a_trier::<TicketLock<Yield>>();
+}
+
+#[test]
+fn spinlock_three_threads() {
+    two_waiters_and_a_trier::<SpinLock<Yield>>();
 }
 
 #[test]

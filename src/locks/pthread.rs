@@ -5,13 +5,15 @@ use std::cell::UnsafeCell;
 
 use super::raw::RawLock;
 
-/// `pthread_mutex_t` with default attributes.
+/// `pthread_mutex_t` of type `PTHREAD_MUTEX_NORMAL` (glibc's default type, named so that
+/// relocking from the holder is a defined deadlock rather than undefined behaviour).
 ///
-/// The mutex must not move once used; the runner keeps it inside an `Arc`, and a borrowed value
-/// cannot move. Before first use it is only `PTHREAD_MUTEX_INITIALIZER`, which may be moved.
-pub struct PthreadMutex(UnsafeCell<libc::pthread_mutex_t>);
+/// The mutex lives in its own heap allocation, initialised there, so it never moves after
+/// `pthread_mutex_init` (POSIX forbids using a copy).
+pub struct PthreadMutex(Box<UnsafeCell<libc::pthread_mutex_t>>);
 
-// SAFETY: a pthread mutex is designed to be locked and unlocked from any thread; all access to
+// SAFETY: a pthread mutex is designed to be locked and unlocked from any thread (each unlock by
+// the thread that locked: `Guard` is not `Send`, and `unlock`'s contract says so); all access to
 // the inner value goes through the pthread functions, which synchronise internally.
 unsafe impl Send for PthreadMutex {}
 // SAFETY: as above.
@@ -21,16 +23,35 @@ unsafe impl Sync for PthreadMutex {}
 // acquire on lock, release on unlock (POSIX 4.12 "Memory Synchronization").
 unsafe impl RawLock for PthreadMutex {
     fn new() -> Self {
-        PthreadMutex(UnsafeCell::new(libc::PTHREAD_MUTEX_INITIALIZER))
+        let mutex = Box::new(UnsafeCell::new(libc::PTHREAD_MUTEX_INITIALIZER));
+        // SAFETY: `attr` is initialised by pthread_mutexattr_init before any other use and
+        // destroyed after; `mutex` points to its final, heap-allocated place, not yet in use.
+        unsafe {
+            let mut attr: libc::pthread_mutexattr_t = std::mem::zeroed();
+            check(
+                "pthread_mutexattr_init",
+                libc::pthread_mutexattr_init(&mut attr),
+            );
+            check(
+                "pthread_mutexattr_settype",
+                libc::pthread_mutexattr_settype(&mut attr, libc::PTHREAD_MUTEX_NORMAL),
+            );
+            check(
+                "pthread_mutex_init",
+                libc::pthread_mutex_init(mutex.get(), &attr),
+            );
+            libc::pthread_mutexattr_destroy(&mut attr);
+        }
+        PthreadMutex(mutex)
     }
 
     #[inline]
     fn lock(&self) {
-        // SAFETY: the pointer is to a live, initialised mutex that does not move while borrowed.
+        // SAFETY: the pointer is to a live, initialised mutex that never moves.
         let rc = unsafe { libc::pthread_mutex_lock(self.0.get()) };
-        // A default mutex reports no error to a correct caller (no deadlock detection, no
-        // robustness); anything else means memory corruption, where going on would be wrong.
-        assert_eq!(rc, 0, "pthread_mutex_lock failed with error {rc}");
+        // A normal mutex reports no error to a correct caller; anything else means memory
+        // corruption, where going on would be wrong.
+        check("pthread_mutex_lock", rc);
     }
 
     #[inline]
@@ -46,17 +67,35 @@ unsafe impl RawLock for PthreadMutex {
 
     #[inline]
     unsafe fn unlock(&self) {
-        // SAFETY: the caller holds the lock (this function's contract); the mutex is live.
+        // SAFETY: the calling thread holds the lock (this function's contract); the mutex is live.
         let rc = unsafe { libc::pthread_mutex_unlock(self.0.get()) };
         debug_assert_eq!(rc, 0, "pthread_mutex_unlock failed with error {rc}");
     }
 }
 
+fn check(call: &str, rc: libc::c_int) {
+    assert_eq!(rc, 0, "{call} failed with error {rc}");
+}
+
 impl Drop for PthreadMutex {
     fn drop(&mut self) {
-        // SAFETY: `&mut self` proves no one holds a borrow, so no one holds the lock through
-        // the RawLock API (a Guard borrows it); destroying an unlocked mutex is allowed.
-        unsafe { libc::pthread_mutex_destroy(self.0.get()) };
+        // Destroying a locked mutex is undefined, and a lock can be left held (a forgotten
+        // guard, or `lock` without `unlock`). So destroy only what we can take; otherwise leak
+        // the allocation, as std's pthread-based Mutex did.
+        if self.try_lock() {
+            // SAFETY: we took it just above; once unlocked, no one else can hold it (we have
+            // `&mut self`), so destroying it is allowed.
+            unsafe {
+                libc::pthread_mutex_unlock(self.0.get());
+                libc::pthread_mutex_destroy(self.0.get());
+            }
+        } else {
+            let leaked = std::mem::replace(
+                &mut self.0,
+                Box::new(UnsafeCell::new(libc::PTHREAD_MUTEX_INITIALIZER)),
+            );
+            std::mem::forget(leaked);
+        }
     }
 }
 
@@ -79,5 +118,12 @@ mod tests {
     #[test]
     fn lots_and_lots() {
         crate::locks::stress::exact_count::<PthreadMutex>(4, 20_000);
+    }
+
+    #[test]
+    fn dropping_a_held_mutex_is_not_undefined() {
+        let lock = PthreadMutex::new();
+        lock.lock();
+        drop(lock);
     }
 }

@@ -1,6 +1,8 @@
 //! The raw-lock contract our own locks implement, and the guard that ties a critical section
 //! to it.
 
+use std::marker::PhantomData;
+
 /// A mutual-exclusion lock that guards no data of its own: state only, as in
 /// `lock_api::RawMutex` (whose `const INIT` we cannot offer, since loom's atomics are not
 /// `const`).
@@ -20,20 +22,21 @@ pub unsafe trait RawLock: Send + Sync {
     /// Releases the lock.
     ///
     /// # Safety
-    /// The caller holds the lock (its `lock` returned, or its `try_lock` returned `true`, and it
-    /// has not unlocked since).
+    /// The calling thread holds the lock (its `lock` returned, or its `try_lock` returned
+    /// `true`, and it has not unlocked since).
     unsafe fn unlock(&self);
 }
 
 /// Holds a [`RawLock`] and releases it when dropped, also when the critical section panics.
-pub struct Guard<'a, L: RawLock>(&'a L);
+/// Not `Send`: the thread that locked is the one that unlocks (POSIX requires it of pthread).
+pub struct Guard<'a, L: RawLock>(&'a L, PhantomData<*const ()>);
 
 impl<'a, L: RawLock> Guard<'a, L> {
     /// Takes `lock` and returns the guard that will release it.
     #[inline(always)]
     pub fn acquire(lock: &'a L) -> Self {
         lock.lock();
-        Guard(lock)
+        Guard(lock, PhantomData)
     }
 }
 

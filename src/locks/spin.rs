@@ -29,26 +29,44 @@ unsafe impl<R: Relax> RawLock for SpinLock<R> {
 
     #[inline]
     fn lock(&self) {
+        // Acquire on success: pairs with the Release store in `unlock`. Relaxed on failure:
+        // nothing was acquired, nothing is read. Weak: a spurious failure only costs one more
+        // round of the loop.
+        if self
+            .locked
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+        {
+            return;
+        }
+        // One strategy value for the whole wait, so backoff grows with every lost race, not
+        // only with the length of one holder's critical section.
+        let mut relax = R::default();
         loop {
-            if self.try_lock() {
-                return;
-            }
-            let mut relax = R::default();
-            // Relaxed: only a hint that the lock looks free; the compare-exchange in `try_lock`
-            // is what synchronises. Reading (not writing) keeps the cache line shared while
-            // the holder works.
+            // Relaxed: only a hint that the lock looks free; the compare-exchange below is what
+            // synchronises. Reading (not writing) keeps the cache line shared while the holder
+            // works.
             while self.locked.load(Ordering::Relaxed) {
                 relax.relax();
             }
+            // Acquire/Relaxed: as above.
+            if self
+                .locked
+                .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+            {
+                return;
+            }
+            relax.relax();
         }
     }
 
     #[inline]
     fn try_lock(&self) -> bool {
-        // Acquire on success: pairs with the Release store in `unlock`. Relaxed on failure:
-        // nothing was acquired, nothing is read.
+        // Acquire on success: pairs with the Release store in `unlock`. Relaxed on failure.
+        // Strong: `try_lock` must not fail on a free lock.
         self.locked
-            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
             .is_ok()
     }
 

@@ -12,7 +12,11 @@ use crate::sync::{AtomicU32, Ordering};
 /// FIFO ticket lock, generic over what a waiter does between looks.
 ///
 /// Both counters share one cache line, as in the classic form; callers pad the lock as a whole.
-/// They wrap at 2^32, which is harmless while fewer than 2^32 threads wait at once.
+/// They wrap at 2^32, which is harmless while fewer than 2^32 threads wait at once. One limit
+/// remains in `try_lock`: a thread paused between its two instructions while exactly a multiple
+/// of 2^32 tickets are handed out could see a stale match. Packing both counters into one
+/// 64-bit word would close it at the price of the classic layout; four billion acquisitions in
+/// one preemption is not a case this benchmark meets.
 pub struct TicketLock<R = SpinThenYield> {
     next_ticket: AtomicU32,
     now_serving: AtomicU32,
@@ -70,7 +74,8 @@ unsafe impl<R: Relax> RawLock for TicketLock<R> {
 
     #[inline]
     unsafe fn unlock(&self) {
-        // Relaxed: only the holder writes `now_serving`, so it reads its own last store.
+        // Relaxed: `now_serving` changes only in `unlock`, by the holder; our own Acquire load
+        // that let us in already read the latest value (read-read coherence).
         let serving = self.now_serving.load(Ordering::Relaxed);
         // Release: publishes the critical section to the next ticket's Acquire load.
         self.now_serving

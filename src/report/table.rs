@@ -105,7 +105,7 @@ pub fn render(r: &RunResult) -> String {
         Some(h) => {
             let _ = writeln!(
                 o,
-                "  hand-offs   {} of acquisitions followed another thread's",
+                "  hand-offs   {} of acquisitions followed another thread's (whole run)",
                 percent(h)
             );
         }
@@ -118,7 +118,7 @@ pub fn render(r: &RunResult) -> String {
         Some(l) => {
             let _ = writeln!(
                 o,
-                "  wait        p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  ({} acquisitions timed, latency {})",
+                "  wait        p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  ({} acquisitions timed over the whole run, latency {})",
                 duration_ns(l.p50_ns as f64),
                 duration_ns(l.p90_ns as f64),
                 duration_ns(l.p99_ns as f64),

@@ -303,11 +303,12 @@ fn run_threads<B: Backend>(t: Threads<'_>) -> Result<RawRun, RunError> {
             });
         }
         match stop_requested {
-            None if now >= deadline => {
+            None if now >= deadline && finished < cfg.threads => {
                 request_stop(&shared.control, &t.clock);
                 stop_requested = Some(now);
             }
             Some(at) if now >= at + STOP_GRACE => {
+                // The stuck threads cannot be killed; they are left behind, and the CLI exits.
                 let stuck = handles.iter().filter(|h| !h.is_finished()).count();
                 return Err(RunError::DidNotStop {
                     stuck,
@@ -366,15 +367,16 @@ fn all_running(control: &Control, threads: usize) {
 
 /// Ends the contended interval (if still open) and tells every worker to stop.
 fn request_stop(control: &Control, clock: &Clock) {
-    let now = clock.raw();
     // Relaxed: the control word is polled by workers and its single modification order is all
     // that matters (which came first: all started, first finished, stop); the raw timestamps
-    // are read only after the workers are joined, and join orders them.
+    // are read only after the workers are joined, and join orders them. The end of the window
+    // is read after the flag is set, its start before the count completes, so that a window
+    // that opened before it closed never comes out with its ends reversed.
     let before = control
         .state
         .fetch_or(STOP | WINDOW_CLOSED, Ordering::Relaxed);
     if before & WINDOW_CLOSED == 0 {
-        control.window_end_raw.store(now, Ordering::Relaxed);
+        control.window_end_raw.store(clock.raw(), Ordering::Relaxed);
     }
 }
 
@@ -445,7 +447,9 @@ fn worker<B: Backend>(
         // Relaxed: see `request_stop`. The first finisher closes the contended interval.
         let before = s.control.state.fetch_or(WINDOW_CLOSED, Ordering::Relaxed);
         if before & WINDOW_CLOSED == 0 {
-            s.control.window_end_raw.store(stop, Ordering::Relaxed);
+            s.control
+                .window_end_raw
+                .store(clock.raw(), Ordering::Relaxed);
         }
     }
     let close = window_close_at.unwrap_or(done);
