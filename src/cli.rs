@@ -1,10 +1,11 @@
 //! The command line: clap derive definitions only. Parsing of values lives in `config`.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{self, LatencyMode};
+use crate::config::{self, BackendList, LatencyMode, ThreadList};
 use crate::locks::BackendId;
 use crate::runner::affinity::PinPolicy;
 
@@ -24,6 +25,14 @@ pub enum Command {
     /// Run one configuration: a shared counter incremented under one backend on pinned threads,
     /// verified for lost updates, with throughput, latency, fairness and hand-off figures.
     Run(RunArgs),
+    /// Run a matrix of backends x thread counts, repeated, and write results.json, results.csv,
+    /// summary.md and index.html (charts inline) to an output directory.
+    Sweep(SweepArgs),
+    /// Rebuild every report file from a saved results.json.
+    Report(ReportArgs),
+    /// Compare two results.json files (machines, versions or lock changes): the change per
+    /// backend and thread count, flagged where it exceeds the runs' own spread.
+    Compare(CompareArgs),
     /// List the backends and their facts (fair? how do waiters wait?).
     List(ListArgs),
     /// Measure the harness itself: clock cost, work loop, and lockbench's 1-thread std result
@@ -42,6 +51,22 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
     pub threads: Option<usize>,
 
+    /// What each run does.
+    #[command(flatten)]
+    pub options: RunOptions,
+
+    /// Print the full result as JSON on stdout instead of the table.
+    #[arg(long, conflicts_with = "quiet")]
+    pub json: bool,
+
+    /// Print nothing but errors; the exit status tells the outcome.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// The options of one run, shared by `run` and `sweep`.
+#[derive(Debug, Args)]
+pub struct RunOptions {
     /// Total increments, split evenly across threads (1000000, 1_000_000 and 1M all work; k and G
     /// too).
     #[arg(long, value_name = "N", default_value = "1000000", value_parser = config::parse_count, allow_negative_numbers = true)]
@@ -67,17 +92,68 @@ pub struct RunArgs {
     #[arg(long, value_name = "MODE", default_value = "sample=256", value_parser = config::parse_latency)]
     pub latency: LatencyMode,
 
-    /// Time limit: every thread stops then, and the result is marked incomplete (exit status 4).
+    /// Time limit of each run: every thread stops then, and the result is marked incomplete
+    /// (exit status 4).
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = config::parse_duration)]
     pub max_time: Duration,
+}
 
-    /// Print the full result as JSON on stdout instead of the table.
-    #[arg(long, conflicts_with = "quiet")]
-    pub json: bool,
+/// Options of `lockbench sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Backends, comma-separated [default: std,parking-lot,spin,ticket,pthread].
+    #[arg(long, value_name = "LIST", value_parser = config::parse_backend_list)]
+    pub backends: Option<BackendList>,
 
-    /// Print nothing but errors; the exit status tells the outcome.
+    /// Thread counts: a list (1,2,4,8), a range (1..8, every count in it), or `max` (powers of
+    /// two up to the CPUs this process may use, then that count and twice it).
+    #[arg(short, long, value_name = "LIST", default_value = "1,2,4,8", value_parser = config::parse_thread_list)]
+    pub threads: ThreadList,
+
+    /// Repetitions of every point; backends take turns within each round, so that drift of the
+    /// machine does not favour one.
+    #[arg(long, value_name = "N", default_value = "3", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub repeat: u32,
+
+    /// Output directory [default: reports/<UTC timestamp>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// What each run does.
+    #[command(flatten)]
+    pub options: RunOptions,
+
+    /// No progress bar and no summary; errors only.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+/// Options of `lockbench report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A results.json written by `lockbench sweep`.
+    #[arg(value_name = "RESULTS")]
+    pub results: PathBuf,
+
+    /// Output directory [default: the directory of RESULTS].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Options of `lockbench compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The baseline results.json.
+    #[arg(value_name = "BEFORE")]
+    pub before: PathBuf,
+
+    /// The results.json to compare with it.
+    #[arg(value_name = "AFTER")]
+    pub after: PathBuf,
+
+    /// Also write the comparison as compare.html into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// Options of `lockbench list`.

@@ -8,11 +8,16 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::calibrate;
-use crate::cli::{CalibrateArgs, Cli, Command, ListArgs, RunArgs};
-use crate::config::{RunConfig, RunRequest};
-use crate::locks::BACKENDS;
-use crate::report::{format, table};
-use crate::runner::{self, affinity::Topology};
+use crate::cli::{
+    CalibrateArgs, Cli, Command, CompareArgs, ListArgs, ReportArgs, RunArgs, SweepArgs,
+};
+use crate::compare;
+use crate::config::{ConfigError, RunConfig, RunRequest};
+use crate::locks::{BACKENDS, BackendId};
+use crate::measure::clock::Clock;
+use crate::report::{self, format, markdown, table};
+use crate::results::{Environment, Point, SCHEMA_VERSION, SWEEP_KIND, SweepResults, SweepSettings};
+use crate::runner::{self, affinity::Topology, sweep::run_sweep};
 use crate::workload::WorkCalibration;
 
 /// Exit statuses, as the README documents them.
@@ -33,6 +38,9 @@ pub mod exit {
 pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Sweep(args) => sweep(args),
+        Command::Report(args) => report(args),
+        Command::Compare(args) => compare(args),
         Command::List(args) => list(args),
         Command::Calibrate(args) => calibrate(args),
     }
@@ -44,12 +52,12 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         RunRequest {
             backend: args.backend,
             threads: args.threads,
-            ops: args.ops,
-            cs_work: args.cs_work,
-            think: args.think,
-            pin: args.pin,
-            latency: args.latency,
-            max_time: args.max_time,
+            ops: args.options.ops,
+            cs_work: args.options.cs_work,
+            think: args.options.think,
+            pin: args.options.pin,
+            latency: args.options.latency,
+            max_time: args.options.max_time,
         },
         &topology,
     )?;
@@ -112,6 +120,214 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         exit::OK
     };
     Ok(ExitCode::from(code))
+}
+
+/// The backends a sweep runs when none are named: the card's five thread backends.
+pub const DEFAULT_SWEEP_BACKENDS: [BackendId; 5] = [
+    BackendId::Std,
+    BackendId::ParkingLot,
+    BackendId::Spin,
+    BackendId::Ticket,
+    BackendId::Pthread,
+];
+
+fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
+    let topology = Topology::detect();
+    let backends = args
+        .backends
+        .map_or_else(|| DEFAULT_SWEEP_BACKENDS.to_vec(), |l| l.0);
+    let threads = args.threads.resolve(topology.cpus.len());
+    let o = &args.options;
+    // Every configuration is validated before anything runs or is written.
+    let mut configs = Vec::new();
+    for &t in &threads {
+        for &b in &backends {
+            configs.push(RunConfig::validate(
+                RunRequest {
+                    backend: b,
+                    threads: Some(t),
+                    ops: o.ops,
+                    cs_work: o.cs_work,
+                    think: o.think,
+                    pin: o.pin.clone(),
+                    latency: o.latency,
+                    max_time: o.max_time,
+                },
+                &topology,
+            )?);
+        }
+    }
+    let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+    let out = args
+        .out
+        .unwrap_or_else(|| std::path::PathBuf::from("reports").join(started.replace(':', "-")));
+    std::fs::create_dir_all(&out).map_err(|e| ConfigError::File {
+        path: out.display().to_string(),
+        problem: format!("cannot be created: {e}"),
+    })?;
+
+    let calibration =
+        (o.cs_work > Duration::ZERO || o.think > Duration::ZERO).then(WorkCalibration::measure);
+    let first = &configs[0];
+    let mut results = SweepResults {
+        kind: SWEEP_KIND.to_string(),
+        schema_version: SCHEMA_VERSION,
+        command: command_line(),
+        started_utc: started,
+        environment: Environment::capture(&topology, &Clock::new(), calibration),
+        settings: SweepSettings {
+            backends: backends.iter().map(|b| b.info().name.to_string()).collect(),
+            threads: threads.clone(),
+            repeat: args.repeat,
+            ops: first.ops,
+            cs_work_ns: first.cs_work_ns,
+            think_ns: first.think_ns,
+            pin: first.pin.to_string(),
+            latency: first.latency.to_string(),
+            max_time_ms: first.max_time_ms,
+        },
+        complete: false,
+        points: configs
+            .iter()
+            .map(|c| {
+                Point::new(
+                    c.backend.info().name,
+                    c.threads,
+                    c.threads > topology.cpus.len(),
+                )
+            })
+            .collect(),
+    };
+    // The directory must take our files before the first run, not after an hour of them.
+    report::write_all(&out, &results).map_err(|e| ConfigError::File {
+        path: out.display().to_string(),
+        problem: format!("cannot be written: {e:#}"),
+    })?;
+
+    let total = configs.len() as u64 * u64::from(args.repeat);
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {bar:30} {pos}/{len} runs, {elapsed}, ETA {eta}: {msg}",
+        )
+        .expect("the template is valid"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let outcome = run_sweep(
+        &configs,
+        args.repeat,
+        &topology,
+        calibration,
+        &mut results,
+        &mut |_, round, cfg| {
+            bar.set_message(format!(
+                "round {}/{}: {} at {} threads",
+                round + 1,
+                args.repeat,
+                cfg.backend.info().name,
+                cfg.threads
+            ));
+        },
+        &mut |r| {
+            bar.inc(1);
+            report::write_all(&out, r)
+        },
+    );
+    bar.finish_and_clear();
+    outcome?;
+
+    if !args.quiet {
+        print!("{}", markdown::render(&results));
+        println!("\nWrote {} in {}", report::FILES.join(", "), out.display());
+    }
+    Ok(ExitCode::from(sweep_status(&results)))
+}
+
+fn sweep_status(r: &SweepResults) -> u8 {
+    if let Some(p) = r.failed_points().next() {
+        eprintln!(
+            "error: {} at {} threads lost {} updates: the lock failed to exclude concurrent updates",
+            p.backend, p.threads, p.lost_updates
+        );
+        exit::LOST_UPDATES
+    } else if r.points.iter().any(|p| p.incomplete) {
+        eprintln!(
+            "error: some runs were stopped by the time limit (see the notes; raise --max-time)"
+        );
+        exit::INCOMPLETE
+    } else {
+        exit::OK
+    }
+}
+
+/// The command line as typed, quoted where needed, for the report.
+fn command_line() -> String {
+    let mut words: Vec<String> = std::env::args().collect();
+    if let Some(first) = words.first_mut() {
+        *first = "lockbench".to_string();
+    }
+    words
+        .iter()
+        .map(|w| {
+            if w.is_empty() || w.contains(|c: char| c.is_whitespace() || "'\"$".contains(c)) {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            } else {
+                w.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let results = SweepResults::load(&args.results)?;
+    let out = args.out.unwrap_or_else(|| {
+        args.results
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_default()
+    });
+    let out = if out.as_os_str().is_empty() {
+        std::path::PathBuf::from(".")
+    } else {
+        out
+    };
+    std::fs::create_dir_all(&out).map_err(|e| ConfigError::File {
+        path: out.display().to_string(),
+        problem: format!("cannot be created: {e}"),
+    })?;
+    report::write_all(&out, &results).map_err(|e| ConfigError::File {
+        path: out.display().to_string(),
+        problem: format!("cannot be written: {e:#}"),
+    })?;
+    println!("Wrote {} in {}", report::FILES.join(", "), out.display());
+    Ok(ExitCode::from(exit::OK))
+}
+
+fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    let before = SweepResults::load(&args.before)?;
+    let after = SweepResults::load(&args.after)?;
+    let c = compare::compare(&before, &after);
+    print!("{}", compare::render_text(&c));
+    if let Some(dir) = args.out {
+        std::fs::create_dir_all(&dir).map_err(|e| ConfigError::File {
+            path: dir.display().to_string(),
+            problem: format!("cannot be created: {e}"),
+        })?;
+        let html = compare::render_html(&c)?;
+        report::files::write_atomically(&dir, "compare.html", html.as_bytes()).map_err(|e| {
+            ConfigError::File {
+                path: dir.display().to_string(),
+                problem: format!("cannot be written: {e:#}"),
+            }
+        })?;
+        println!("Wrote {}", dir.join("compare.html").display());
+    }
+    Ok(ExitCode::from(exit::OK))
 }
 
 fn list(args: ListArgs) -> anyhow::Result<ExitCode> {

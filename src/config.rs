@@ -31,6 +31,9 @@ pub enum ConfigError {
         "--ops {ops} is smaller than --threads {threads}: every thread needs at least one operation"
     )]
     TooFewOps { ops: u64, threads: usize },
+    /// A file given on the command line is missing, unreadable or not what it should be.
+    #[error("{path} {problem}")]
+    File { path: String, problem: String },
     /// A pinning list names a CPU this process may not use.
     #[error("--pin names CPU {cpu}, which {reason} (allowed: {allowed})")]
     CpuNotAllowed {
@@ -108,6 +111,94 @@ pub fn parse_backend(s: &str) -> Result<BackendId, ConfigError> {
             name: s.to_string(),
             valid: locks::names(),
         })
+}
+
+/// A list of backends, as `--backends` gives it (a newtype, so that clap takes it as one value).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackendList(pub Vec<BackendId>);
+
+/// Parses a comma-separated list of backends (at least one, no repeats).
+pub fn parse_backend_list(s: &str) -> Result<BackendList, ConfigError> {
+    let mut list = Vec::new();
+    for name in s.split(',') {
+        if name.trim().is_empty() {
+            return Err(invalid("--backends", s, "empty name in the list"));
+        }
+        let id = parse_backend(name)?;
+        if list.contains(&id) {
+            return Err(invalid(
+                "--backends",
+                s,
+                format!("'{}' appears twice", name.trim()),
+            ));
+        }
+        list.push(id);
+    }
+    Ok(BackendList(list))
+}
+
+/// Thread counts of a sweep, as given; `Max` is resolved against the machine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ThreadList {
+    /// These counts, in this order.
+    Counts(Vec<usize>),
+    /// Powers of two up to the allowed CPUs, then that count and twice it.
+    Max,
+}
+
+impl ThreadList {
+    /// The counts for a machine with `cpus` allowed CPUs, ascending, without repeats.
+    pub fn resolve(&self, cpus: usize) -> Vec<usize> {
+        let mut counts = match self {
+            ThreadList::Counts(c) => c.clone(),
+            ThreadList::Max => {
+                let mut c: Vec<usize> = std::iter::successors(Some(1usize), |n| Some(n * 2))
+                    .take_while(|&n| n < cpus)
+                    .collect();
+                c.push(cpus.max(1));
+                c.push(cpus.max(1) * 2);
+                c
+            }
+        };
+        counts.sort_unstable();
+        counts.dedup();
+        counts
+    }
+}
+
+/// Parses `--threads` of a sweep: `1,2,4,8`, `1..8` or `max`.
+pub fn parse_thread_list(s: &str) -> Result<ThreadList, ConfigError> {
+    let t = s.trim();
+    if t == "max" {
+        return Ok(ThreadList::Max);
+    }
+    let bad = |reason: &str| invalid("--threads", s, reason.to_string());
+    let number = |p: &str| -> Result<usize, ConfigError> {
+        let n: usize = p
+            .trim()
+            .parse()
+            .map_err(|_| bad("expected a list such as 1,2,4,8, a range such as 1..8, or max"))?;
+        if n == 0 || n > MAX_THREADS {
+            return Err(bad(&format!(
+                "thread counts must be from 1 to {MAX_THREADS}"
+            )));
+        }
+        Ok(n)
+    };
+    if t.is_empty() {
+        return Err(bad("the list is empty"));
+    }
+    if let Some((a, b)) = t.split_once("..") {
+        let (a, b) = (number(a)?, number(b.trim_start_matches('='))?);
+        if a > b {
+            return Err(bad("the range is empty"));
+        }
+        return Ok(ThreadList::Counts((a..=b).collect()));
+    }
+    t.split(',')
+        .map(number)
+        .collect::<Result<Vec<_>, _>>()
+        .map(ThreadList::Counts)
 }
 
 /// Parses a count: digits with optional `_` separators and an optional `k`, `M` or `G` suffix
@@ -481,6 +572,30 @@ mod tests {
         assert!(parse_pin("4-2").is_err());
         assert!(parse_pin("a,b").is_err());
         assert_eq!(parse_backend("parking_lot"), Ok(BackendId::ParkingLot));
+        assert_eq!(
+            parse_backend_list("std, ticket"),
+            Ok(BackendList(vec![BackendId::Std, BackendId::Ticket]))
+        );
+        assert!(parse_backend_list("std,,ticket").is_err());
+        assert!(parse_backend_list("std,std").is_err());
+        assert!(parse_backend_list("std,nope").is_err());
+        assert_eq!(
+            parse_thread_list("1,2,4"),
+            Ok(ThreadList::Counts(vec![1, 2, 4]))
+        );
+        assert_eq!(
+            parse_thread_list("1..4").unwrap().resolve(2),
+            vec![1, 2, 3, 4]
+        );
+        assert_eq!(parse_thread_list("max").unwrap().resolve(2), vec![1, 2, 4]);
+        assert_eq!(
+            parse_thread_list("max").unwrap().resolve(16),
+            vec![1, 2, 4, 8, 16, 32]
+        );
+        assert_eq!(parse_thread_list("8,1,8").unwrap().resolve(2), vec![1, 8]);
+        assert!(parse_thread_list("").is_err());
+        assert!(parse_thread_list("0,1").is_err());
+        assert!(parse_thread_list("4..2").is_err());
         assert!(matches!(
             parse_backend("mcs"),
             Err(ConfigError::UnknownBackend { .. })

@@ -31,6 +31,7 @@
 pub mod calibrate;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod config;
 pub mod locks;
 pub mod measure;

@@ -2,13 +2,14 @@
 //! environment and every figure. Everything that reports reads it.
 
 use std::fs;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::RunConfig;
+use crate::config::{ConfigError, RunConfig};
 use crate::locks::{Kind, Waiting};
 use crate::measure::clock::{Clock, ClockInfo};
-use crate::measure::recorder::latency_histogram;
+use crate::measure::recorder::{decode_histogram, encode_histogram, latency_histogram};
 use crate::measure::stats::{LatencySummary, jain_index};
 use crate::runner::affinity::Topology;
 use crate::runner::threads::RawRun;
@@ -208,6 +209,8 @@ pub struct RunResult {
     pub handoff_rate: Option<f64>,
     /// Acquire-latency percentiles of the sampled acquisitions (none when `--latency off`).
     pub latency: Option<LatencySummary>,
+    /// The merged latency histogram in HdrHistogram's compressed form (base64 `HISTF...`).
+    pub latency_histogram: Option<String>,
     /// Per-worker figures.
     pub threads: Vec<ThreadResult>,
 }
@@ -328,6 +331,7 @@ impl RunResult {
             handoff_rate: (info.kind == Kind::Lock && total_ops > 0)
                 .then(|| handoffs as f64 / total_ops as f64),
             latency: LatencySummary::of(&merged),
+            latency_histogram: (!merged.is_empty()).then(|| encode_histogram(&merged)),
             threads,
         }
     }
@@ -335,6 +339,290 @@ impl RunResult {
     /// Whether the verdict is a correctness failure.
     pub fn failed_verification(&self) -> bool {
         self.verification.verdict == Verdict::LostUpdates
+    }
+}
+
+/// The `kind` field of a sweep's results.json.
+pub const SWEEP_KIND: &str = "lockbench-sweep";
+
+/// Median and range of one figure over a point's repetitions.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Spread {
+    /// Median (the mean of the middle two for an even count).
+    pub median: f64,
+    /// Smallest.
+    pub min: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+impl Spread {
+    /// The spread of `values`; `None` if there are none.
+    pub fn of(values: impl IntoIterator<Item = f64>) -> Option<Spread> {
+        let mut v: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        };
+        Some(Spread {
+            median,
+            min: v[0],
+            max: v[n - 1],
+        })
+    }
+
+    /// (max - min) / median: how far apart the repetitions lie.
+    pub fn relative_width(&self) -> f64 {
+        if self.median == 0.0 {
+            0.0
+        } else {
+            (self.max - self.min) / self.median
+        }
+    }
+}
+
+/// Repetitions whose throughput lies further apart than this (relative to the median) are
+/// flagged as noisy.
+pub const WIDE_SPREAD: f64 = 0.25;
+
+/// One repetition of one point, as a sweep keeps it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Repetition {
+    /// Round of the sweep (0-based).
+    pub round: u32,
+    /// Operations per second over the run's interval.
+    pub ops_per_sec: f64,
+    /// Nanoseconds per operation over the run's interval.
+    pub ns_per_op: f64,
+    /// Which interval those cover.
+    pub interval: Interval,
+    /// Jain's index over the contended interval.
+    pub jain_index: Option<f64>,
+    /// Hand-off rate (locks only).
+    pub handoff_rate: Option<f64>,
+    /// Lost updates.
+    pub lost_updates: u64,
+    /// Verification verdict.
+    pub verdict: Verdict,
+    /// All operations done within the time limit.
+    pub complete: bool,
+    /// Earliest start to last stop, ns.
+    pub wall_ns: u64,
+    /// Latency percentiles.
+    pub latency: Option<LatencySummary>,
+    /// Merged latency histogram, compressed base64.
+    pub latency_histogram: Option<String>,
+}
+
+impl Repetition {
+    /// The parts of a run a sweep keeps.
+    pub fn of(round: u32, r: &RunResult) -> Self {
+        Repetition {
+            round,
+            ops_per_sec: r.ops_per_sec,
+            ns_per_op: r.ns_per_op,
+            interval: r.interval,
+            jain_index: r.fairness.as_ref().and_then(|f| f.jain_index),
+            handoff_rate: r.handoff_rate,
+            lost_updates: r.lost_updates,
+            verdict: r.verification.verdict,
+            complete: r.complete,
+            wall_ns: r.wall_ns,
+            latency: r.latency.clone(),
+            latency_histogram: r.latency_histogram.clone(),
+        }
+    }
+}
+
+/// One backend at one thread count, over its repetitions.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Point {
+    /// Backend name.
+    pub backend: String,
+    /// Threads.
+    pub threads: usize,
+    /// More threads than allowed CPUs.
+    pub oversubscribed: bool,
+    /// Every repetition, in the order run.
+    pub repetitions: Vec<Repetition>,
+    /// Throughput over the repetitions.
+    pub ops_per_sec: Option<Spread>,
+    /// Time per operation over the repetitions.
+    pub ns_per_op: Option<Spread>,
+    /// Jain's index over the repetitions that had a contended interval.
+    pub jain_index: Option<Spread>,
+    /// Hand-off rate over the repetitions.
+    pub handoff_rate: Option<Spread>,
+    /// Latency percentiles of all repetitions' samples together.
+    pub latency: Option<LatencySummary>,
+    /// All repetitions' latency histograms merged, compressed base64.
+    pub latency_histogram: Option<String>,
+    /// Lost updates, summed over the repetitions.
+    pub lost_updates: u64,
+    /// A lock lost updates in some repetition.
+    pub failed_verification: bool,
+    /// Some repetition was stopped by the time limit.
+    pub incomplete: bool,
+    /// Throughput of the repetitions lies more than [`WIDE_SPREAD`] apart.
+    pub wide_spread: bool,
+    /// Some repetition had no contended interval (its figures cover the whole run).
+    pub whole_run_fallback: bool,
+}
+
+impl Point {
+    /// A point with no repetition yet.
+    pub fn new(backend: &str, threads: usize, oversubscribed: bool) -> Self {
+        Point {
+            backend: backend.to_string(),
+            threads,
+            oversubscribed,
+            repetitions: Vec::new(),
+            ops_per_sec: None,
+            ns_per_op: None,
+            jain_index: None,
+            handoff_rate: None,
+            latency: None,
+            latency_histogram: None,
+            lost_updates: 0,
+            failed_verification: false,
+            incomplete: false,
+            wide_spread: false,
+            whole_run_fallback: false,
+        }
+    }
+
+    /// Adds a repetition and recomputes the aggregates.
+    pub fn push(&mut self, rep: Repetition) {
+        self.repetitions.push(rep);
+        let reps = &self.repetitions;
+        self.ops_per_sec = Spread::of(reps.iter().map(|r| r.ops_per_sec));
+        self.ns_per_op = Spread::of(reps.iter().map(|r| r.ns_per_op));
+        self.jain_index = Spread::of(reps.iter().filter_map(|r| r.jain_index));
+        self.handoff_rate = Spread::of(reps.iter().filter_map(|r| r.handoff_rate));
+        let mut merged = latency_histogram();
+        for h in reps.iter().filter_map(|r| r.latency_histogram.as_deref()) {
+            if let Ok(h) = decode_histogram(h) {
+                // Same bounds everywhere; a histogram that does not fit is left out.
+                let _ = merged.add(&h);
+            }
+        }
+        self.latency = LatencySummary::of(&merged);
+        self.latency_histogram = (!merged.is_empty()).then(|| encode_histogram(&merged));
+        self.lost_updates = reps.iter().map(|r| r.lost_updates).sum();
+        self.failed_verification = reps.iter().any(|r| r.verdict == Verdict::LostUpdates);
+        self.incomplete = reps.iter().any(|r| !r.complete);
+        self.wide_spread = reps.len() > 1
+            && self
+                .ops_per_sec
+                .is_some_and(|s| s.relative_width() > WIDE_SPREAD);
+        self.whole_run_fallback = reps.iter().any(|r| r.interval == Interval::WholeRun);
+    }
+}
+
+/// What a sweep was asked to do.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SweepSettings {
+    /// Backend names, in order.
+    pub backends: Vec<String>,
+    /// Thread counts, ascending.
+    pub threads: Vec<usize>,
+    /// Repetitions per point.
+    pub repeat: u32,
+    /// Operations per run.
+    pub ops: u64,
+    /// Work inside the critical section, ns.
+    pub cs_work_ns: u64,
+    /// Work between critical sections, ns.
+    pub think_ns: u64,
+    /// Placement policy.
+    pub pin: String,
+    /// Latency measurement.
+    pub latency: String,
+    /// Time limit per run, ms.
+    pub max_time_ms: u64,
+}
+
+/// Everything a sweep measured: what `results.json` holds and every report is made from.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SweepResults {
+    /// Always [`SWEEP_KIND`].
+    pub kind: String,
+    /// [`SCHEMA_VERSION`] of the writer.
+    pub schema_version: u32,
+    /// The command line that produced it.
+    pub command: String,
+    /// When the sweep started (UTC, RFC 3339).
+    pub started_utc: String,
+    /// Where it ran.
+    pub environment: Environment,
+    /// What it was asked to do.
+    pub settings: SweepSettings,
+    /// Every point ran every repetition.
+    pub complete: bool,
+    /// One entry per backend x thread count, in settings order (threads outer).
+    pub points: Vec<Point>,
+}
+
+impl SweepResults {
+    /// Reads and checks a results.json; the error names the file and the problem.
+    pub fn load(path: &Path) -> Result<SweepResults, ConfigError> {
+        let problem = |p: String| ConfigError::File {
+            path: path.display().to_string(),
+            problem: p,
+        };
+        let text = fs::read_to_string(path).map_err(|e| {
+            problem(match e.kind() {
+                std::io::ErrorKind::NotFound => "does not exist".to_string(),
+                std::io::ErrorKind::InvalidData => "is not UTF-8 text".to_string(),
+                _ => format!("cannot be read: {e}"),
+            })
+        })?;
+        if text.trim().is_empty() {
+            return Err(problem("is empty".to_string()));
+        }
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            problem(if e.is_eof() {
+                format!("is truncated (JSON ends early at line {})", e.line())
+            } else {
+                format!("is not JSON ({e})")
+            })
+        })?;
+        match value.get("kind").and_then(|k| k.as_str()) {
+            Some(SWEEP_KIND) => {}
+            _ if value.get("verification").is_some() && value.get("backend").is_some() => {
+                return Err(problem(
+                    "is a single `lockbench run` result, not the results.json of a sweep"
+                        .to_string(),
+                ));
+            }
+            _ => {
+                return Err(problem(
+                    "is not a lockbench results file (no \"kind\": \"lockbench-sweep\")".into(),
+                ));
+            }
+        }
+        match value.get("schema_version").and_then(|v| v.as_u64()) {
+            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(v) => {
+                return Err(problem(format!(
+                    "has schema version {v}; this lockbench reads version {SCHEMA_VERSION}"
+                )));
+            }
+            None => return Err(problem("has no schema_version".to_string())),
+        }
+        serde_json::from_value(value)
+            .map_err(|e| problem(format!("does not have the shape of a results file: {e}")))
+    }
+
+    /// Points with a lock that lost updates.
+    pub fn failed_points(&self) -> impl Iterator<Item = &Point> {
+        self.points.iter().filter(|p| p.failed_verification)
     }
 }
 

@@ -46,3 +46,48 @@ impl Default for Recorder {
         Self::new()
     }
 }
+
+/// A histogram in HdrHistogram's standard compressed form (V2 + deflate), base64: the
+/// `HISTFAAA...` strings other HdrHistogram tools read.
+pub fn encode_histogram(hist: &Histogram<u64>) -> String {
+    use base64::Engine;
+    use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
+    let mut bytes = Vec::new();
+    V2DeflateSerializer::new()
+        .serialize(hist, &mut bytes)
+        .expect("serialising into memory cannot fail");
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Reads a histogram written by [`encode_histogram`]; the error says what was wrong.
+pub fn decode_histogram(text: &str) -> Result<Histogram<u64>, String> {
+    use base64::Engine;
+    use hdrhistogram::serialization::Deserializer;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|e| format!("histogram is not base64: {e}"))?;
+    Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|e| format!("histogram does not decode: {e:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histograms_round_trip_in_the_standard_form() {
+        let mut h = latency_histogram();
+        for v in [25u64, 30, 31, 400, 12_000, 5_000_000] {
+            h.record(v).unwrap();
+        }
+        let text = encode_histogram(&h);
+        assert!(text.starts_with("HISTF"), "{text}");
+        let back = decode_histogram(&text).unwrap();
+        assert_eq!(back.len(), 6);
+        assert_eq!(back.max(), h.max());
+        assert_eq!(back.value_at_quantile(0.5), h.value_at_quantile(0.5));
+        assert!(decode_histogram("not base64!").is_err());
+        assert!(decode_histogram("SElTVA==").is_err());
+    }
+}

@@ -1,4 +1,32 @@
-//! Pure functions from results to text.
+//! Pure functions from results to files, and the atomic writing of them.
 
+pub mod charts;
+pub mod csv;
+pub mod files;
 pub mod format;
+pub mod html;
+pub mod markdown;
 pub mod table;
+
+use std::path::Path;
+
+use crate::results::SweepResults;
+
+/// The files a sweep writes, in the order they are written.
+pub const FILES: [&str; 4] = ["results.json", "results.csv", "summary.md", "index.html"];
+
+/// Renders every report of `r` and writes each into `dir`, each file atomically. Renders all
+/// first, so that a rendering failure leaves the directory as it was.
+pub fn write_all(dir: &Path, r: &SweepResults) -> anyhow::Result<()> {
+    let json = serde_json::to_vec_pretty(r)?;
+    let csv = csv::render(r)?;
+    let md = markdown::render(r);
+    let html = html::render(r)?;
+    for (name, bytes) in FILES
+        .iter()
+        .zip([json, csv, md.into_bytes(), html.into_bytes()])
+    {
+        files::write_atomically(dir, name, &bytes)?;
+    }
+    Ok(())
+}

@@ -2,6 +2,7 @@
 //! [`crate::results::RunResult`].
 
 pub mod affinity;
+pub mod sweep;
 pub mod threads;
 
 use thiserror::Error;
