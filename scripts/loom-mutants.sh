@@ -16,7 +16,7 @@ export RUSTFLAGS="--cfg loom"
 try() {
   local file=$1 line=$2 subst=$3 what=$4
   rm -rf "$scratch/crate" && mkdir -p "$scratch/crate"
-  cp -r "$repo/Cargo.toml" "$repo/Cargo.lock" "$repo/build.rs" "$repo/src" "$repo/tests" "$scratch/crate/"
+  cp -r "$repo/Cargo.toml" "$repo/Cargo.lock" "$repo/build.rs" "$repo/src" "$repo/tests" "$repo/benches" "$scratch/crate/"
   if [ -n "$line" ]; then
     perl -pi -e "if (\$. == $line) { $subst }" "$scratch/crate/$file"
   else
@@ -30,12 +30,17 @@ try() {
   if (cd "$scratch/crate" && timeout 900 cargo test --release --quiet --test loom >"$scratch/log" 2>&1); then
     echo "SURVIVED  $what"
     echo 1 >>"$scratch/survivors"
+  elif grep -q 'test result: FAILED' "$scratch/log"; then
+    echo "caught    $what ($(grep -o -m1 'Causality violation[^.]*\|assertion[^,]*\|deadlock[^,]*' "$scratch/log" || echo 'a model failed'))"
   else
-    echo "caught    $what ($(grep -o -m1 'Causality violation[^.]*\|assertion[^,]*' "$scratch/log" || echo 'test failed'))"
+    # A mutant that does not build or run proves nothing about the models.
+    echo "BROKEN    $what (the mutant did not build or run; see below)"
+    tail -5 "$scratch/log"
+    echo 1 >>"$scratch/survivors"
   fi
 }
 
-for file in src/locks/ticket.rs src/locks/spin.rs; do
+for file in src/locks/ticket.rs src/locks/spin.rs src/locks/futex.rs; do
   # Only code lines, not comments.
   while IFS=: read -r line text; do
     for ordering in Acquire Release; do
@@ -52,6 +57,8 @@ try src/locks/ticket.rs "" 's/\.compare_exchange\(\s*serving,\s*serving\.wrappin
   "ticket try_lock: takes the lock without taking a ticket"
 try src/locks/spin.rs "" 's/\.compare_exchange\(false, true,/.compare_exchange(false, false,/' \
   "spinlock try_lock: succeeds without marking the lock held"
+try src/locks/futex.rs "" 's/while seen != UNLOCKED \{/while seen == CONTENDED {/' \
+  "futex mutex: a waiter enters when the lock is merely LOCKED"
 
 if [ -s "$scratch/survivors" ]; then
   echo "some mutants went unnoticed by the loom models"

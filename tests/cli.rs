@@ -84,6 +84,7 @@ fn list_shows_every_backend_and_its_facts() {
         "ticket",
         "ticket-spin",
         "pthread",
+        "futex",
         "atomic",
         "none",
     ];

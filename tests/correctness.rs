@@ -25,7 +25,15 @@ fn exact(backend: &str, threads: usize, ops: u64, extra: &[&str]) {
 
 #[test]
 fn every_lock_keeps_every_update() {
-    for backend in ["std", "parking-lot", "spin", "ticket", "pthread", "atomic"] {
+    for backend in [
+        "std",
+        "parking-lot",
+        "spin",
+        "ticket",
+        "pthread",
+        "futex",
+        "atomic",
+    ] {
         exact(backend, 2, 50_000, &[]);
         exact(backend, 4, 50_000, &[]);
     }
@@ -36,7 +44,7 @@ fn every_lock_keeps_every_update() {
 
 #[test]
 fn locks_keep_updates_with_work_inside_and_between() {
-    for backend in ["std", "ticket", "spin"] {
+    for backend in ["std", "ticket", "spin", "futex"] {
         exact(
             backend,
             3,

@@ -7,7 +7,7 @@
 #![cfg(loom)]
 
 use lockbench::locks::relax::{Backoff, Spin, SpinThenYield, Yield};
-use lockbench::locks::{RawLock, SpinLock, TicketLock};
+use lockbench::locks::{FutexMutex, RawLock, SpinLock, TicketLock};
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
@@ -170,4 +170,14 @@ fn spinlock_spin() {
 #[test]
 fn spinlock_backoff() {
     both::<SpinLock<Backoff>>();
+}
+
+#[test]
+fn futex_mutex() {
+    both::<FutexMutex>();
+}
+
+#[test]
+fn futex_three_threads() {
+    two_waiters_and_a_trier::<FutexMutex>();
 }

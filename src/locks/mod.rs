@@ -6,6 +6,7 @@
 //! per operation. [`BACKENDS`] is the registry of names and facts; [`visit`] turns a name into
 //! the type.
 
+pub mod futex;
 pub mod pthread;
 pub mod raw;
 pub mod relax;
@@ -17,6 +18,7 @@ use std::sync::PoisonError;
 
 use serde::{Deserialize, Serialize};
 
+pub use futex::FutexMutex;
 pub use pthread::PthreadMutex;
 pub use raw::{Guard, RawLock};
 pub use spin::SpinLock;
@@ -136,6 +138,7 @@ pub enum BackendId {
     Ticket,
     TicketSpin,
     Pthread,
+    Futex,
     Atomic,
     None,
 }
@@ -256,6 +259,15 @@ pub const BACKENDS: &[BackendInfo] = &[
         waiting: Waiting::Sleep,
     },
     BackendInfo {
+        id: BackendId::Futex,
+        name: "futex",
+        aliases: &[],
+        summary: "our three-state futex mutex (Drepper's \"Futexes Are Tricky\"), no spinning",
+        kind: Kind::Lock,
+        fair: false,
+        waiting: Waiting::Sleep,
+    },
+    BackendInfo {
         id: BackendId::Atomic,
         name: "atomic",
         aliases: &[],
@@ -321,6 +333,7 @@ pub fn visit<V: Visit>(id: BackendId, visitor: V) -> V::Output {
         BackendId::Ticket => visitor.visit::<TicketLock<relax::SpinThenYield>>(info),
         BackendId::TicketSpin => visitor.visit::<TicketLock<relax::Spin>>(info),
         BackendId::Pthread => visitor.visit::<PthreadMutex>(info),
+        BackendId::Futex => visitor.visit::<FutexMutex>(info),
         BackendId::Atomic => visitor.visit::<AtomicBaseline>(info),
         BackendId::None => visitor.visit::<Unsynchronised>(info),
     }
