@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::config::{LatencyMode, RunConfig};
+use crate::config::{LatencyMode, RunConfig, Workload};
 use crate::locks::BackendId;
 use crate::measure::clock::{Clock, ClockInfo};
 use crate::runner::affinity::{self, PinPolicy, Topology};
@@ -58,6 +58,7 @@ pub fn calibrate(ops: u64, rounds: u32) -> Result<Calibration, RunError> {
         pin: PinPolicy::Compact,
         latency,
         max_time_ms: 60_000,
+        workload: Workload::Counter,
     };
     let modes = [
         LatencyMode::DEFAULT,

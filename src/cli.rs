@@ -64,9 +64,27 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
+/// The workloads, by CLI name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum WorkloadName {
+    /// Every operation adds one to a shared counter.
+    Counter,
+    /// Half the workers deposit 1, half withdraw 1, as often each; the balance must end where it
+    /// started.
+    Bank,
+}
+
 /// The options of one run, shared by `run` and `sweep`.
 #[derive(Debug, Args)]
 pub struct RunOptions {
+    /// What each operation does to the shared value.
+    #[arg(long, value_enum, default_value = "counter")]
+    pub workload: WorkloadName,
+
+    /// Starting balance of the bank workload [default: 200].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub initial: Option<i64>,
+
     /// Total increments, split evenly across threads (1000000, 1_000_000 and 1M all work; k and G
     /// too).
     #[arg(long, value_name = "N", default_value = "1000000", value_parser = config::parse_count, allow_negative_numbers = true)]

@@ -9,10 +9,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::calibrate;
 use crate::cli::{
-    CalibrateArgs, Cli, Command, CompareArgs, ListArgs, ReportArgs, RunArgs, SweepArgs,
+    CalibrateArgs, Cli, Command, CompareArgs, ListArgs, ReportArgs, RunArgs, RunOptions, SweepArgs,
+    WorkloadName,
 };
 use crate::compare;
-use crate::config::{ConfigError, RunConfig, RunRequest};
+use crate::config::{ConfigError, RunConfig, RunRequest, Workload};
 use crate::locks::{BACKENDS, BackendId};
 use crate::measure::clock::Clock;
 use crate::report::{self, format, markdown, table};
@@ -55,9 +56,10 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             ops: args.options.ops,
             cs_work: args.options.cs_work,
             think: args.options.think,
-            pin: args.options.pin,
+            pin: args.options.pin.clone(),
             latency: args.options.latency,
             max_time: args.options.max_time,
+            workload: workload(&args.options)?,
         },
         &topology,
     )?;
@@ -122,6 +124,21 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(code))
 }
 
+/// The workload the options name.
+fn workload(o: &RunOptions) -> Result<Workload, ConfigError> {
+    match (o.workload, o.initial) {
+        (WorkloadName::Counter, None) => Ok(Workload::Counter),
+        (WorkloadName::Counter, Some(_)) => Err(ConfigError::Invalid {
+            what: "--initial",
+            value: o.initial.unwrap_or_default().to_string(),
+            reason: "a starting balance belongs to --workload bank".into(),
+        }),
+        (WorkloadName::Bank, initial) => Ok(Workload::Bank {
+            initial: initial.unwrap_or(200),
+        }),
+    }
+}
+
 /// The backends a sweep runs when none are named: the card's five thread backends.
 pub const DEFAULT_SWEEP_BACKENDS: [BackendId; 5] = [
     BackendId::Std,
@@ -152,6 +169,7 @@ fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
                     pin: o.pin.clone(),
                     latency: o.latency,
                     max_time: o.max_time,
+                    workload: workload(o)?,
                 },
                 &topology,
             )?);
@@ -176,6 +194,7 @@ fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         started_utc: started,
         environment: Environment::capture(&topology, &Clock::new(), calibration),
         settings: SweepSettings {
+            workload: first.workload,
             backends: backends.iter().map(|b| b.info().name.to_string()).collect(),
             threads: threads.clone(),
             repeat: args.repeat,

@@ -298,6 +298,49 @@ pub fn parse_pin(s: &str) -> Result<PinPolicy, ConfigError> {
     Ok(PinPolicy::List(cpus))
 }
 
+/// Largest `--initial` balance accepted.
+pub const MAX_INITIAL: i64 = 1_000_000_000_000;
+
+/// What each worker does to the shared value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "name")]
+pub enum Workload {
+    /// Every operation adds one to a counter that starts at zero.
+    Counter,
+    /// The seeds' bank account: even-numbered workers deposit 1, odd-numbered ones withdraw 1,
+    /// the same number of times each; the balance must end where it started.
+    Bank {
+        /// The starting balance.
+        initial: i64,
+    },
+}
+
+impl Workload {
+    /// The shared value's starting point.
+    pub fn initial(self) -> i64 {
+        match self {
+            Workload::Counter => 0,
+            Workload::Bank { initial } => initial,
+        }
+    }
+
+    /// What worker `index` adds per operation.
+    pub fn delta(self, index: usize) -> i64 {
+        match self {
+            Workload::Bank { .. } if index % 2 == 1 => -1,
+            _ => 1,
+        }
+    }
+
+    /// The CLI name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Counter => "counter",
+            Workload::Bank { .. } => "bank",
+        }
+    }
+}
+
 /// What `lockbench run` asked for, before validation.
 #[derive(Clone, Debug)]
 pub struct RunRequest {
@@ -317,6 +360,8 @@ pub struct RunRequest {
     pub latency: LatencyMode,
     /// Time limit of the run.
     pub max_time: Duration,
+    /// The workload.
+    pub workload: Workload,
 }
 
 /// A run configuration that has passed every check.
@@ -338,6 +383,8 @@ pub struct RunConfig {
     pub latency: LatencyMode,
     /// Time limit, ms.
     pub max_time_ms: u64,
+    /// The workload.
+    pub workload: Workload,
 }
 
 impl RunConfig {
@@ -359,6 +406,29 @@ impl RunConfig {
                 ops: req.ops,
                 threads,
             });
+        }
+        if let Workload::Bank { initial } = req.workload {
+            if !(0..=MAX_INITIAL).contains(&initial) {
+                return Err(invalid(
+                    "--initial",
+                    &initial.to_string(),
+                    format!("the starting balance must be from 0 to {MAX_INITIAL}"),
+                ));
+            }
+            if threads % 2 == 1 {
+                return Err(invalid(
+                    "--threads",
+                    &threads.to_string(),
+                    "the bank workload pairs a depositor with a withdrawer: use an even number of workers",
+                ));
+            }
+            if req.ops % 2 == 1 {
+                return Err(invalid(
+                    "--ops",
+                    &req.ops.to_string(),
+                    "the bank workload makes as many deposits as withdrawals: use an even number",
+                ));
+            }
         }
         if req.max_time.is_zero() {
             return Err(invalid(
@@ -411,13 +481,25 @@ impl RunConfig {
                 .try_into()
                 .unwrap_or(u64::MAX)
                 .max(1),
+            workload: req.workload,
         })
     }
 
     /// Operations for worker `index`: an even split, the remainder one each to the first workers.
+    /// For the bank, the split is by depositor/withdrawer pair, and both of a pair get the same
+    /// count, so that deposits and withdrawals balance.
     pub fn quota(&self, index: usize) -> u64 {
-        let threads = self.threads as u64;
-        self.ops / threads + u64::from((index as u64) < self.ops % threads)
+        match self.workload {
+            Workload::Counter => {
+                let threads = self.threads as u64;
+                self.ops / threads + u64::from((index as u64) < self.ops % threads)
+            }
+            Workload::Bank { .. } => {
+                let (pairs, per_side) = (self.threads as u64 / 2, self.ops / 2);
+                let pair = index as u64 / 2;
+                per_side / pairs + u64::from(pair < per_side % pairs)
+            }
+        }
     }
 }
 
@@ -444,6 +526,7 @@ mod tests {
 
     fn request() -> RunRequest {
         RunRequest {
+            workload: Workload::Counter,
             backend: BackendId::Ticket,
             threads: Some(8),
             ops: 1_000_000,
@@ -469,6 +552,75 @@ mod tests {
         let q: Vec<u64> = (0..4).map(|i| cfg.quota(i)).collect();
         assert_eq!(q, [3, 3, 2, 2]);
         assert_eq!(q.iter().sum::<u64>(), 10);
+    }
+
+    #[test]
+    fn bank_quotas_balance_deposits_and_withdrawals() {
+        let bank = Workload::Bank { initial: 200 };
+        let cfg = RunConfig::validate(
+            RunRequest {
+                ops: 14,
+                threads: Some(4),
+                workload: bank,
+                ..request()
+            },
+            &topo(2),
+        )
+        .unwrap();
+        let q: Vec<u64> = (0..4).map(|i| cfg.quota(i)).collect();
+        assert_eq!(q, [4, 4, 3, 3]);
+        let net: i64 = (0..4).map(|i| bank.delta(i) * q[i] as i64).sum();
+        assert_eq!(net, 0);
+        let t = topo(2);
+        assert!(
+            RunConfig::validate(
+                RunRequest {
+                    threads: Some(3),
+                    workload: bank,
+                    ..request()
+                },
+                &t
+            )
+            .is_err()
+        );
+        assert!(
+            RunConfig::validate(
+                RunRequest {
+                    ops: 11,
+                    threads: Some(2),
+                    workload: bank,
+                    ..request()
+                },
+                &t
+            )
+            .is_err()
+        );
+        let negative = Workload::Bank { initial: -1 };
+        assert!(
+            RunConfig::validate(
+                RunRequest {
+                    threads: Some(2),
+                    workload: negative,
+                    ..request()
+                },
+                &t
+            )
+            .is_err()
+        );
+        let absurd = Workload::Bank {
+            initial: MAX_INITIAL + 1,
+        };
+        assert!(
+            RunConfig::validate(
+                RunRequest {
+                    threads: Some(2),
+                    workload: absurd,
+                    ..request()
+                },
+                &t
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! was lost, and reports throughput, acquire latency, fairness and hand-off figures.
 //!
 //! ```
-//! use lockbench::config::{LatencyMode, RunConfig, RunRequest};
+//! use lockbench::config::{LatencyMode, RunConfig, RunRequest, Workload};
 //! use lockbench::locks::BackendId;
 //! use lockbench::runner::{self, affinity::{PinPolicy, Topology}};
 //! use std::time::Duration;
@@ -20,6 +20,7 @@
 //!         pin: PinPolicy::Compact,
 //!         latency: LatencyMode::DEFAULT,
 //!         max_time: Duration::from_secs(30),
+//!         workload: Workload::Counter,
 //!     },
 //!     &topology,
 //! )?;

@@ -99,11 +99,12 @@ pub enum Verdict {
 /// The final check of a run.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Verification {
-    /// Updates the workers completed (the counter's expected value).
-    pub expected: u64,
-    /// The counter's final value.
-    pub actual: u64,
-    /// `expected - actual`, as a magnitude.
+    /// The value the updates the workers completed add up to (the counter: the operations done;
+    /// the bank: the initial balance, plus deposits, minus withdrawals).
+    pub expected: i64,
+    /// The shared value at the end.
+    pub actual: i64,
+    /// `expected - actual`, as a magnitude (for the bank: the drift).
     pub lost_updates: u64,
     /// What that means for this backend.
     pub verdict: Verdict,
@@ -290,7 +291,16 @@ impl RunResult {
         });
         let handoffs: u64 = raw.workers.iter().map(|w| w.rec.handoffs).sum();
 
-        let lost = total_ops.abs_diff(raw.counter);
+        let expected = raw
+            .workers
+            .iter()
+            .enumerate()
+            .fold(cfg.workload.initial(), |sum, (i, w)| {
+                sum.wrapping_add(cfg.workload.delta(i).wrapping_mul(w.rec.ops as i64))
+            });
+        // The shared value is kept as two's complement in a u64 (the bank may dip below zero).
+        let actual = raw.counter as i64;
+        let lost = expected.abs_diff(actual);
         let verdict = match (lost, info.kind) {
             (0, _) => Verdict::Ok,
             (_, Kind::Unsynchronised) => Verdict::LostUpdatesExpected,
@@ -304,14 +314,14 @@ impl RunResult {
             backend_kind: info.kind,
             backend_fair: info.fair,
             backend_waiting: info.waiting,
-            workload: "counter".to_string(),
+            workload: cfg.workload.name().to_string(),
             environment: Environment::capture(topology, clock, calibration),
             oversubscribed: cfg.threads > topology.cpus.len(),
             complete,
             stopped_by_time_limit: raw.stopped_by_time_limit,
             verification: Verification {
-                expected: total_ops,
-                actual: raw.counter,
+                expected,
+                actual,
                 lost_updates: lost,
                 verdict,
             },
@@ -528,6 +538,8 @@ impl Point {
 /// What a sweep was asked to do.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct SweepSettings {
+    /// The workload.
+    pub workload: crate::config::Workload,
     /// Backend names, in order.
     pub backends: Vec<String>,
     /// Thread counts, ascending.
@@ -660,6 +672,7 @@ mod tests {
             pin: PinPolicy::Compact,
             latency: LatencyMode::Off,
             max_time_ms: 1000,
+            workload: crate::config::Workload::Counter,
         };
         let topology = Topology {
             cpus: vec![

@@ -53,6 +53,48 @@ fn bad_input_is_one_line_and_status_2() {
     refused(&["run", "--frobnicate"], "--frobnicate");
     refused(&["calibrate", "--ops", "0"], "--ops");
     refused(&["explode"], "explode");
+    refused(
+        &[
+            "run",
+            "--workload",
+            "bank",
+            "--initial",
+            "-5",
+            "--threads",
+            "2",
+        ],
+        "--initial",
+    );
+    refused(
+        &[
+            "run",
+            "--workload",
+            "bank",
+            "--initial",
+            "1000000000000000",
+            "--threads",
+            "2",
+        ],
+        "--initial",
+    );
+    refused(
+        &["run", "--workload", "bank", "--threads", "3"],
+        "even number of workers",
+    );
+    refused(
+        &[
+            "run",
+            "--workload",
+            "bank",
+            "--threads",
+            "2",
+            "--ops",
+            "1001",
+        ],
+        "even number",
+    );
+    refused(&["run", "--initial", "5"], "--workload bank");
+    refused(&["run", "--workload", "savings"], "--workload");
 }
 
 #[test]

@@ -120,3 +120,66 @@ fn handoffs_and_fairness_are_reported_for_locks() {
     assert_eq!(one["handoff_rate"], 0.0);
     assert_eq!(one["interval"], "contended");
 }
+
+#[test]
+fn the_bank_balance_ends_where_it_started_under_every_lock() {
+    for backend in [
+        "std",
+        "parking-lot",
+        "spin",
+        "ticket",
+        "pthread",
+        "futex",
+        "atomic",
+    ] {
+        let (code, r) = run_json(&[
+            "--workload",
+            "bank",
+            "--initial",
+            "200",
+            "--backend",
+            backend,
+            "--threads",
+            "4",
+            "--ops",
+            "40000",
+        ]);
+        assert_eq!(code, 0, "{backend}: {r}");
+        assert_eq!(r["workload"], "bank");
+        assert_eq!(r["verification"]["expected"], 200, "{backend}");
+        assert_eq!(r["verification"]["actual"], 200, "{backend}");
+        assert_eq!(r["lost_updates"], 0, "{backend}");
+    }
+}
+
+#[test]
+fn the_bank_without_a_lock_drifts_and_says_so() {
+    let mut drift = 0;
+    for _ in 0..3 {
+        let (code, r) = run_json(&[
+            "--workload",
+            "bank",
+            "--backend",
+            "none",
+            "--threads",
+            "2",
+            "--ops",
+            "40000",
+            "--cs-work",
+            "2us",
+        ]);
+        assert_eq!(code, 0, "drift is the demonstration for `none`");
+        assert_eq!(r["verification"]["expected"], 200);
+        drift = r["lost_updates"].as_u64().unwrap();
+        let actual = r["verification"]["actual"].as_i64().unwrap();
+        assert_eq!((200 - actual).unsigned_abs(), drift);
+        if drift > 0 {
+            assert_eq!(r["verification"]["verdict"], "lost-updates-expected");
+            break;
+        }
+    }
+    assert!(
+        drift > 0,
+        "the unsynchronised bank kept its balance three times"
+    );
+}

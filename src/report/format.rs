@@ -13,6 +13,15 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
+/// A signed number with thousands separators (`-1,234`).
+pub fn signed(n: i64) -> String {
+    if n < 0 {
+        format!("-{}", grouped(n.unsigned_abs()))
+    } else {
+        grouped(n as u64)
+    }
+}
+
 /// A duration in ns, with a unit that keeps 3 significant figures (`81.2 ns`, `4.51 ms`).
 pub fn duration_ns(ns: f64) -> String {
     let (value, unit) = if ns < 1e3 {
@@ -66,6 +75,8 @@ mod tests {
         assert_eq!(grouped(999), "999");
         assert_eq!(grouped(1_000), "1,000");
         assert_eq!(grouped(1_234_567), "1,234,567");
+        assert_eq!(signed(-1_234), "-1,234");
+        assert_eq!(signed(200), "200");
         assert_eq!(duration_ns(81.23), "81.2 ns");
         assert_eq!(duration_ns(4_510_000.0), "4.51 ms");
         assert_eq!(duration_ns(2.5e9), "2.50 s");

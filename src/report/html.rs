@@ -196,8 +196,9 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
     let page = Page {
         title: format!("lockbench: {} on {}", backends.join(", "), e.hostname),
         subtitle: format!(
-            "{} · {} increments per run · {} repetitions per point · pin {} · started {}",
+            "{} · {} workload, {} operations per run · {} repetitions per point · pin {} · started {}",
             e.cpu_model,
+            s.workload.name(),
             grouped(s.ops),
             s.repeat,
             s.pin,

@@ -49,7 +49,8 @@ pub fn render(r: &SweepResults) -> String {
     );
     let _ = writeln!(
         o,
-        "{} increments per run, {} repetitions per point, pin {}, latency {}{}.\n",
+        "{} workload, {} operations per run, {} repetitions per point, pin {}, latency {}{}.\n",
+        s.workload.name(),
         s.ops,
         s.repeat,
         s.pin,

@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use super::format::{duration_ns, grouped, percent, rate};
+use super::format::{duration_ns, grouped, percent, rate, signed};
+use crate::config::Workload;
 use crate::locks::Kind;
 use crate::results::{Interval, RunResult, Verdict};
 
@@ -10,14 +11,24 @@ use crate::results::{Interval, RunResult, Verdict};
 pub fn render(r: &RunResult) -> String {
     let mut o = String::new();
     let c = &r.config;
+    let what = match c.workload {
+        Workload::Counter => format!("{} increments", grouped(c.ops)),
+        Workload::Bank { initial } => {
+            format!(
+                "bank: {} deposits and {} withdrawals of 1 from a balance of {}",
+                grouped(c.ops / 2),
+                grouped(c.ops / 2),
+                signed(initial)
+            )
+        }
+    };
     let _ = writeln!(
         o,
-        "lockbench run: {} ({}), {} thread{}, {} increments, pin {}{}",
+        "lockbench run: {} ({}), {} thread{}, {what}, pin {}{}",
         r.backend,
         r.backend_waiting,
         c.threads,
         if c.threads == 1 { "" } else { "s" },
-        grouped(c.ops),
         c.pin,
         work_note(r),
     );
@@ -41,23 +52,28 @@ pub fn render(r: &RunResult) -> String {
     let _ = writeln!(o);
 
     let v = &r.verification;
+    let (value, lost) = match r.config.workload {
+        Workload::Counter => ("counter", "updates lost"),
+        Workload::Bank { .. } => ("balance", "of drift"),
+    };
     let verdict = match v.verdict {
         Verdict::Ok => format!(
-            "ok: counter = {}, as expected; no update lost",
-            grouped(v.actual)
+            "ok: {value} = {}, as expected; no update lost",
+            signed(v.actual)
         ),
         Verdict::LostUpdates => format!(
-            "FAILED: counter = {}, expected {}: {} LOST UPDATES under a lock that should prevent them",
-            grouped(v.actual),
-            grouped(v.expected),
+            "FAILED: {value} = {}, expected {}: {} LOST UPDATES under a lock that should prevent them",
+            signed(v.actual),
+            signed(v.expected),
             grouped(v.lost_updates)
         ),
         Verdict::LostUpdatesExpected => format!(
-            "counter = {}, expected {}: {} updates lost ({}) — what happens without a lock",
-            grouped(v.actual),
-            grouped(v.expected),
+            "{value} = {}, expected {}: {} {lost} ({} of {} operations) — what happens without a lock",
+            signed(v.actual),
+            signed(v.expected),
             grouped(v.lost_updates),
-            percent(v.lost_updates as f64 / v.expected.max(1) as f64)
+            percent(v.lost_updates as f64 / r.total_ops.max(1) as f64),
+            grouped(r.total_ops),
         ),
     };
     let _ = writeln!(o, "  result      {verdict}");

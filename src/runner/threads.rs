@@ -208,7 +208,8 @@ fn run_threads<B: Backend>(t: Threads<'_>) -> Result<RawRun, RunError> {
     let shared = Arc::new(Shared::<B> {
         lock: CachePadded::new(B::new()),
         data: CachePadded::new(Data {
-            counter: AtomicU64::new(0),
+            // Two's complement: the bank's balance may dip below zero while it runs.
+            counter: AtomicU64::new(cfg.workload.initial() as u64),
             last_holder: AtomicU64::new(NO_HOLDER),
         }),
         control: CachePadded::new(Control {
@@ -234,6 +235,7 @@ fn run_threads<B: Backend>(t: Threads<'_>) -> Result<RawRun, RunError> {
             done_tx.clone(),
         );
         let quota = cfg.quota(index);
+        let delta = cfg.workload.delta(index) as u64;
         let (plan, threads) = (t.plan, cfg.threads);
         let spawned = thread::Builder::new()
             .name(format!("lockbench-{index}"))
@@ -244,7 +246,8 @@ fn run_threads<B: Backend>(t: Threads<'_>) -> Result<RawRun, RunError> {
                     return None;
                 }
                 all_running(&shared.control, threads);
-                let (start_raw, stop_raw, rec) = worker::<B>(&shared, index, quota, plan, &clock);
+                let (start_raw, stop_raw, rec) =
+                    worker::<B>(&shared, index, quota, delta, plan, &clock);
                 let _ = done_tx.send(());
                 Some(WorkerOutcome {
                     requested_cpu: cpu,
@@ -385,15 +388,16 @@ fn worker<B: Backend>(
     s: &Shared<B>,
     index: usize,
     quota: u64,
+    delta: u64,
     plan: Plan,
     clock: &Clock,
 ) -> (u64, u64, Recorder) {
     // Without work the loop is compiled without the work checks: every instruction counts when
     // an uncontended lock costs a dozen nanoseconds.
     if plan.cs_work == Work::NONE && plan.think == Work::NONE {
-        worker_loop::<B, false>(s, index, quota, plan, clock)
+        worker_loop::<B, false>(s, index, quota, delta, plan, clock)
     } else {
-        worker_loop::<B, true>(s, index, quota, plan, clock)
+        worker_loop::<B, true>(s, index, quota, delta, plan, clock)
     }
 }
 
@@ -402,6 +406,7 @@ fn worker_loop<B: Backend, const WORK: bool>(
     s: &Shared<B>,
     index: usize,
     quota: u64,
+    delta: u64,
     plan: Plan,
     clock: &Clock,
 ) -> (u64, u64, Recorder) {
@@ -423,14 +428,14 @@ fn worker_loop<B: Backend, const WORK: bool>(
         let mut left = n;
         while until_sample <= left {
             for _ in 1..until_sample {
-                op::<B, false, WORK>(s, me, plan, clock, &mut rec);
+                op::<B, false, WORK>(s, me, delta, plan, clock, &mut rec);
             }
-            op::<B, true, WORK>(s, me, plan, clock, &mut rec);
+            op::<B, true, WORK>(s, me, delta, plan, clock, &mut rec);
             left -= until_sample;
             until_sample = period;
         }
         for _ in 0..left {
-            op::<B, false, WORK>(s, me, plan, clock, &mut rec);
+            op::<B, false, WORK>(s, me, delta, plan, clock, &mut rec);
         }
         until_sample -= left;
         done += n;
@@ -475,12 +480,14 @@ fn worker_loop<B: Backend, const WORK: bool>(
     (start, stop, rec)
 }
 
-/// One operation: acquire, update the counter, release; then think. `TIMED` measures the wait
+/// One operation: acquire, add `delta` (two's complement) to the shared value, release; then
+/// think. `TIMED` measures the wait
 /// from just before the acquire to the first instruction inside the critical section.
 #[inline(always)]
 fn op<B: Backend, const TIMED: bool, const WORK: bool>(
     s: &Shared<B>,
     me: u64,
+    delta: u64,
     plan: Plan,
     clock: &Clock,
     rec: &mut Recorder,
@@ -493,7 +500,7 @@ fn op<B: Backend, const TIMED: bool, const WORK: bool>(
         match B::KIND {
             Kind::AtomicRmw => {
                 // Relaxed: the increment needs atomicity only; the total is read after join.
-                data.counter.fetch_add(1, Ordering::Relaxed);
+                data.counter.fetch_add(delta, Ordering::Relaxed);
                 if WORK {
                     plan.cs_work.run();
                 }
@@ -506,7 +513,8 @@ fn op<B: Backend, const TIMED: bool, const WORK: bool>(
                 if WORK {
                     plan.cs_work.run();
                 }
-                data.counter.store(value + 1, Ordering::Relaxed);
+                data.counter
+                    .store(value.wrapping_add(delta), Ordering::Relaxed);
             }
         }
         if B::KIND == Kind::Lock {
