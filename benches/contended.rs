@@ -13,9 +13,11 @@ use criterion::{
 };
 use crossbeam_utils::CachePadded;
 use lockbench::locks::{BACKENDS, Backend, BackendInfo, Kind, Visit, Waiting, visit};
+use lockbench::runner::region::HeapRegion;
 
-struct Shared<B> {
-    lock: CachePadded<B>,
+struct Shared<B: Backend> {
+    /// The lock, initialised in place (and the counter, which the bench keeps separately).
+    region: HeapRegion<B>,
     counter: CachePadded<AtomicU64>,
     per_thread: AtomicU64,
     quit: AtomicBool,
@@ -34,7 +36,7 @@ impl Visit for Contended<'_, '_> {
     fn visit<B: Backend>(self, info: &'static BackendInfo) {
         let threads = self.threads;
         let shared = Arc::new(Shared {
-            lock: CachePadded::new(B::new()),
+            region: HeapRegion::<B>::new(1, 0),
             counter: CachePadded::new(AtomicU64::new(0)),
             per_thread: AtomicU64::new(0),
             quit: AtomicBool::new(false),
@@ -52,7 +54,7 @@ impl Visit for Contended<'_, '_> {
                             break;
                         }
                         for _ in 0..s.per_thread.load(Ordering::Relaxed) {
-                            s.lock.with(|| match B::KIND {
+                            s.region.view().lock.with(|| match B::KIND {
                                 Kind::AtomicRmw => {
                                     s.counter.fetch_add(1, Ordering::Relaxed);
                                 }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterion_main};
 use lockbench::locks::{BACKENDS, Backend, BackendInfo, Kind, Visit, visit};
+use lockbench::runner::region::HeapRegion;
 
 struct Uncontended<'a, 'g>(&'a mut BenchmarkGroup<'g, WallTime>);
 
@@ -15,7 +16,8 @@ impl Visit for Uncontended<'_, '_> {
     type Output = ();
 
     fn visit<B: Backend>(self, info: &'static BackendInfo) {
-        let lock = B::new();
+        let region = HeapRegion::<B>::new(1, 0);
+        let lock = region.view().lock;
         let counter = AtomicU64::new(0);
         self.0.bench_function(info.name, |b| {
             b.iter(|| {

@@ -40,8 +40,15 @@ pub enum Kind {
 pub trait Backend: Send + Sync + 'static {
     /// How the workload updates the counter under this backend.
     const KIND: Kind;
-    /// A new, unlocked backend.
-    fn new() -> Self;
+
+    /// Makes a new, unlocked backend at `at`, where it stays: some locks (the process-shared
+    /// ones) must be initialised at their final address and never moved.
+    ///
+    /// # Safety
+    /// `at` is valid for writes and aligned; the value is not moved afterwards, and is dropped
+    /// in place (or never) when done.
+    unsafe fn init_at(at: *mut Self);
+
     /// Runs `f` inside the critical section (for the baselines: runs it, unprotected).
     fn with<T>(&self, f: impl FnOnce() -> T) -> T;
 }
@@ -49,8 +56,10 @@ pub trait Backend: Send + Sync + 'static {
 impl<L: RawLock + 'static> Backend for L {
     const KIND: Kind = Kind::Lock;
 
-    fn new() -> Self {
-        <L as RawLock>::new()
+    unsafe fn init_at(at: *mut Self) {
+        // SAFETY: the caller's contract: `at` is writable and aligned. Our raw locks may be moved
+        // before first use, so constructing then writing is fine.
+        unsafe { at.write(<L as RawLock>::new()) }
     }
 
     #[inline(always)]
@@ -66,8 +75,9 @@ pub struct StdMutex(std::sync::Mutex<()>);
 impl Backend for StdMutex {
     const KIND: Kind = Kind::Lock;
 
-    fn new() -> Self {
-        StdMutex(std::sync::Mutex::new(()))
+    unsafe fn init_at(at: *mut Self) {
+        // SAFETY: the caller's contract: `at` is writable and aligned; this type may move.
+        unsafe { at.write(StdMutex(std::sync::Mutex::new(()))) }
     }
 
     #[inline(always)]
@@ -84,8 +94,9 @@ pub struct ParkingMutex(parking_lot::Mutex<()>);
 impl Backend for ParkingMutex {
     const KIND: Kind = Kind::Lock;
 
-    fn new() -> Self {
-        ParkingMutex(parking_lot::Mutex::new(()))
+    unsafe fn init_at(at: *mut Self) {
+        // SAFETY: the caller's contract: `at` is writable and aligned; this type may move.
+        unsafe { at.write(ParkingMutex(parking_lot::Mutex::new(()))) }
     }
 
     #[inline(always)]
@@ -101,8 +112,9 @@ pub struct AtomicBaseline;
 impl Backend for AtomicBaseline {
     const KIND: Kind = Kind::AtomicRmw;
 
-    fn new() -> Self {
-        AtomicBaseline
+    unsafe fn init_at(at: *mut Self) {
+        // SAFETY: the caller's contract: `at` is writable and aligned; this type may move.
+        unsafe { at.write(AtomicBaseline) }
     }
 
     #[inline(always)]
@@ -117,8 +129,9 @@ pub struct Unsynchronised;
 impl Backend for Unsynchronised {
     const KIND: Kind = Kind::Unsynchronised;
 
-    fn new() -> Self {
-        Unsynchronised
+    unsafe fn init_at(at: *mut Self) {
+        // SAFETY: the caller's contract: `at` is writable and aligned; this type may move.
+        unsafe { at.write(Unsynchronised) }
     }
 
     #[inline(always)]

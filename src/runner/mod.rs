@@ -2,6 +2,7 @@
 //! [`crate::results::RunResult`].
 
 pub mod affinity;
+pub mod region;
 pub mod sweep;
 pub mod threads;
 

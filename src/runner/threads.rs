@@ -17,16 +17,15 @@
 //! window-closed and stop flags, so one atomic operation orders "all started" against "first
 //! finished", and a worker reads both with one load per chunk.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crossbeam_utils::CachePadded;
-
 use super::RunError;
 use super::affinity::{self, Topology};
+use super::region::{Control, HeapRegion, NO_HOLDER, View};
 use crate::config::{LatencyMode, RunConfig};
 use crate::locks::{self, Backend, BackendInfo, Kind, Visit};
 use crate::measure::clock::Clock;
@@ -46,29 +45,6 @@ const STARTED_MASK: u64 = u32::MAX as u64;
 const WINDOW_CLOSED: u64 = 1 << 32;
 /// Control word: stop now (time limit).
 const STOP: u64 = 1 << 33;
-const NO_HOLDER: u64 = u64::MAX;
-
-/// Shared data the workload updates inside the critical section. Both fields are touched by
-/// every critical section, so they share one cache line.
-struct Data {
-    counter: AtomicU64,
-    last_holder: AtomicU64,
-}
-
-struct Control {
-    state: AtomicU64,
-    window_start_raw: AtomicU64,
-    window_end_raw: AtomicU64,
-    /// Workers past the start gate and ready to run.
-    ready: AtomicUsize,
-}
-
-struct Shared<B> {
-    lock: CachePadded<B>,
-    data: CachePadded<Data>,
-    control: CachePadded<Control>,
-    progress: Box<[CachePadded<AtomicU64>]>,
-}
 
 /// What each worker needs to know, fixed before the start.
 #[derive(Clone, Copy)]
@@ -205,23 +181,11 @@ impl Visit for Threads<'_> {
 
 fn run_threads<B: Backend>(t: Threads<'_>) -> Result<RawRun, RunError> {
     let cfg = t.cfg;
-    let shared = Arc::new(Shared::<B> {
-        lock: CachePadded::new(B::new()),
-        data: CachePadded::new(Data {
-            // Two's complement: the bank's balance may dip below zero while it runs.
-            counter: AtomicU64::new(cfg.workload.initial() as u64),
-            last_holder: AtomicU64::new(NO_HOLDER),
-        }),
-        control: CachePadded::new(Control {
-            state: AtomicU64::new(0),
-            window_start_raw: AtomicU64::new(0),
-            window_end_raw: AtomicU64::new(0),
-            ready: AtomicUsize::new(0),
-        }),
-        progress: (0..cfg.threads)
-            .map(|_| CachePadded::new(AtomicU64::new(0)))
-            .collect(),
-    });
+    // Two's complement: the bank's balance may dip below zero while it runs.
+    let shared = Arc::new(HeapRegion::<B>::new(
+        cfg.threads,
+        cfg.workload.initial() as u64,
+    ));
     let gate = Arc::new(StartGate::new());
     let placement = t.topology.placement(&cfg.pin, cfg.threads);
     let (done_tx, done_rx) = mpsc::channel::<()>();
@@ -245,9 +209,10 @@ fn run_threads<B: Backend>(t: Threads<'_>) -> Result<RawRun, RunError> {
                 if !worker_gate.arrive() {
                     return None;
                 }
-                all_running(&shared.control, threads);
+                let view = shared.view();
+                all_running(view.control, threads);
                 let (start_raw, stop_raw, rec) =
-                    worker::<B>(&shared, index, quota, delta, plan, &clock);
+                    worker::<B>(&view, index, quota, delta, plan, &clock);
                 let _ = done_tx.send(());
                 Some(WorkerOutcome {
                     requested_cpu: cpu,
@@ -295,9 +260,10 @@ fn run_threads<B: Backend>(t: Threads<'_>) -> Result<RawRun, RunError> {
         if now.duration_since(last_report) >= TICK {
             last_report = now;
             let done_ops = shared
+                .view()
                 .progress
                 .iter()
-                .map(|p| p.load(Ordering::Relaxed))
+                .map(|p| p.0.load(Ordering::Relaxed))
                 .sum();
             (t.on_progress)(&Progress {
                 done_ops,
@@ -307,7 +273,7 @@ fn run_threads<B: Backend>(t: Threads<'_>) -> Result<RawRun, RunError> {
         }
         match stop_requested {
             None if now >= deadline && finished < cfg.threads => {
-                request_stop(&shared.control, &t.clock);
+                request_stop(shared.view().control, &t.clock);
                 stop_requested = Some(now);
             }
             Some(at) if now >= at + STOP_GRACE => {
@@ -341,10 +307,16 @@ fn run_threads<B: Backend>(t: Threads<'_>) -> Result<RawRun, RunError> {
     // Relaxed: every worker has been joined, which orders all their writes before these loads.
     Ok(RawRun {
         workers,
-        counter: shared.data.counter.load(Ordering::Relaxed),
-        window_start_raw: Some(shared.control.window_start_raw.load(Ordering::Relaxed))
-            .filter(|&raw| raw != 0),
-        window_end_raw: shared.control.window_end_raw.load(Ordering::Relaxed),
+        counter: shared.view().data.counter.load(Ordering::Relaxed),
+        window_start_raw: Some(
+            shared
+                .view()
+                .control
+                .window_start_raw
+                .load(Ordering::Relaxed),
+        )
+        .filter(|&raw| raw != 0),
+        window_end_raw: shared.view().control.window_end_raw.load(Ordering::Relaxed),
         stopped_by_time_limit: stop_requested.is_some(),
         clock: t.clock,
     })
@@ -385,7 +357,7 @@ fn request_stop(control: &Control, clock: &Clock) {
 
 /// One worker's run. Returns its start and stop readings and its record.
 fn worker<B: Backend>(
-    s: &Shared<B>,
+    s: &View<'_, B>,
     index: usize,
     quota: u64,
     delta: u64,
@@ -403,7 +375,7 @@ fn worker<B: Backend>(
 
 /// The hot loop; `WORK` says whether `--cs-work` or `--think` is in play.
 fn worker_loop<B: Backend, const WORK: bool>(
-    s: &Shared<B>,
+    s: &View<'_, B>,
     index: usize,
     quota: u64,
     delta: u64,
@@ -440,7 +412,7 @@ fn worker_loop<B: Backend, const WORK: bool>(
         until_sample -= left;
         done += n;
         // Relaxed: a display counter; the main thread needs no ordering with anything else.
-        s.progress[index].store(done, Ordering::Relaxed);
+        s.progress[index].0.store(done, Ordering::Relaxed);
         // Relaxed (both): see `request_stop`.
         let state = if counted_start {
             s.control.state.load(Ordering::Relaxed)
@@ -485,7 +457,7 @@ fn worker_loop<B: Backend, const WORK: bool>(
 /// from just before the acquire to the first instruction inside the critical section.
 #[inline(always)]
 fn op<B: Backend, const TIMED: bool, const WORK: bool>(
-    s: &Shared<B>,
+    s: &View<'_, B>,
     me: u64,
     delta: u64,
     plan: Plan,
@@ -496,7 +468,7 @@ fn op<B: Backend, const TIMED: bool, const WORK: bool>(
     let handoffs = &mut rec.handoffs;
     let acquired = s.lock.with(|| {
         let acquired = if TIMED { clock.raw() } else { 0 };
-        let data = &*s.data;
+        let data = s.data;
         match B::KIND {
             Kind::AtomicRmw => {
                 // Relaxed: the increment needs atomicity only; the total is read after join.
