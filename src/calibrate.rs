@@ -52,6 +52,7 @@ pub fn calibrate(ops: u64, rounds: u32) -> Result<Calibration, RunError> {
     let harness_cfg = |latency: LatencyMode| RunConfig {
         backend: BackendId::Std,
         threads: 1,
+        mode: crate::config::Mode::Threads,
         ops,
         cs_work_ns: 0,
         think_ns: 0,

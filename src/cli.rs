@@ -33,8 +33,11 @@ pub enum Command {
     /// Compare two results.json files (machines, versions or lock changes): the change per
     /// backend and thread count, flagged where it exceeds the runs' own spread.
     Compare(CompareArgs),
-    /// List the backends and their facts (fair? how do waiters wait?).
+    /// List the backends and their facts (fair? how do waiters wait? across processes?).
     List(ListArgs),
+    /// A worker process of `run --processes` (internal).
+    #[command(name = "__worker", hide = true)]
+    Worker(WorkerArgs),
     /// Measure the harness itself: clock cost, work loop, and lockbench's 1-thread std result
     /// against a hand-written lock/increment/unlock loop.
     Calibrate(CalibrateArgs),
@@ -48,8 +51,19 @@ pub struct RunArgs {
     pub backend: BackendId,
 
     /// Worker threads [default: one per CPU this process may use].
-    #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
+    #[arg(
+        short,
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        conflicts_with = "processes"
+    )]
     pub threads: Option<usize>,
+
+    /// Worker processes instead of threads: children of this binary sharing one memory mapping
+    /// that holds the lock and the data (see `lockbench list` for the backends that can).
+    #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
+    pub processes: Option<usize>,
 
     /// What each run does.
     #[command(flatten)]
@@ -172,6 +186,14 @@ pub struct CompareArgs {
     /// Also write the comparison as compare.html into this directory.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+}
+
+/// The internal worker command's one argument.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// What to do, as JSON written by the parent.
+    #[arg(long)]
+    pub spec: String,
 }
 
 /// Options of `lockbench list`.

@@ -39,6 +39,7 @@ pub mod exit {
 pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run(args),
+        Command::Worker(args) => worker(args),
         Command::Sweep(args) => sweep(args),
         Command::Report(args) => report(args),
         Command::Compare(args) => compare(args),
@@ -53,6 +54,7 @@ fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         RunRequest {
             backend: args.backend,
             threads: args.threads,
+            processes: args.processes,
             ops: args.options.ops,
             cs_work: args.options.cs_work,
             think: args.options.think,
@@ -163,6 +165,7 @@ fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
                 RunRequest {
                     backend: b,
                     threads: Some(t),
+                    processes: None,
                     ops: o.ops,
                     cs_work: o.cs_work,
                     think: o.think,
@@ -349,6 +352,15 @@ fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(exit::OK))
 }
 
+/// A worker process of `run --processes`: its report goes to stdout, for the parent.
+fn worker(args: crate::cli::WorkerArgs) -> anyhow::Result<ExitCode> {
+    let spec: runner::processes::WorkerSpec =
+        serde_json::from_str(&args.spec).context("reading the worker spec")?;
+    let report = runner::processes::run_child(&spec)?;
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(ExitCode::from(exit::OK))
+}
+
 fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
     let mut out = io::stdout().lock();
     if args.json {
@@ -357,22 +369,29 @@ fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
     } else {
         writeln!(
             out,
-            "{:<12} {:<5} {:<20} what it is",
-            "backend", "fair", "waiters"
+            "{:<15} {:<5} {:<20} {:<10} what it is",
+            "backend", "fair", "waiters", "processes"
         )?;
         for b in BACKENDS {
+            let across = if b.not_across_processes.is_none() {
+                "yes"
+            } else {
+                "no"
+            };
+            let (fair, waiting) = (if b.fair { "yes" } else { "no" }, b.waiting.to_string());
             writeln!(
                 out,
-                "{:<12} {:<5} {:<20} {}",
-                b.name,
-                if b.fair { "yes" } else { "no" },
-                b.waiting.to_string(),
-                b.summary
+                "{:<15} {fair:<5} {waiting:<20} {across:<10} {}",
+                b.name, b.summary
             )?;
         }
         writeln!(
             out,
-            "\nAliases: parking_lot = parking-lot. Every backend runs in thread mode."
+            "\nAliases: parking_lot = parking-lot, semaphore = posix-sem."
+        )?;
+        writeln!(
+            out,
+            "Every backend runs with --threads; those with \"yes\" under processes also with --processes."
         )?;
     }
     Ok(ExitCode::from(exit::OK))

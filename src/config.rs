@@ -341,13 +341,36 @@ impl Workload {
     }
 }
 
+/// Whether the workers are threads of this process or processes of their own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Threads sharing the heap.
+    #[default]
+    Threads,
+    /// Child processes sharing one memory mapping.
+    Processes,
+}
+
+impl Mode {
+    /// "thread" or "process", for messages.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Mode::Threads => "thread",
+            Mode::Processes => "process",
+        }
+    }
+}
+
 /// What `lockbench run` asked for, before validation.
 #[derive(Clone, Debug)]
 pub struct RunRequest {
     /// Backend to measure.
     pub backend: BackendId,
-    /// Worker threads; `None` for one per allowed CPU.
+    /// Worker threads; `None` for one per allowed CPU (unless `processes` is given).
     pub threads: Option<usize>,
+    /// Worker processes instead of threads.
+    pub processes: Option<usize>,
     /// Total operations, split across threads.
     pub ops: u64,
     /// Work inside the critical section.
@@ -369,8 +392,11 @@ pub struct RunRequest {
 pub struct RunConfig {
     /// Backend to measure.
     pub backend: BackendId,
-    /// Worker threads.
+    /// Workers (threads or processes, as `mode` says).
     pub threads: usize,
+    /// Threads or processes.
+    #[serde(default)]
+    pub mode: Mode,
     /// Total operations.
     pub ops: u64,
     /// Work inside the critical section, ns.
@@ -390,13 +416,37 @@ pub struct RunConfig {
 impl RunConfig {
     /// Checks `req` against itself and the machine's `topology`.
     pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, ConfigError> {
-        let threads = req.threads.unwrap_or(topology.cpus.len().max(1));
+        let (mode, threads, flag) = match (req.threads, req.processes) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "--processes",
+                    "",
+                    "give --threads or --processes, not both",
+                ));
+            }
+            (_, Some(p)) => (Mode::Processes, p, "--processes"),
+            (t, None) => (
+                Mode::Threads,
+                t.unwrap_or(topology.cpus.len().max(1)),
+                "--threads",
+            ),
+        };
         if threads == 0 || threads > MAX_THREADS {
             return Err(invalid(
-                "--threads",
+                flag,
                 &threads.to_string(),
                 format!("must be from 1 to {MAX_THREADS}"),
             ));
+        }
+        if mode == Mode::Processes {
+            let info = req.backend.info();
+            if let Some(why) = info.not_across_processes {
+                return Err(invalid(
+                    "--backend",
+                    info.name,
+                    format!("cannot run across processes: {why} (see `lockbench list`)"),
+                ));
+            }
         }
         if req.ops == 0 {
             return Err(invalid("--ops", "0", "at least one operation is needed"));
@@ -470,6 +520,7 @@ impl RunConfig {
         Ok(RunConfig {
             backend: req.backend,
             threads,
+            mode,
             ops: req.ops,
             cs_work_ns: duration_ns(req.cs_work),
             think_ns: duration_ns(req.think),
@@ -526,6 +577,7 @@ mod tests {
 
     fn request() -> RunRequest {
         RunRequest {
+            processes: None,
             workload: Workload::Counter,
             backend: BackendId::Ticket,
             threads: Some(8),
@@ -615,6 +667,44 @@ mod tests {
                 RunRequest {
                     threads: Some(2),
                     workload: absurd,
+                    ..request()
+                },
+                &t
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn processes_need_a_backend_that_works_across_them() {
+        let t = topo(2);
+        let procs = |b| RunRequest {
+            backend: b,
+            threads: None,
+            processes: Some(2),
+            ..request()
+        };
+        let cfg = RunConfig::validate(procs(BackendId::Ticket), &t).unwrap();
+        assert_eq!((cfg.mode, cfg.threads), (Mode::Processes, 2));
+        for b in [BackendId::Std, BackendId::ParkingLot, BackendId::Pthread] {
+            let err = RunConfig::validate(procs(b), &t).unwrap_err().to_string();
+            assert!(err.contains("cannot run across processes"), "{err}");
+        }
+        assert!(
+            RunConfig::validate(
+                RunRequest {
+                    processes: Some(2),
+                    ..request()
+                },
+                &t
+            )
+            .is_err()
+        );
+        assert!(
+            RunConfig::validate(
+                RunRequest {
+                    threads: None,
+                    processes: Some(0),
                     ..request()
                 },
                 &t

@@ -14,6 +14,7 @@
 //!     RunRequest {
 //!         backend: BackendId::Ticket,
 //!         threads: Some(2),
+//!         processes: None,
 //!         ops: 10_000,
 //!         cs_work: Duration::ZERO,
 //!         think: Duration::ZERO,

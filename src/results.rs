@@ -666,6 +666,7 @@ mod tests {
         let cfg = RunConfig {
             backend,
             threads: 2,
+            mode: crate::config::Mode::Threads,
             ops: 200,
             cs_work_ns: 0,
             think_ns: 0,

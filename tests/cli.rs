@@ -127,6 +127,8 @@ fn list_shows_every_backend_and_its_facts() {
         "ticket-spin",
         "pthread",
         "futex",
+        "process-shared",
+        "posix-sem",
         "atomic",
         "none",
     ];

@@ -7,6 +7,7 @@
 //! the type.
 
 pub mod futex;
+pub mod pshared;
 pub mod pthread;
 pub mod raw;
 pub mod relax;
@@ -19,6 +20,7 @@ use std::sync::PoisonError;
 use serde::{Deserialize, Serialize};
 
 pub use futex::FutexMutex;
+pub use pshared::{PosixSemaphore, ProcessSharedMutex};
 pub use pthread::PthreadMutex;
 pub use raw::{Guard, RawLock};
 pub use spin::SpinLock;
@@ -152,6 +154,8 @@ pub enum BackendId {
     TicketSpin,
     Pthread,
     Futex,
+    ProcessShared,
+    PosixSem,
     Atomic,
     None,
 }
@@ -204,6 +208,9 @@ pub struct BackendInfo {
     pub fair: bool,
     /// How a waiter waits.
     pub waiting: Waiting,
+    /// Why it cannot work between processes (`None`: it can; its state lives in the shared
+    /// mapping).
+    pub not_across_processes: Option<&'static str>,
 }
 
 /// The registry, in the order `lockbench list` shows it.
@@ -216,6 +223,9 @@ pub const BACKENDS: &[BackendInfo] = &[
         kind: Kind::Lock,
         fair: false,
         waiting: Waiting::SpinThenSleep,
+        not_across_processes: Some(
+            "std::sync::Mutex waits on a process-private futex (FUTEX_PRIVATE_FLAG) and is not repr(C)",
+        ),
     },
     BackendInfo {
         id: BackendId::ParkingLot,
@@ -225,6 +235,9 @@ pub const BACKENDS: &[BackendInfo] = &[
         kind: Kind::Lock,
         fair: false,
         waiting: Waiting::SpinThenSleep,
+        not_across_processes: Some(
+            "parking_lot parks waiters in a per-process hash table that another process cannot see",
+        ),
     },
     BackendInfo {
         id: BackendId::Spin,
@@ -234,6 +247,7 @@ pub const BACKENDS: &[BackendInfo] = &[
         kind: Kind::Lock,
         fair: false,
         waiting: Waiting::Backoff,
+        not_across_processes: None,
     },
     BackendInfo {
         id: BackendId::SpinPure,
@@ -243,6 +257,7 @@ pub const BACKENDS: &[BackendInfo] = &[
         kind: Kind::Lock,
         fair: false,
         waiting: Waiting::Spin,
+        not_across_processes: None,
     },
     BackendInfo {
         id: BackendId::Ticket,
@@ -252,6 +267,7 @@ pub const BACKENDS: &[BackendInfo] = &[
         kind: Kind::Lock,
         fair: true,
         waiting: Waiting::SpinThenYield,
+        not_across_processes: None,
     },
     BackendInfo {
         id: BackendId::TicketSpin,
@@ -261,6 +277,7 @@ pub const BACKENDS: &[BackendInfo] = &[
         kind: Kind::Lock,
         fair: true,
         waiting: Waiting::Spin,
+        not_across_processes: None,
     },
     BackendInfo {
         id: BackendId::Pthread,
@@ -270,6 +287,9 @@ pub const BACKENDS: &[BackendInfo] = &[
         kind: Kind::Lock,
         fair: false,
         waiting: Waiting::Sleep,
+        not_across_processes: Some(
+            "a default pthread mutex is process-private; use process-shared",
+        ),
     },
     BackendInfo {
         id: BackendId::Futex,
@@ -279,6 +299,27 @@ pub const BACKENDS: &[BackendInfo] = &[
         kind: Kind::Lock,
         fair: false,
         waiting: Waiting::Sleep,
+        not_across_processes: None,
+    },
+    BackendInfo {
+        id: BackendId::ProcessShared,
+        name: "process-shared",
+        aliases: &[],
+        summary: "pthread mutex with PTHREAD_PROCESS_SHARED and PTHREAD_MUTEX_ROBUST (survives a dead holder)",
+        kind: Kind::Lock,
+        fair: false,
+        waiting: Waiting::Sleep,
+        not_across_processes: None,
+    },
+    BackendInfo {
+        id: BackendId::PosixSem,
+        name: "posix-sem",
+        aliases: &["semaphore"],
+        summary: "process-shared POSIX semaphore, one permit (what Python's multiprocessing.Lock uses)",
+        kind: Kind::Lock,
+        fair: false,
+        waiting: Waiting::Sleep,
+        not_across_processes: None,
     },
     BackendInfo {
         id: BackendId::Atomic,
@@ -288,6 +329,7 @@ pub const BACKENDS: &[BackendInfo] = &[
         kind: Kind::AtomicRmw,
         fair: false,
         waiting: Waiting::NoWait,
+        not_across_processes: None,
     },
     BackendInfo {
         id: BackendId::None,
@@ -297,6 +339,7 @@ pub const BACKENDS: &[BackendInfo] = &[
         kind: Kind::Unsynchronised,
         fair: false,
         waiting: Waiting::NoWait,
+        not_across_processes: None,
     },
 ];
 
@@ -347,6 +390,8 @@ pub fn visit<V: Visit>(id: BackendId, visitor: V) -> V::Output {
         BackendId::TicketSpin => visitor.visit::<TicketLock<relax::Spin>>(info),
         BackendId::Pthread => visitor.visit::<PthreadMutex>(info),
         BackendId::Futex => visitor.visit::<FutexMutex>(info),
+        BackendId::ProcessShared => visitor.visit::<ProcessSharedMutex>(info),
+        BackendId::PosixSem => visitor.visit::<PosixSemaphore>(info),
         BackendId::Atomic => visitor.visit::<AtomicBaseline>(info),
         BackendId::None => visitor.visit::<Unsynchronised>(info),
     }

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::format::{duration_ns, grouped, percent, rate, signed};
-use crate::config::Workload;
+use crate::config::{Mode, Workload};
 use crate::locks::Kind;
 use crate::results::{Interval, RunResult, Verdict};
 
@@ -24,18 +24,25 @@ pub fn render(r: &RunResult) -> String {
     };
     let _ = writeln!(
         o,
-        "lockbench run: {} ({}), {} thread{}, {what}, pin {}{}",
+        "lockbench run: {} ({}), {} {}{}, {what}, pin {}{}",
         r.backend,
         r.backend_waiting,
         c.threads,
-        if c.threads == 1 { "" } else { "s" },
+        c.mode.noun(),
+        if c.threads == 1 {
+            ""
+        } else if c.mode == Mode::Processes {
+            "es"
+        } else {
+            "s"
+        },
         c.pin,
         work_note(r),
     );
     if r.oversubscribed {
         let _ = writeln!(
             o,
-            "note: oversubscribed: {} threads on {} CPUs; waiters compete with holders for the CPUs",
+            "note: oversubscribed: {} workers on {} CPUs; waiters compete with holders for the CPUs",
             c.threads,
             r.environment.allowed_cpus.len()
         );
@@ -101,7 +108,7 @@ pub fn render(r: &RunResult) -> String {
             Some(f) => {
                 let _ = writeln!(
                     o,
-                    "  fairness    Jain index {}, per-thread share {} to {} (equal: {})",
+                    "  fairness    Jain index {}, per-worker share {} to {} (equal: {})",
                     f.jain_index
                         .map_or("n/a".to_string(), |j| format!("{j:.3}")),
                     percent(f.min_share),
@@ -121,7 +128,7 @@ pub fn render(r: &RunResult) -> String {
         Some(h) => {
             let _ = writeln!(
                 o,
-                "  hand-offs   {} of acquisitions followed another thread's (whole run)",
+                "  hand-offs   {} of acquisitions followed another worker's (whole run)",
                 percent(h)
             );
         }
@@ -152,7 +159,14 @@ pub fn render(r: &RunResult) -> String {
     let _ = writeln!(
         o,
         "  {:>6} {:>5} {:>12} {:>12} {:>7} {:>11} {:>10} {:>10}",
-        "thread", "cpu", "ops", "in window", "share", "hand-offs", "start", "stop"
+        c.mode.noun(),
+        "cpu",
+        "ops",
+        "in window",
+        "share",
+        "hand-offs",
+        "start",
+        "stop"
     );
     for t in &r.threads {
         let cpu = match (t.pinned, t.requested_cpu, t.observed_cpu) {

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use super::RunError;
 use super::affinity::{self, Topology};
 use super::region::{Control, HeapRegion, NO_HOLDER, View};
-use crate::config::{LatencyMode, RunConfig};
+use crate::config::{LatencyMode, Mode, RunConfig};
 use crate::locks::{self, Backend, BackendInfo, Kind, Visit};
 use crate::measure::clock::Clock;
 use crate::measure::recorder::Recorder;
@@ -37,7 +37,7 @@ pub const CHUNK: u64 = 32;
 /// How long workers may go on after the time limit before the run is abandoned.
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
 /// How often the main thread reports progress.
-const TICK: Duration = Duration::from_millis(100);
+pub(crate) const TICK: Duration = Duration::from_millis(100);
 
 /// Control word: workers past their first chunk.
 const STARTED_MASK: u64 = u32::MAX as u64;
@@ -48,10 +48,10 @@ const STOP: u64 = 1 << 33;
 
 /// What each worker needs to know, fixed before the start.
 #[derive(Clone, Copy)]
-struct Plan {
-    cs_work: Work,
-    think: Work,
-    latency: LatencyMode,
+pub(crate) struct Plan {
+    pub cs_work: Work,
+    pub think: Work,
+    pub latency: LatencyMode,
 }
 
 /// A snapshot for progress display.
@@ -145,16 +145,28 @@ pub fn run(
         }),
         latency: cfg.latency,
     };
-    let raw = locks::visit(
-        cfg.backend,
-        Threads {
-            cfg,
-            topology,
-            plan,
-            clock,
-            on_progress,
-        },
-    )?;
+    let raw = match cfg.mode {
+        Mode::Threads => locks::visit(
+            cfg.backend,
+            Threads {
+                cfg,
+                topology,
+                plan,
+                clock,
+                on_progress,
+            },
+        )?,
+        Mode::Processes => locks::visit(
+            cfg.backend,
+            super::processes::Parent {
+                cfg,
+                topology,
+                plan,
+                clock,
+                on_progress,
+            },
+        )?,
+    };
     Ok(crate::results::RunResult::from_raw(
         cfg,
         topology,
@@ -326,7 +338,7 @@ fn run_threads<B: Backend>(t: Threads<'_>) -> Result<RawRun, RunError> {
 /// an oversubscribed machine the first awake could finish its whole quota before the last is
 /// scheduled. So each worker, once awake, waits (spinning briefly, then yielding) until every
 /// worker is awake; then all start together, as runnable threads.
-fn all_running(control: &Control, threads: usize) {
+pub(crate) fn all_running(control: &Control, threads: usize) {
     // Relaxed: a counter of arrivals; the gate (a mutex) already ordered everything workers read.
     control.ready.fetch_add(1, Ordering::Relaxed);
     let mut spins = 0u32;
@@ -341,7 +353,7 @@ fn all_running(control: &Control, threads: usize) {
 }
 
 /// Ends the contended interval (if still open) and tells every worker to stop.
-fn request_stop(control: &Control, clock: &Clock) {
+pub(crate) fn request_stop(control: &Control, clock: &Clock) {
     // Relaxed: the control word is polled by workers and its single modification order is all
     // that matters (which came first: all started, first finished, stop); the raw timestamps
     // are read only after the workers are joined, and join orders them. The end of the window
@@ -356,7 +368,7 @@ fn request_stop(control: &Control, clock: &Clock) {
 }
 
 /// One worker's run. Returns its start and stop readings and its record.
-fn worker<B: Backend>(
+pub(crate) fn worker<B: Backend>(
     s: &View<'_, B>,
     index: usize,
     quota: u64,

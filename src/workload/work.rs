@@ -29,6 +29,11 @@ impl Work {
         black_box(acc);
     }
 
+    /// Work of exactly `iterations` iterations (as another process calibrated it).
+    pub fn from_iterations(iterations: u64) -> Work {
+        Work { iterations }
+    }
+
     /// Iterations this work runs.
     pub fn iterations(self) -> u64 {
         self.iterations

@@ -1,0 +1,255 @@
+//! `--processes`: workers as child processes sharing one mapping. Exact counts for every backend
+//! that works across processes, the bank, a worker killed mid-run, and bad input.
+
+mod common;
+
+use std::fs;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{lockbench, run_json};
+
+const ACROSS: [&str; 9] = [
+    "process-shared",
+    "posix-sem",
+    "futex",
+    "ticket",
+    "ticket-spin",
+    "spin",
+    "spin-pure",
+    "atomic",
+    "none",
+];
+
+#[test]
+fn every_process_capable_lock_keeps_every_update() {
+    for backend in ACROSS.iter().filter(|b| **b != "none") {
+        for processes in ["2", "4"] {
+            // Pure spinning oversubscribed is slow by design (see the README).
+            if backend.ends_with("-spin") || *backend == "spin-pure" {
+                if processes == "4" {
+                    continue;
+                }
+            }
+            let (code, r) = run_json(&[
+                "--backend",
+                backend,
+                "--processes",
+                processes,
+                "--ops",
+                "40000",
+            ]);
+            assert_eq!(code, 0, "{backend} x{processes}: {r}");
+            assert_eq!(r["config"]["mode"], "processes");
+            assert_eq!(
+                r["verification"]["actual"], 40_000,
+                "{backend} x{processes}"
+            );
+            assert_eq!(r["lost_updates"], 0);
+            assert_eq!(
+                r["threads"].as_array().unwrap().len(),
+                processes.parse::<usize>().unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_bank_balances_across_processes_and_drifts_without_a_lock() {
+    for backend in ["process-shared", "posix-sem", "futex", "ticket"] {
+        let (code, r) = run_json(&[
+            "--workload",
+            "bank",
+            "--backend",
+            backend,
+            "--processes",
+            "2",
+            "--ops",
+            "20000",
+        ]);
+        assert_eq!(code, 0, "{backend}: {r}");
+        assert_eq!(r["verification"]["actual"], 200, "{backend}");
+    }
+    let drifted = (0..3).any(|_| {
+        let (code, r) = run_json(&[
+            "--workload",
+            "bank",
+            "--backend",
+            "none",
+            "--processes",
+            "2",
+            "--ops",
+            "40000",
+            "--cs-work",
+            "2us",
+        ]);
+        assert_eq!(code, 0);
+        r["lost_updates"].as_u64().unwrap() > 0
+    });
+    assert!(
+        drifted,
+        "two unsynchronised processes kept the balance three times"
+    );
+}
+
+#[test]
+fn processes_and_threads_report_the_same_shape() {
+    let (_, t) = run_json(&["--backend", "futex", "--threads", "2", "--ops", "20000"]);
+    let (_, p) = run_json(&["--backend", "futex", "--processes", "2", "--ops", "20000"]);
+    for key in [
+        "ns_per_op",
+        "ops_per_sec",
+        "handoff_rate",
+        "latency",
+        "interval",
+        "environment",
+    ] {
+        assert!(!t[key].is_null() && !p[key].is_null(), "{key}");
+    }
+    assert!(p["latency"]["samples"].as_u64().unwrap() > 0);
+}
+
+/// Children of `pid`, from /proc.
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut kids = Vec::new();
+    for entry in fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        // Fields after the command name (which may contain spaces): state, ppid, ...
+        let after = &stat[stat.rfind(')').unwrap() + 2..];
+        let ppid: u32 = after.split_whitespace().nth(1).unwrap().parse().unwrap();
+        if ppid == pid {
+            kids.push(child);
+        }
+    }
+    kids
+}
+
+fn kill_a_worker_mid_run(backend: &str) -> (Option<i32>, String, Vec<u32>, Duration) {
+    let mut parent = std::process::Command::new(env!("CARGO_BIN_EXE_lockbench"))
+        .args([
+            "run",
+            "--backend",
+            backend,
+            "--processes",
+            "2",
+            "--ops",
+            "10G",
+            "--cs-work",
+            "20us",
+            "--max-time",
+            "60s",
+            "--quiet",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let workers = loop {
+        let kids = children_of(parent.id());
+        if kids.len() == 2 || started.elapsed() > Duration::from_secs(20) {
+            break kids;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(workers.len(), 2, "the workers did not appear");
+    std::thread::sleep(Duration::from_millis(300));
+    let killed_at = Instant::now();
+    // SAFETY: kill(2) with a pid we just read and a signal number has no memory effects.
+    assert_eq!(unsafe { libc::kill(workers[1] as i32, libc::SIGKILL) }, 0);
+    let status = loop {
+        if let Some(s) = parent.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            killed_at.elapsed() < Duration::from_secs(60),
+            "the run hung after a worker died"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(parent.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    (status.code(), stderr, workers, killed_at.elapsed())
+}
+
+#[test]
+fn a_killed_worker_stops_the_run_and_is_named() {
+    // The robust mutex: the survivor gets EOWNERDEAD if the dead one held the lock, and stops.
+    let (code, stderr, workers, took) = kill_a_worker_mid_run("process-shared");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("worker process 1 was killed by signal 9"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cannot be verified"), "{stderr}");
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    for w in workers {
+        assert!(
+            !std::path::Path::new(&format!("/proc/{w}")).exists(),
+            "worker {w} was left behind"
+        );
+    }
+    // A lock that is not robust: the survivor may wait forever for the dead holder; the parent
+    // kills it after the grace period, and still says what happened.
+    let (code, stderr, workers, _) = kill_a_worker_mid_run("ticket");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("worker process 1 was killed by signal 9"),
+        "{stderr}"
+    );
+    for w in workers {
+        assert!(
+            !std::path::Path::new(&format!("/proc/{w}")).exists(),
+            "worker {w} was left behind"
+        );
+    }
+}
+
+#[test]
+fn bad_process_input() {
+    let refused = |args: &[&str], needle: &str| {
+        let out = lockbench().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(needle),
+            "{args:?}: {stderr:?} lacks {needle:?}"
+        );
+    };
+    refused(&["run", "--processes", "0"], "--processes");
+    refused(&["run", "--processes", "5000"], "4096");
+    refused(
+        &["run", "--backend", "std", "--processes", "2"],
+        "cannot run across processes",
+    );
+    refused(
+        &["run", "--backend", "parking-lot", "--processes", "2"],
+        "cannot run across processes",
+    );
+    refused(
+        &["run", "--backend", "pthread", "--processes", "2"],
+        "use process-shared",
+    );
+    refused(
+        &["run", "--threads", "2", "--processes", "2"],
+        "cannot be used with",
+    );
+    refused(
+        &[
+            "run",
+            "--workload",
+            "bank",
+            "--backend",
+            "ticket",
+            "--processes",
+            "3",
+        ],
+        "even number",
+    );
+}
