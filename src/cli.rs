@@ -138,9 +138,15 @@ pub struct SweepArgs {
     pub backends: Option<BackendList>,
 
     /// Thread counts: a list (1,2,4,8), a range (1..8, every count in it), or `max` (powers of
-    /// two up to the CPUs this process may use, then that count and twice it).
-    #[arg(short, long, value_name = "LIST", default_value = "1,2,4,8", value_parser = config::parse_thread_list)]
-    pub threads: ThreadList,
+    /// two up to the CPUs this process may use, then that count and twice it) [default: 1,2,4,8,
+    /// unless only --processes is given].
+    #[arg(short, long, value_name = "LIST", value_parser = config::parse_thread_list)]
+    pub threads: Option<ThreadList>,
+
+    /// Process counts, in the same forms: the backends that work across processes run again with
+    /// that many worker processes, beside the threads in the same report.
+    #[arg(short, long, value_name = "LIST", value_parser = config::parse_thread_list)]
+    pub processes: Option<ThreadList>,
 
     /// Repetitions of every point; backends take turns within each round, so that drift of the
     /// machine does not favour one.

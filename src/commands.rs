@@ -13,7 +13,7 @@ use crate::cli::{
     WorkloadName,
 };
 use crate::compare;
-use crate::config::{ConfigError, RunConfig, RunRequest, Workload};
+use crate::config::{ConfigError, Mode, RunConfig, RunRequest, ThreadList, Workload};
 use crate::locks::{BACKENDS, BackendId};
 use crate::measure::clock::Clock;
 use crate::report::{self, format, markdown, table};
@@ -155,17 +155,34 @@ fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     let backends = args
         .backends
         .map_or_else(|| DEFAULT_SWEEP_BACKENDS.to_vec(), |l| l.0);
-    let threads = args.threads.resolve(topology.cpus.len());
+    let cpus = topology.cpus.len();
+    let threads = match (&args.threads, &args.processes) {
+        (Some(t), _) => t.resolve(cpus),
+        (None, Some(_)) => Vec::new(),
+        (None, None) => ThreadList::Counts(vec![1, 2, 4, 8]).resolve(cpus),
+    };
+    let processes = args
+        .processes
+        .as_ref()
+        .map_or_else(Vec::new, |p| p.resolve(cpus));
     let o = &args.options;
-    // Every configuration is validated before anything runs or is written.
+    // Every configuration is validated before anything runs or is written: threads first, then
+    // processes, each by worker count, backends inner.
     let mut configs = Vec::new();
-    for &t in &threads {
+    let modes = threads
+        .iter()
+        .map(|&t| (t, false))
+        .chain(processes.iter().map(|&p| (p, true)));
+    for (workers, as_processes) in modes {
         for &b in &backends {
+            if as_processes && b.info().not_across_processes.is_some() {
+                continue;
+            }
             configs.push(RunConfig::validate(
                 RunRequest {
                     backend: b,
-                    threads: Some(t),
-                    processes: None,
+                    threads: (!as_processes).then_some(workers),
+                    processes: as_processes.then_some(workers),
                     ops: o.ops,
                     cs_work: o.cs_work,
                     think: o.think,
@@ -177,6 +194,29 @@ fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
                 &topology,
             )?);
         }
+    }
+    if configs.is_empty() {
+        return Err(ConfigError::Invalid {
+            what: "--backends",
+            value: backends
+                .iter()
+                .map(|b| b.info().name)
+                .collect::<Vec<_>>()
+                .join(","),
+            reason: "none of these can run across processes (see `lockbench list`)".into(),
+        }
+        .into());
+    }
+    let skipped: Vec<&str> = backends
+        .iter()
+        .filter(|b| b.info().not_across_processes.is_some())
+        .map(|b| b.info().name)
+        .collect();
+    if !processes.is_empty() && !skipped.is_empty() && !args.quiet {
+        eprintln!(
+            "note: {} run with threads only (they cannot work across processes)",
+            skipped.join(", ")
+        );
     }
     let started = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let out = args
@@ -200,6 +240,7 @@ fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             workload: first.workload,
             backends: backends.iter().map(|b| b.info().name.to_string()).collect(),
             threads: threads.clone(),
+            processes: processes.clone(),
             repeat: args.repeat,
             ops: first.ops,
             cs_work_ns: first.cs_work_ns,
@@ -215,6 +256,7 @@ fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
                 Point::new(
                     c.backend.info().name,
                     c.threads,
+                    c.mode,
                     c.threads > topology.cpus.len(),
                 )
             })
@@ -247,11 +289,19 @@ fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         &mut results,
         &mut |_, round, cfg| {
             bar.set_message(format!(
-                "round {}/{}: {} at {} threads",
+                "round {}/{}: {} with {} {}{}",
                 round + 1,
                 args.repeat,
                 cfg.backend.info().name,
-                cfg.threads
+                cfg.threads,
+                cfg.mode.noun(),
+                if cfg.threads == 1 {
+                    ""
+                } else if cfg.mode == Mode::Processes {
+                    "es"
+                } else {
+                    "s"
+                }
             ));
         },
         &mut |r| {

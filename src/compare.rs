@@ -104,14 +104,14 @@ pub fn compare(before: &SweepResults, after: &SweepResults) -> Comparison {
         .iter()
         .chain(&after.points)
         .filter(|p| !p.repetitions.is_empty())
-        .map(|p| (p.backend.clone(), p.threads))
+        .map(|p| (p.series(), p.threads))
         .collect();
     keys.sort_by(|x, y| x.1.cmp(&y.1).then_with(|| x.0.cmp(&y.0)));
     keys.dedup();
     let find = |r: &SweepResults, k: &(String, usize)| {
         r.points
             .iter()
-            .find(|p| p.backend == k.0 && p.threads == k.1)
+            .find(|p| p.series() == k.0 && p.threads == k.1)
             .and_then(|p| p.ops_per_sec)
     };
     let rows = keys

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ConfigError, RunConfig};
+use crate::config::{ConfigError, Mode, RunConfig};
 use crate::locks::{Kind, Waiting};
 use crate::measure::clock::{Clock, ClockInfo};
 use crate::measure::recorder::{decode_histogram, encode_histogram, latency_histogram};
@@ -455,8 +455,11 @@ impl Repetition {
 pub struct Point {
     /// Backend name.
     pub backend: String,
-    /// Threads.
+    /// Workers.
     pub threads: usize,
+    /// Threads or processes.
+    #[serde(default)]
+    pub mode: Mode,
     /// More threads than allowed CPUs.
     pub oversubscribed: bool,
     /// Every repetition, in the order run.
@@ -487,10 +490,11 @@ pub struct Point {
 
 impl Point {
     /// A point with no repetition yet.
-    pub fn new(backend: &str, threads: usize, oversubscribed: bool) -> Self {
+    pub fn new(backend: &str, threads: usize, mode: Mode, oversubscribed: bool) -> Self {
         Point {
             backend: backend.to_string(),
             threads,
+            mode,
             oversubscribed,
             repetitions: Vec::new(),
             ops_per_sec: None,
@@ -504,6 +508,15 @@ impl Point {
             incomplete: false,
             wide_spread: false,
             whole_run_fallback: false,
+        }
+    }
+
+    /// The name of its line in charts and row in tables: the backend, marked when the workers
+    /// are processes.
+    pub fn series(&self) -> String {
+        match self.mode {
+            Mode::Threads => self.backend.clone(),
+            Mode::Processes => format!("{} (processes)", self.backend),
         }
     }
 
@@ -544,6 +557,9 @@ pub struct SweepSettings {
     pub backends: Vec<String>,
     /// Thread counts, ascending.
     pub threads: Vec<usize>,
+    /// Process counts, ascending (empty: threads only).
+    #[serde(default)]
+    pub processes: Vec<usize>,
     /// Repetitions per point.
     pub repeat: u32,
     /// Operations per run.
@@ -630,6 +646,38 @@ impl SweepResults {
         }
         serde_json::from_value(value)
             .map_err(|e| problem(format!("does not have the shape of a results file: {e}")))
+    }
+
+    /// The series of the sweep, in the order charts and tables show them: every backend with
+    /// threads, then every backend with processes.
+    pub fn series(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for mode in [Mode::Threads, Mode::Processes] {
+            for b in &self.settings.backends {
+                if let Some(p) = self
+                    .points
+                    .iter()
+                    .find(|p| &p.backend == b && p.mode == mode)
+                {
+                    names.push(p.series());
+                }
+            }
+        }
+        names
+    }
+
+    /// Every worker count of the sweep, threads and processes, ascending.
+    pub fn worker_counts(&self) -> Vec<usize> {
+        let mut counts: Vec<usize> = self
+            .settings
+            .threads
+            .iter()
+            .chain(&self.settings.processes)
+            .copied()
+            .collect();
+        counts.sort_unstable();
+        counts.dedup();
+        counts
     }
 
     /// Points with a lock that lost updates.

@@ -91,7 +91,7 @@ fn sweep_writes_every_file_with_every_point() {
     }
     let csv = fs::read_to_string(dir.path().join("results.csv")).unwrap();
     assert_eq!(csv.lines().count(), 5, "{csv}");
-    assert!(csv.starts_with("backend,threads,"));
+    assert!(csv.starts_with("backend,mode,threads,"));
     let md = fs::read_to_string(dir.path().join("summary.md")).unwrap();
     assert!(md.contains("| ticket | 2 |"), "{md}");
     let html = fs::read_to_string(dir.path().join("index.html")).unwrap();
@@ -300,4 +300,58 @@ fn bad_results_files_are_named_and_explained() {
     for f in ["results.csv", "summary.md", "index.html"] {
         assert!(!dir.path().join(f).exists());
     }
+}
+
+#[test]
+fn threads_and_processes_stand_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    lockbench()
+        .args([
+            "sweep",
+            "--backends",
+            "std,ticket",
+            "--threads",
+            "2",
+            "--processes",
+            "2",
+            "--ops",
+            "20000",
+            "--repeat",
+            "1",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("std run with threads only"));
+    let r = json(&dir.path().join("results.json"));
+    let series: Vec<(String, String)> = r["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["backend"].as_str().unwrap().to_string(),
+                p["mode"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        series,
+        [
+            ("std".into(), "threads".into()),
+            ("ticket".into(), "threads".into()),
+            ("ticket".into(), "processes".into())
+        ]
+    );
+    assert!(
+        fs::read_to_string(dir.path().join("summary.md"))
+            .unwrap()
+            .contains("| ticket (processes) | 2 |")
+    );
+    assert!(
+        fs::read_to_string(dir.path().join("results.csv"))
+            .unwrap()
+            .contains("ticket,processes,2,")
+    );
 }

@@ -93,7 +93,7 @@ fn series<'a>(
     backends.iter().enumerate().map(move |(i, b)| {
         let mut pts: Vec<(f64, Spread)> = points
             .iter()
-            .filter(|p| &p.backend == b)
+            .filter(|p| &p.series() == b)
             .filter_map(|p| figure(p).map(|s| ((p.threads as f64).log2(), s)))
             .collect();
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -261,7 +261,7 @@ pub fn latency_percentiles(
     for (i, b) in backends.iter().enumerate() {
         let Some(p) = points
             .iter()
-            .find(|p| &p.backend == b && p.threads == threads)
+            .find(|p| &p.series() == b && p.threads == threads)
         else {
             continue;
         };

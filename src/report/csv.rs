@@ -7,6 +7,7 @@ use crate::results::SweepResults;
 #[derive(Serialize)]
 struct Row<'a> {
     backend: &'a str,
+    mode: &'a str,
     threads: usize,
     oversubscribed: bool,
     repetitions: usize,
@@ -33,6 +34,10 @@ pub fn render(r: &SweepResults) -> anyhow::Result<Vec<u8>> {
     for p in &r.points {
         w.serialize(Row {
             backend: &p.backend,
+            mode: match p.mode {
+                crate::config::Mode::Threads => "threads",
+                crate::config::Mode::Processes => "processes",
+            },
             threads: p.threads,
             oversubscribed: p.oversubscribed,
             repetitions: p.repetitions.len(),

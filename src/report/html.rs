@@ -70,14 +70,14 @@ fn chart_or_note(chart: Result<String, String>) -> String {
 pub fn render(r: &SweepResults) -> anyhow::Result<String> {
     let s = &r.settings;
     let e = &r.environment;
-    let backends = &s.backends;
+    let backends = &r.series();
     let measured: Vec<_> = r
         .points
         .iter()
         .filter(|p| !p.repetitions.is_empty())
         .cloned()
         .collect();
-    let threads: Vec<usize> = s.threads.clone();
+    let threads: Vec<usize> = r.worker_counts();
     let cpus = e.allowed_cpus.len();
 
     let mut page_notes = Vec::new();
@@ -93,7 +93,7 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
         page_notes.push(Note {
             text: format!(
                 "{} at {} threads LOST {} UPDATES: the lock failed to exclude concurrent updates.",
-                p.backend,
+                p.series(),
                 p.threads,
                 grouped(p.lost_updates)
             ),
@@ -107,7 +107,7 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
         page_notes.push(Note {
             text: format!(
                 "{} at {} threads lost {} updates over {} runs: no lock, as expected.",
-                p.backend,
+                p.series(),
                 p.threads,
                 grouped(p.lost_updates),
                 p.repetitions.len()
@@ -124,7 +124,7 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
     let incomplete: Vec<String> = measured
         .iter()
         .filter(|p| p.incomplete)
-        .map(|p| format!("{} at {}", p.backend, p.threads))
+        .map(|p| format!("{} at {}", p.series(), p.threads))
         .collect();
     if !incomplete.is_empty() {
         page_notes.push(Note {
@@ -139,7 +139,7 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
     let wide: Vec<String> = measured
         .iter()
         .filter(|p| p.wide_spread)
-        .map(|p| format!("{} at {}", p.backend, p.threads))
+        .map(|p| format!("{} at {}", p.series(), p.threads))
         .collect();
     if !wide.is_empty() {
         page_notes.push(Note {
@@ -168,7 +168,7 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
             Row {
                 failed: p.failed_verification,
                 cells: vec![
-                    p.backend.clone(),
+                    p.series(),
                     p.threads.to_string(),
                     p.ops_per_sec.map_or_else(dash, |s| rate(s.median)),
                     p.ops_per_sec
@@ -194,7 +194,7 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
         .collect();
 
     let page = Page {
-        title: format!("lockbench: {} on {}", backends.join(", "), e.hostname),
+        title: format!("lockbench: {} on {}", s.backends.join(", "), e.hostname),
         subtitle: format!(
             "{} · {} workload, {} operations per run · {} repetitions per point · pin {} · started {}",
             e.cpu_model,
@@ -223,7 +223,9 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
             .map(|(i, b)| Backend {
                 name: b.clone(),
                 colour: charts::css_colour(i),
-                summary: locks::lookup(b).map_or("", |info| info.summary).to_string(),
+                summary: locks::lookup(b.trim_end_matches(" (processes)"))
+                    .map_or("", |info| info.summary)
+                    .to_string(),
             })
             .collect(),
         environment: vec![

@@ -71,7 +71,7 @@ pub fn render(r: &SweepResults) -> String {
         let _ = writeln!(
             o,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            p.backend,
+            p.series(),
             p.threads,
             p.ops_per_sec.map_or_else(dash, |s| rate(s.median)),
             p.ops_per_sec
