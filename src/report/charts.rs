@@ -148,7 +148,8 @@ fn lines(
                     .x_labels(x_ticks)
                     .x_label_formatter(&thread_label)
                     .y_label_formatter(y_format)
-                    .x_desc("threads")
+                    .y_labels(8)
+                    .x_desc("workers")
                     .y_desc(y_desc)
                     .light_line_style(WHITE.mix(0.0))
                     .draw()?;
@@ -296,7 +297,7 @@ pub fn latency_percentiles(
             .x_label_area_size(44)
             .y_label_area_size(78)
             .caption(
-                format!("{threads} thread{}", if threads == 1 { "" } else { "s" }),
+                format!("{threads} worker{}", if threads == 1 { "" } else { "s" }),
                 ("sans-serif", 18),
             )
             .build_cartesian_2d(0.2f64..5.1, decades(lo, hi).log_scale())?;
@@ -304,6 +305,7 @@ pub fn latency_percentiles(
             .configure_mesh()
             .x_labels(6)
             .x_label_formatter(&percentile_label)
+            .y_labels(8)
             .y_label_formatter(&|v| duration_ns(*v))
             .x_desc("percentile")
             .y_desc("wait to acquire")
