@@ -3,7 +3,8 @@
 //! the unlocker makes the `futex_wake` system call only when someone may be asleep.
 //!
 //! The futex calls leave out `FUTEX_PRIVATE_FLAG`, so the lock also works between processes
-//! that share the page it lives on (the kernel then keys the wait queue by the physical page).
+//! that share the mapping it lives in (the kernel then keys the wait queue by the file and the
+//! offset in it, not by this process's address).
 //! Under loom, waiting is a yield (a futex wait may return spuriously, so the algorithm already
 //! re-checks) and waking does nothing: the model checks the state machine and its orderings.
 

@@ -80,14 +80,17 @@ impl ClockInfo {
 }
 
 /// Whether the CPU says its TSC runs at a constant rate in every power state (CPUID
-/// 0x8000_0007, EDX bit 8): the condition under which quanta reads the TSC.
+/// 0x8000_0007, EDX bit 8) and has RDTSCP: the conditions under which quanta reads the TSC.
 fn invariant_tsc() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         // CPUID exists on every x86_64 CPU (safe to call since Rust 1.87); leaf 0x8000_0000
         // reports the highest extended leaf, checked before leaf 0x8000_0007 is read.
+        // quanta also wants RDTSCP (leaf 0x8000_0001, EDX bit 27).
         let max = std::arch::x86_64::__cpuid(0x8000_0000).eax;
-        max >= 0x8000_0007 && std::arch::x86_64::__cpuid(0x8000_0007).edx & (1 << 8) != 0
+        max >= 0x8000_0007
+            && std::arch::x86_64::__cpuid(0x8000_0007).edx & (1 << 8) != 0
+            && std::arch::x86_64::__cpuid(0x8000_0001).edx & (1 << 27) != 0
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

@@ -49,6 +49,8 @@ pub struct WorkerSpec {
     pub cs_iterations: u64,
     /// Work-loop iterations between critical sections.
     pub think_iterations: u64,
+    /// The parent's process id: a child whose parent is gone leaves at once.
+    pub parent: u32,
 }
 
 /// What a worker process prints on stdout when it is done.
@@ -92,7 +94,18 @@ impl Mapping {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: memfd_create returned a fresh descriptor that nothing else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let mut fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        if fd.as_raw_fd() <= 2 {
+            // A parent started with stdin, stdout or stderr closed got 0..2 back, which the
+            // children's standard streams would overwrite: move it up (still inherited).
+            // SAFETY: F_DUPFD duplicates our own descriptor to the lowest free number >= 3.
+            let moved = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_DUPFD, 3) };
+            if moved < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // SAFETY: a fresh descriptor from fcntl; the old one closes when replaced.
+            fd = unsafe { OwnedFd::from_raw_fd(moved) };
+        }
         // SAFETY: ftruncate on our own descriptor; it zero-fills the file to `len`.
         if unsafe { libc::ftruncate(fd.as_raw_fd(), len as libc::off_t) } != 0 {
             return Err(io::Error::last_os_error());
@@ -102,6 +115,19 @@ impl Mapping {
 
     /// Maps the inherited descriptor `fd` (a child's view of the parent's mapping).
     fn open(fd: RawFd, len: usize) -> io::Result<Mapping> {
+        // Only a descriptor that is the parent's region will do (the hidden worker command can
+        // be typed by anyone): /proc names a memfd "/memfd:<name> (deleted)".
+        let target = std::fs::read_link(format!("/proc/self/fd/{fd}"))?;
+        if fd <= 2
+            || !target
+                .to_string_lossy()
+                .starts_with("/memfd:lockbench-region")
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "descriptor is not a lockbench shared region",
+            ));
+        }
         // SAFETY: an all-zero `stat` is a valid value of this plain C struct.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
         // SAFETY: fstat writes into `st`; a bad `fd` is reported by its return value.
@@ -142,10 +168,22 @@ impl Mapping {
     }
 }
 
+impl Mapping {
+    /// References into the region in this mapping, borrowing the mapping.
+    ///
+    /// # Safety
+    /// The mapping holds a region made by `Region::<B>::init` for `workers` workers.
+    unsafe fn view<B: Backend>(&self, workers: usize) -> super::region::View<'_, B> {
+        // SAFETY: the caller's contract; the returned view borrows `self`, so the memory stays
+        // mapped for as long as it is used.
+        unsafe { Region::<B>::view(self.at, workers) }
+    }
+}
+
 impl Drop for Mapping {
     fn drop(&mut self) {
-        // SAFETY: unmapping what `map` mapped; no view outlives the Mapping (views borrow it
-        // through the functions below). The descriptor closes when `fd` drops.
+        // SAFETY: unmapping what `map` mapped; views borrow the Mapping (`Mapping::view`), so
+        // none is alive. The descriptor closes when `fd` drops.
         unsafe { libc::munmap(self.at.as_ptr().cast(), self.len) };
     }
 }
@@ -228,8 +266,8 @@ fn run_parent<B: Backend>(p: Parent<'_>) -> Result<RawRun, RunError> {
     // SAFETY: a fresh mapping of the region's size, zero-filled, page-aligned, alive until the
     // end of this function, after every child has been reaped.
     unsafe { Region::<B>::init(map.at, cfg.workload.initial() as u64) };
-    // SAFETY: initialised just above; `map` outlives `view`.
-    let view = unsafe { Region::<B>::view(map.at, n) };
+    // SAFETY: initialised just above.
+    let view = unsafe { map.view::<B>(n) };
     let exe = std::env::current_exe().map_err(setup("finding the lockbench executable"))?;
 
     let mut workers = Workers(Vec::with_capacity(n));
@@ -241,6 +279,7 @@ fn run_parent<B: Backend>(p: Parent<'_>) -> Result<RawRun, RunError> {
             fd: map.fd.as_raw_fd(),
             cs_iterations: p.plan.cs_work.iterations(),
             think_iterations: p.plan.think.iterations(),
+            parent: std::process::id(),
         };
         let spawned = Command::new(&exe)
             .arg("__worker")
@@ -349,8 +388,15 @@ fn run_parent<B: Backend>(p: Parent<'_>) -> Result<RawRun, RunError> {
                 elapsed: now - started,
             });
         }
+        let all_done = || {
+            view.progress
+                .iter()
+                .map(|l| l.0.load(Ordering::Relaxed))
+                .sum::<u64>()
+                >= cfg.ops
+        };
         match stop_requested {
-            None if now >= deadline => {
+            None if now >= deadline && !all_done() => {
                 request_stop(view.control, &p.clock);
                 stop_requested = Some(now);
             }
@@ -377,8 +423,12 @@ fn run_parent<B: Backend>(p: Parent<'_>) -> Result<RawRun, RunError> {
 
     let mut reports = Vec::with_capacity(n);
     let mut owner_died_in = None;
+    let mut died_said = String::new();
     for (index, w) in workers.0.iter_mut().enumerate() {
         let (stdout, stderr) = w.output();
+        if died.is_some_and(|(i, _)| i == index) {
+            died_said = first_line(&stderr).to_string();
+        }
         if w.status.is_some_and(|s| s.success()) {
             match serde_json::from_str::<WorkerReport>(stdout.trim()) {
                 Ok(r) => {
@@ -411,7 +461,11 @@ fn run_parent<B: Backend>(p: Parent<'_>) -> Result<RawRun, RunError> {
     if let Some((index, status)) = died {
         return Err(RunError::WorkerDied {
             index,
-            how: describe(status),
+            how: if died_said.is_empty() {
+                describe(status)
+            } else {
+                format!("{} ({died_said})", describe(status))
+            },
             owner: owner_died_in
                 .map(|i| {
                     format!("; the robust mutex reported its owner dead (EOWNERDEAD) to worker {i}")
@@ -479,21 +533,32 @@ impl Visit for ChildSide<'_> {
         // If the parent dies, so do we: no orphan spins on a lock forever.
         // SAFETY: prctl with PR_SET_PDEATHSIG and a signal number only sets a process attribute.
         unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+        // It may have died before the prctl: then our parent is someone else already.
+        // SAFETY: getppid has no preconditions.
+        if unsafe { libc::getppid() } as u32 != spec.parent {
+            anyhow::bail!("the parent process is gone");
+        }
+        if spec.index >= n || cfg.backend.info().not_across_processes.is_some() {
+            anyhow::bail!("this worker spec does not describe a process run");
+        }
         let map = Mapping::open(spec.fd, Region::<B>::layout(n).size())?;
-        // SAFETY: the parent initialised the region for `n` workers before starting us; `map`
-        // outlives `view`.
-        let view = unsafe { Region::<B>::view(map.at, n) };
+        // SAFETY: the parent initialised the region for `n` workers before starting us.
+        let view = unsafe { map.view::<B>(n) };
         let clock = Clock::new();
         let pinned = spec.cpu.is_some_and(affinity::pin_current);
         let observed_cpu = affinity::current_cpu();
         // Release: pairs with the parent's Acquire count of check-ins.
         view.gate.arrived.fetch_add(1, Ordering::Release);
         let mut spins = 0u32;
+        let arrived_at = Instant::now();
         loop {
             // Acquire: pairs with the parent's Release store of the signal.
             match view.gate.signal.load(Ordering::Acquire) {
                 GO => break,
                 ABORT => anyhow::bail!("the parent called the run off before the start"),
+                _ if arrived_at.elapsed() > START_TIMEOUT * 2 => {
+                    anyhow::bail!("no start signal from the parent")
+                }
                 _ if spins < 1000 => {
                     spins += 1;
                     std::hint::spin_loop();

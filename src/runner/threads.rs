@@ -342,7 +342,11 @@ pub(crate) fn all_running(control: &Control, threads: usize) {
     // Relaxed: a counter of arrivals; the gate (a mutex) already ordered everything workers read.
     control.ready.fetch_add(1, Ordering::Relaxed);
     let mut spins = 0u32;
-    while control.ready.load(Ordering::Relaxed) < threads {
+    // Also leave on STOP: a worker process that died before arriving must not keep the others
+    // here; they then run one chunk, see STOP, and end.
+    while control.ready.load(Ordering::Relaxed) < threads
+        && control.state.load(Ordering::Relaxed) & STOP == 0
+    {
         if spins < 64 {
             spins += 1;
             std::hint::spin_loop();
@@ -430,11 +434,12 @@ fn worker_loop<B: Backend, const WORK: bool>(
             s.control.state.load(Ordering::Relaxed)
         } else {
             counted_start = true;
+            // Read before the count completes, so that the window's start is never later than
+            // a close that follows the count in the control word's order.
+            let now = clock.raw();
             let before = s.control.state.fetch_add(1, Ordering::Relaxed);
             if before & WINDOW_CLOSED == 0 && (before & STARTED_MASK) + 1 == threads {
-                s.control
-                    .window_start_raw
-                    .store(clock.raw(), Ordering::Relaxed);
+                s.control.window_start_raw.store(now, Ordering::Relaxed);
             }
             before + 1
         };
