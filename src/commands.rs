@@ -13,7 +13,7 @@ use crate::cli::{
     WorkloadName,
 };
 use crate::compare;
-use crate::config::{ConfigError, Mode, RunConfig, RunRequest, ThreadList, Workload};
+use crate::config::{ConfigError, RunConfig, RunRequest, ThreadList, Workload};
 use crate::locks::{BACKENDS, BackendId};
 use crate::measure::clock::Clock;
 use crate::report::{self, format, markdown, table};
@@ -289,19 +289,11 @@ fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         &mut results,
         &mut |_, round, cfg| {
             bar.set_message(format!(
-                "round {}/{}: {} with {} {}{}",
+                "round {}/{}: {} with {}",
                 round + 1,
                 args.repeat,
                 cfg.backend.info().name,
-                cfg.threads,
-                cfg.mode.noun(),
-                if cfg.threads == 1 {
-                    ""
-                } else if cfg.mode == Mode::Processes {
-                    "es"
-                } else {
-                    "s"
-                }
+                cfg.mode.count(cfg.threads)
             ));
         },
         &mut |r| {

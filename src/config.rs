@@ -353,6 +353,16 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// "1 thread", "2 processes": a worker count in words.
+    pub fn count(self, n: usize) -> String {
+        let plural = match (n, self) {
+            (1, _) => "",
+            (_, Mode::Threads) => "s",
+            (_, Mode::Processes) => "es",
+        };
+        format!("{n} {}{plural}", self.noun())
+    }
+
     /// "thread" or "process", for messages.
     pub fn noun(self) -> &'static str {
         match self {

@@ -5,8 +5,8 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use super::charts;
-use super::format::{duration_ns, grouped, percent, rate};
-use super::markdown::notes;
+use super::format::{duration_ns, grouped};
+use super::markdown::{COLUMNS, cells};
 use crate::locks;
 use crate::results::SweepResults;
 
@@ -50,6 +50,7 @@ struct Page {
     latency: Vec<String>,
     fairness: Option<String>,
     handoffs: Option<String>,
+    columns: Vec<&'static str>,
     rows: Vec<Row>,
     backends: Vec<Backend>,
     environment: Vec<Fact>,
@@ -163,33 +164,9 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
     };
     let rows = measured
         .iter()
-        .map(|p| {
-            let dash = || "–".to_string();
-            Row {
-                failed: p.failed_verification,
-                cells: vec![
-                    p.series(),
-                    p.threads.to_string(),
-                    p.ops_per_sec.map_or_else(dash, |s| rate(s.median)),
-                    p.ops_per_sec
-                        .map_or_else(dash, |s| format!("{} – {}", rate(s.min), rate(s.max))),
-                    p.ns_per_op.map_or_else(dash, |s| duration_ns(s.median)),
-                    p.latency
-                        .as_ref()
-                        .map_or_else(dash, |l| duration_ns(l.p50_ns as f64)),
-                    p.latency
-                        .as_ref()
-                        .map_or_else(dash, |l| duration_ns(l.p99_ns as f64)),
-                    p.latency
-                        .as_ref()
-                        .map_or_else(dash, |l| duration_ns(l.p999_ns as f64)),
-                    p.jain_index
-                        .map_or_else(dash, |s| format!("{:.3}", s.median)),
-                    p.handoff_rate.map_or_else(dash, |s| percent(s.median)),
-                    grouped(p.lost_updates),
-                    notes(p).join(", "),
-                ],
-            }
+        .map(|p| Row {
+            failed: p.failed_verification,
+            cells: cells(p),
         })
         .collect();
 
@@ -216,6 +193,7 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
             .collect(),
         fairness: charts::fairness(&measured, backends, &threads).ok(),
         handoffs: charts::handoffs(&measured, backends, &threads).ok(),
+        columns: COLUMNS.to_vec(),
         rows,
         backends: backends
             .iter()

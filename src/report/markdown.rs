@@ -2,8 +2,50 @@
 
 use std::fmt::Write;
 
-use super::format::{duration_ns, percent, rate};
+use super::format::{duration_ns, grouped, percent, rate};
 use crate::results::{Point, SweepResults};
+
+/// The columns of the table of points, in Markdown and in HTML.
+pub const COLUMNS: [&str; 12] = [
+    "backend",
+    "workers",
+    "ops/s (median)",
+    "range",
+    "ns/op",
+    "wait p50",
+    "wait p99",
+    "wait p99.9",
+    "Jain",
+    "hand-offs",
+    "lost updates",
+    "notes",
+];
+
+/// A point's row of the table, pre-formatted, in the order of [`COLUMNS`].
+pub fn cells(p: &Point) -> Vec<String> {
+    let dash = || "–".to_string();
+    let wait = |f: fn(&crate::measure::stats::LatencySummary) -> u64| {
+        p.latency
+            .as_ref()
+            .map_or_else(dash, |l| duration_ns(f(l) as f64))
+    };
+    vec![
+        p.series(),
+        p.threads.to_string(),
+        p.ops_per_sec.map_or_else(dash, |s| rate(s.median)),
+        p.ops_per_sec
+            .map_or_else(dash, |s| format!("{} – {}", rate(s.min), rate(s.max))),
+        p.ns_per_op.map_or_else(dash, |s| duration_ns(s.median)),
+        wait(|l| l.p50_ns),
+        wait(|l| l.p99_ns),
+        wait(|l| l.p999_ns),
+        p.jain_index
+            .map_or_else(dash, |s| format!("{:.3}", s.median)),
+        p.handoff_rate.map_or_else(dash, |s| percent(s.median)),
+        grouped(p.lost_updates),
+        notes(p).join(", "),
+    ]
+}
 
 /// Notes for a point, in words.
 pub fn notes(p: &Point) -> Vec<&'static str> {
@@ -61,33 +103,13 @@ pub fn render(r: &SweepResults) -> String {
             "; **the sweep did not finish: the points below are what was measured**"
         }
     );
+    let _ = writeln!(o, "| {} |", COLUMNS.join(" | "));
     let _ = writeln!(
         o,
-        "| backend | threads | ops/s (median) | range | ns/op | wait p50 | wait p99 | Jain | hand-offs | notes |"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     );
-    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for p in r.points.iter().filter(|p| !p.repetitions.is_empty()) {
-        let dash = || "–".to_string();
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            p.series(),
-            p.threads,
-            p.ops_per_sec.map_or_else(dash, |s| rate(s.median)),
-            p.ops_per_sec
-                .map_or_else(dash, |s| format!("{} – {}", rate(s.min), rate(s.max))),
-            p.ns_per_op.map_or_else(dash, |s| duration_ns(s.median)),
-            p.latency
-                .as_ref()
-                .map_or_else(dash, |l| duration_ns(l.p50_ns as f64)),
-            p.latency
-                .as_ref()
-                .map_or_else(dash, |l| duration_ns(l.p99_ns as f64)),
-            p.jain_index
-                .map_or_else(dash, |s| format!("{:.3}", s.median)),
-            p.handoff_rate.map_or_else(dash, |s| percent(s.median)),
-            notes(p).join(", "),
-        );
+        let _ = writeln!(o, "| {} |", cells(p).join(" | "));
     }
     o
 }

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::format::{duration_ns, grouped, percent, rate, signed};
-use crate::config::{Mode, Workload};
+use crate::config::Workload;
 use crate::locks::Kind;
 use crate::results::{Interval, RunResult, Verdict};
 
@@ -24,18 +24,10 @@ pub fn render(r: &RunResult) -> String {
     };
     let _ = writeln!(
         o,
-        "lockbench run: {} ({}), {} {}{}, {what}, pin {}{}",
+        "lockbench run: {} ({}), {}, {what}, pin {}{}",
         r.backend,
         r.backend_waiting,
-        c.threads,
-        c.mode.noun(),
-        if c.threads == 1 {
-            ""
-        } else if c.mode == Mode::Processes {
-            "es"
-        } else {
-            "s"
-        },
+        c.mode.count(c.threads),
         c.pin,
         work_note(r),
     );
