@@ -157,7 +157,8 @@ fn kill_a_worker_mid_run(backend: &str) -> (Option<i32>, String, Vec<u32>, Durat
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(workers.len(), 2, "the workers did not appear");
-    std::thread::sleep(Duration::from_millis(300));
+    // Long enough for both to be past the start on a loaded machine (the run lasts minutes).
+    std::thread::sleep(Duration::from_millis(1000));
     let killed_at = Instant::now();
     // SAFETY: kill(2) with a pid we just read and a signal number has no memory effects.
     assert_eq!(unsafe { libc::kill(workers[1] as i32, libc::SIGKILL) }, 0);
