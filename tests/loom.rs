@@ -20,6 +20,42 @@ struct Protected<L> {
 // SAFETY: `value` is only accessed while `lock` is held; loom checks exactly that claim.
 unsafe impl<L: RawLock> Sync for Protected<L> {}
 
+impl<L: RawLock> Protected<L> {
+    fn new() -> Arc<Self> {
+        Arc::new(Protected {
+            lock: L::new(),
+            value: UnsafeCell::new(0),
+        })
+    }
+
+    /// Adds `n` to the value under the lock.
+    fn add_locked(&self, n: u64) {
+        self.lock.lock();
+        // SAFETY: we hold the lock.
+        self.value.with_mut(|v| unsafe { *v += n });
+        // SAFETY: taken just above.
+        unsafe { self.lock.unlock() };
+    }
+
+    /// Adds `n` if `try_lock` succeeds; says whether it did.
+    fn try_add(&self, n: u64) -> bool {
+        if !self.lock.try_lock() {
+            return false;
+        }
+        // SAFETY: try_lock succeeded, we hold the lock.
+        self.value.with_mut(|v| unsafe { *v += n });
+        // SAFETY: held since the try_lock above.
+        unsafe { self.lock.unlock() };
+        true
+    }
+
+    /// The value, once every other thread is joined.
+    fn total(&self) -> u64 {
+        // SAFETY: the callers join every other thread first, and each released the lock.
+        self.value.with(|v| unsafe { *v })
+    }
+}
+
 fn model(f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
     // Bounded so that the spinning locks' models finish in seconds; the classic ordering bugs
@@ -31,62 +67,29 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
 /// Two threads each lock, increment, unlock; the main thread then checks the total.
 fn two_threads_increment<L: RawLock + 'static>() {
     model(|| {
-        let shared = Arc::new(Protected {
-            lock: L::new(),
-            value: UnsafeCell::new(0),
-        });
+        let shared = Protected::<L>::new();
         let handles: Vec<_> = (0..2)
             .map(|_| {
                 let shared = Arc::clone(&shared);
-                thread::spawn(move || {
-                    shared.lock.lock();
-                    // SAFETY: we hold the lock.
-                    shared.value.with_mut(|v| unsafe { *v += 1 });
-                    // SAFETY: taken just above.
-                    unsafe { shared.lock.unlock() };
-                })
+                thread::spawn(move || shared.add_locked(1))
             })
             .collect();
         for h in handles {
             h.join().unwrap();
         }
-        shared.lock.lock();
-        // SAFETY: we hold the lock.
-        let total = shared.value.with(|v| unsafe { *v });
-        // SAFETY: taken just above.
-        unsafe { shared.lock.unlock() };
-        assert_eq!(total, 2);
+        assert_eq!(shared.total(), 2);
     });
 }
 
 /// One thread uses `lock`, the other `try_lock`; whoever gets in must see the other's update.
 fn lock_against_try_lock<L: RawLock + 'static>() {
     model(|| {
-        let shared = Arc::new(Protected {
-            lock: L::new(),
-            value: UnsafeCell::new(0),
-        });
+        let shared = Protected::<L>::new();
         let other = Arc::clone(&shared);
-        let trier = thread::spawn(move || {
-            if other.lock.try_lock() {
-                // SAFETY: try_lock succeeded, we hold the lock.
-                other.value.with_mut(|v| unsafe { *v += 10 });
-                // SAFETY: held since the try_lock above.
-                unsafe { other.lock.unlock() };
-                true
-            } else {
-                false
-            }
-        });
-        shared.lock.lock();
-        // SAFETY: we hold the lock.
-        shared.value.with_mut(|v| unsafe { *v += 1 });
-        // SAFETY: taken just above.
-        unsafe { shared.lock.unlock() };
+        let trier = thread::spawn(move || other.try_add(10));
+        shared.add_locked(1);
         let tried = trier.join().unwrap();
-        // SAFETY: both threads are done with the cell (joined, and the lock was released).
-        let total = shared.value.with(|v| unsafe { *v });
-        assert_eq!(total, if tried { 11 } else { 1 });
+        assert_eq!(shared.total(), if tried { 11 } else { 1 });
     });
 }
 
@@ -98,37 +101,18 @@ fn two_waiters_and_a_trier<L: RawLock + 'static>() {
     builder.preemption_bound = Some(1);
     builder.max_branches = 100_000;
     builder.check(|| {
-        let shared = Arc::new(Protected {
-            lock: L::new(),
-            value: UnsafeCell::new(0),
-        });
+        let shared = Protected::<L>::new();
         let lockers: Vec<_> = (0..2)
             .map(|_| {
                 let shared = Arc::clone(&shared);
-                thread::spawn(move || {
-                    shared.lock.lock();
-                    // SAFETY: we hold the lock.
-                    shared.value.with_mut(|v| unsafe { *v += 1 });
-                    // SAFETY: taken just above.
-                    unsafe { shared.lock.unlock() };
-                })
+                thread::spawn(move || shared.add_locked(1))
             })
             .collect();
-        let tried = if shared.lock.try_lock() {
-            // SAFETY: try_lock succeeded.
-            shared.value.with_mut(|v| unsafe { *v += 10 });
-            // SAFETY: held since the try_lock above.
-            unsafe { shared.lock.unlock() };
-            true
-        } else {
-            false
-        };
+        let tried = shared.try_add(10);
         for h in lockers {
             h.join().unwrap();
         }
-        // SAFETY: every other thread is joined.
-        let total = shared.value.with(|v| unsafe { *v });
-        assert_eq!(total, if tried { 12 } else { 2 });
+        assert_eq!(shared.total(), if tried { 12 } else { 2 });
     });
 }
 
