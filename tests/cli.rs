@@ -2,28 +2,8 @@
 
 mod common;
 
-use common::{lockbench, run_json};
+use common::{lockbench, refused, run_json};
 use predicates::prelude::*;
-
-/// Asserts that `args` are refused with exit status 2 and a single `error:` line mentioning
-/// `needle`, and no panic.
-fn refused(args: &[&str], needle: &str) {
-    let out = lockbench().args(args).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert!(out.stdout.is_empty(), "{args:?} printed on stdout");
-    assert_eq!(
-        stderr.trim_end().lines().count(),
-        1,
-        "{args:?}: not one line: {stderr}"
-    );
-    assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
-    assert!(
-        stderr.contains(needle),
-        "{args:?}: {stderr:?} lacks {needle:?}"
-    );
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-}
 
 #[test]
 fn bad_input_is_one_line_and_status_2() {

@@ -7,7 +7,7 @@ use std::fs;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::{lockbench, run_json};
+use common::{refused, run_json};
 
 const ACROSS: [&str; 9] = [
     "process-shared",
@@ -212,16 +212,6 @@ fn a_killed_worker_stops_the_run_and_is_named() {
 
 #[test]
 fn bad_process_input() {
-    let refused = |args: &[&str], needle: &str| {
-        let out = lockbench().args(args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
-        assert!(
-            stderr.contains(needle),
-            "{args:?}: {stderr:?} lacks {needle:?}"
-        );
-    };
     refused(&["run", "--processes", "0"], "--processes");
     refused(&["run", "--processes", "5000"], "4096");
     refused(

@@ -5,7 +5,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::lockbench;
+use common::{lockbench, refused};
 use predicates::prelude::*;
 
 /// A small, fast sweep into `dir`.
@@ -174,19 +174,6 @@ fn compare_flags_changes_beyond_the_spread() {
                 .and(predicate::str::contains("100.00x"))
                 .and(predicate::str::contains("host:")),
         );
-}
-
-/// Refused with status 2, one `error:` line naming `needle`, and nothing written to `out`.
-fn refused(args: &[&str], needle: &str) {
-    let out = lockbench().args(args).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
-    assert!(
-        stderr.starts_with("error:") && stderr.contains(needle),
-        "{args:?}: {stderr:?} lacks {needle:?}"
-    );
-    assert!(!stderr.contains("panicked"));
 }
 
 #[test]

@@ -28,3 +28,23 @@ pub fn run_json(args: &[&str]) -> (i32, serde_json::Value) {
     });
     (out.status.code().expect("exited normally"), json)
 }
+
+/// Asserts that `args` are refused with exit status 2, nothing on stdout, and a single `error:`
+/// line on stderr that mentions `needle` (and no panic).
+pub fn refused(args: &[&str], needle: &str) {
+    let out = lockbench().args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?} printed on stdout");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "{args:?}: not one line: {stderr}"
+    );
+    assert!(stderr.starts_with("error:"), "{args:?}: {stderr}");
+    assert!(
+        stderr.contains(needle),
+        "{args:?}: {stderr:?} lacks {needle:?}"
+    );
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+}
