@@ -5,9 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{self, BackendList, LatencyMode, ThreadList};
-use crate::locks::BackendId;
-use crate::runner::affinity::PinPolicy;
+use crate::config::{BackendList, ThreadList, WorkloadChoice, parse};
+use crate::model::{LatencyMode, PinPolicy};
 
 /// Lock-contention benchmarking: which lock should my code use, on this machine, for this
 /// contention? Is this lock correct, fast and fair?
@@ -47,8 +46,8 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Lock backend (see `lockbench list`).
-    #[arg(short, long, value_name = "NAME", default_value = "std", value_parser = config::parse_backend)]
-    pub backend: BackendId,
+    #[arg(short, long, value_name = "NAME", default_value = "std", value_parser = parse::parse_backend)]
+    pub backend: &'static str,
 
     /// Worker threads [default: one per CPU this process may use].
     #[arg(
@@ -78,22 +77,12 @@ pub struct RunArgs {
     pub quiet: bool,
 }
 
-/// The workloads, by CLI name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum WorkloadName {
-    /// Every operation adds one to a shared counter.
-    Counter,
-    /// Half the workers deposit 1, half withdraw 1, as often each; the balance must end where it
-    /// started.
-    Bank,
-}
-
 /// The options of one run, shared by `run` and `sweep`.
 #[derive(Debug, Args)]
 pub struct RunOptions {
     /// What each operation does to the shared value.
     #[arg(long, value_enum, default_value = "counter")]
-    pub workload: WorkloadName,
+    pub workload: WorkloadChoice,
 
     /// Starting balance of the bank workload [default: 200].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
@@ -101,32 +90,32 @@ pub struct RunOptions {
 
     /// Total increments, split evenly across threads (1000000, 1_000_000 and 1M all work; k and G
     /// too).
-    #[arg(long, value_name = "N", default_value = "1000000", value_parser = config::parse_count, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "1000000", value_parser = parse::parse_count, allow_negative_numbers = true)]
     pub ops: u64,
 
     /// Busy work inside the critical section, between reading and writing the counter
     /// (e.g. 200ns, 1us).
-    #[arg(long, value_name = "DURATION", default_value = "0ns", value_parser = config::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "0ns", value_parser = parse::parse_duration)]
     pub cs_work: Duration,
 
     /// Busy work between critical sections (e.g. 500ns).
-    #[arg(long, value_name = "DURATION", default_value = "0ns", value_parser = config::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "0ns", value_parser = parse::parse_duration)]
     pub think: Duration,
 
     /// Thread placement: compact (fill a core's hardware threads first), spread (one per physical
     /// core first), none (let the OS decide), or a CPU list such as 0,2,4-7. More threads than
     /// CPUs wrap around.
-    #[arg(long, value_name = "POLICY", default_value = "compact", value_parser = config::parse_pin)]
+    #[arg(long, value_name = "POLICY", default_value = "compact", value_parser = parse::parse_pin)]
     pub pin: PinPolicy,
 
     /// Acquire-latency measurement: full (time every acquisition; costs two clock reads each),
     /// sample=N (time every Nth), or off.
-    #[arg(long, value_name = "MODE", default_value = "sample=256", value_parser = config::parse_latency)]
+    #[arg(long, value_name = "MODE", default_value = "sample=256", value_parser = parse::parse_latency)]
     pub latency: LatencyMode,
 
     /// Time limit of each run: every thread stops then, and the result is marked incomplete
     /// (exit status 4).
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = config::parse_duration)]
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse::parse_duration)]
     pub max_time: Duration,
 }
 
@@ -134,18 +123,18 @@ pub struct RunOptions {
 #[derive(Debug, Args)]
 pub struct SweepArgs {
     /// Backends, comma-separated [default: std,parking-lot,spin,ticket,pthread].
-    #[arg(long, value_name = "LIST", value_parser = config::parse_backend_list)]
+    #[arg(long, value_name = "LIST", value_parser = parse::parse_backend_list)]
     pub backends: Option<BackendList>,
 
     /// Thread counts: a list (1,2,4,8), a range (1..8, every count in it), or `max` (powers of
     /// two up to the CPUs this process may use, then that count and twice it) [default: 1,2,4,8,
     /// unless only --processes is given].
-    #[arg(short, long, value_name = "LIST", value_parser = config::parse_thread_list)]
+    #[arg(short, long, value_name = "LIST", value_parser = parse::parse_thread_list)]
     pub threads: Option<ThreadList>,
 
     /// Process counts, in the same forms: the backends that work across processes run again with
     /// that many worker processes, beside the threads in the same report.
-    #[arg(short, long, value_name = "LIST", value_parser = config::parse_thread_list)]
+    #[arg(short, long, value_name = "LIST", value_parser = parse::parse_thread_list)]
     pub processes: Option<ThreadList>,
 
     /// Repetitions of every point; backends take turns within each round, so that drift of the
@@ -214,7 +203,7 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct CalibrateArgs {
     /// Operations per timed round.
-    #[arg(long, value_name = "N", default_value = "1000000", value_parser = config::parse_count)]
+    #[arg(long, value_name = "N", default_value = "1000000", value_parser = parse::parse_count)]
     pub ops: u64,
 
     /// Rounds of each measurement; the median is reported.

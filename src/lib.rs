@@ -1,18 +1,25 @@
 //! lockbench: lock-contention benchmarking.
 //!
-//! Runs a shared-counter workload under a chosen lock on pinned threads, checks that no update
-//! was lost, and reports throughput, acquire latency, fairness and hand-off figures.
+//! Runs a shared-counter workload under a chosen lock on pinned threads (or processes), checks
+//! that no update was lost, and reports throughput, acquire latency, fairness and hand-off
+//! figures.
+//!
+//! The layers, each handing data to the next and never back: [`app`] (the commands) validates
+//! with [`config`], runs through a backend's [`registry`] entry on the [`runner`], computes the
+//! figures in [`analysis`] and writes them with [`report`]; [`model`] is the plain data they
+//! share. [`locks`], [`workload`] and [`measure`] are the parts the runner is built from.
 //!
 //! ```
-//! use lockbench::config::{LatencyMode, RunConfig, RunRequest, Workload};
-//! use lockbench::locks::BackendId;
-//! use lockbench::runner::{self, affinity::{PinPolicy, Topology}};
+//! use lockbench::config::{self, RunRequest};
+//! use lockbench::model::{LatencyMode, PinPolicy, Workload};
+//! use lockbench::runner::affinity::Topology;
+//! use lockbench::{analysis, environment, registry};
 //! use std::time::Duration;
 //!
 //! let topology = Topology::detect();
-//! let cfg = RunConfig::validate(
+//! let cfg = config::validate(
 //!     RunRequest {
-//!         backend: BackendId::Ticket,
+//!         backend: "ticket",
 //!         threads: Some(2),
 //!         processes: None,
 //!         ops: 10_000,
@@ -25,20 +32,25 @@
 //!     },
 //!     &topology,
 //! )?;
-//! let result = runner::run(&cfg, &topology, None, &mut |_| {})?;
+//! let entry = registry::global().get(&cfg.backend).unwrap();
+//! let record = entry.engine().run(&cfg, &topology, None, &mut |_| {})?;
+//! let environment = environment::capture(&topology, None);
+//! let result = analysis::run_result(&cfg, &entry.model_facts(), &environment, record);
 //! assert_eq!(result.lost_updates, 0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod calibrate;
+pub mod analysis;
+pub mod app;
 pub mod cli;
-pub mod commands;
-pub mod compare;
 pub mod config;
+pub mod environment;
+pub mod error;
 pub mod locks;
 pub mod measure;
+pub mod model;
+pub mod registry;
 pub mod report;
-pub mod results;
 pub mod runner;
 mod sync;
 pub mod workload;

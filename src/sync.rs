@@ -1,12 +1,12 @@
-//! The atomics and hints our own locks are built from.
+//! The atomics and hints our own locks and the runner's control word are built from.
 //!
 //! Under `--cfg loom` they are loom's, so that `tests/loom.rs` model-checks the very code the
 //! benchmarks run (the facade of crossbeam-utils and tokio). Nothing else in the crate uses this.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 /// A CPU spin-wait hint (`pause` on x86); a yield point under loom.
 #[inline(always)]

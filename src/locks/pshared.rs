@@ -6,7 +6,7 @@ use std::cell::UnsafeCell;
 use std::ptr::addr_of_mut;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{Backend, Kind};
+use super::{Backend, Protection};
 
 /// Set when a lock of this process found its previous owner dead (`EOWNERDEAD`).
 static OWNER_DIED: AtomicBool = AtomicBool::new(false);
@@ -33,7 +33,7 @@ fn check(call: &str, rc: libc::c_int) {
 }
 
 impl Backend for ProcessSharedMutex {
-    const KIND: Kind = Kind::Lock;
+    const KIND: Protection = Protection::Lock;
 
     unsafe fn init_at(at: *mut Self) {
         // SAFETY: `at` is writable, aligned and final (the caller's contract); UnsafeCell and
@@ -114,7 +114,7 @@ unsafe impl Send for PosixSemaphore {}
 unsafe impl Sync for PosixSemaphore {}
 
 impl Backend for PosixSemaphore {
-    const KIND: Kind = Kind::Lock;
+    const KIND: Protection = Protection::Lock;
 
     unsafe fn init_at(at: *mut Self) {
         // SAFETY: `at` is writable, aligned and final; the cast is exact (repr(C) around a

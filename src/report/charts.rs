@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 use super::format::{duration_ns, rate};
 use crate::measure::recorder::decode_histogram;
-use crate::results::{Point, Spread};
+use crate::model::{Point, SeriesKey, Spread};
 
 /// Colours, by backend order (colour-blind-friendly Tableau 10).
 const PALETTE: [RGBColor; 10] = [
@@ -84,20 +84,20 @@ fn thread_label(x: &f64) -> String {
     }
 }
 
-/// A series per backend of `figure(point)` over thread count.
+/// A series per key of `figure(point)` over worker count.
 fn series<'a>(
     points: &'a [Point],
-    backends: &'a [String],
+    keys: &'a [SeriesKey],
     figure: impl Fn(&Point) -> Option<Spread> + 'a,
-) -> impl Iterator<Item = (usize, &'a String, Vec<(f64, Spread)>)> + 'a {
-    backends.iter().enumerate().map(move |(i, b)| {
+) -> impl Iterator<Item = (usize, &'a SeriesKey, Vec<(f64, Spread)>)> + 'a {
+    keys.iter().enumerate().map(move |(i, key)| {
         let mut pts: Vec<(f64, Spread)> = points
             .iter()
-            .filter(|p| &p.series() == b)
+            .filter(|p| p.is_in(key))
             .filter_map(|p| figure(p).map(|s| ((p.threads as f64).log2(), s)))
             .collect();
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        (i, b, pts)
+        (i, key, pts)
     })
 }
 
@@ -120,7 +120,7 @@ enum Scale {
 /// A figure against thread count, one line per backend with min–max error bars.
 fn lines(
     points: &[Point],
-    backends: &[String],
+    keys: &[SeriesKey],
     threads: &[usize],
     y: YAxis<'_>,
     figure: &dyn Fn(&Point) -> Option<Spread>,
@@ -153,7 +153,7 @@ fn lines(
                     .y_desc(y_desc)
                     .light_line_style(WHITE.mix(0.0))
                     .draw()?;
-                for (i, _, pts) in series(points, backends, figure) {
+                for (i, _, pts) in series(points, keys, figure) {
                     let c = colour(i);
                     chart.draw_series(LineSeries::new(
                         pts.iter().map(|(x, s)| (*x, s.median)),
@@ -185,14 +185,14 @@ fn lines(
 /// Throughput (median ops/s, min–max bars) against threads.
 pub fn throughput(
     points: &[Point],
-    backends: &[String],
+    keys: &[SeriesKey],
     threads: &[usize],
     log: bool,
 ) -> Result<String, String> {
     let scale = if log { Scale::Log } else { Scale::Linear };
     lines(
         points,
-        backends,
+        keys,
         threads,
         YAxis {
             desc: "operations per second",
@@ -204,31 +204,23 @@ pub fn throughput(
 }
 
 /// Jain's fairness index against threads.
-pub fn fairness(
-    points: &[Point],
-    backends: &[String],
-    threads: &[usize],
-) -> Result<String, String> {
+pub fn fairness(points: &[Point], keys: &[SeriesKey], threads: &[usize]) -> Result<String, String> {
     let y = YAxis {
         desc: "Jain's fairness index",
         format: &|v| format!("{v:.2}"),
         scale: Scale::Fixed(0.0, 1.05),
     };
-    lines(points, backends, threads, y, &|p| p.jain_index)
+    lines(points, keys, threads, y, &|p| p.jain_index)
 }
 
 /// Hand-off rate against threads.
-pub fn handoffs(
-    points: &[Point],
-    backends: &[String],
-    threads: &[usize],
-) -> Result<String, String> {
+pub fn handoffs(points: &[Point], keys: &[SeriesKey], threads: &[usize]) -> Result<String, String> {
     let y = YAxis {
         desc: "hand-off rate",
         format: &|v| format!("{:.0}%", v * 100.0),
         scale: Scale::Fixed(0.0, 1.05),
     };
-    lines(points, backends, threads, y, &|p| p.handoff_rate)
+    lines(points, keys, threads, y, &|p| p.handoff_rate)
 }
 
 /// Where the percentile axis puts quantile `q`: -log10(1 - q), so 90% is 1, 99% is 2, ...
@@ -255,15 +247,12 @@ fn percentile_label(x: &f64) -> String {
 /// thread count; x from the median to 99.99%, then the maximum.
 pub fn latency_percentiles(
     points: &[Point],
-    backends: &[String],
+    keys: &[SeriesKey],
     threads: usize,
 ) -> Result<String, String> {
     let mut curves = Vec::new();
-    for (i, b) in backends.iter().enumerate() {
-        let Some(p) = points
-            .iter()
-            .find(|p| &p.series() == b && p.threads == threads)
-        else {
+    for (i, key) in keys.iter().enumerate() {
+        let Some(p) = points.iter().find(|p| p.is_in(key) && p.threads == threads) else {
             continue;
         };
         let Some(h) = p
@@ -278,7 +267,7 @@ pub fn latency_percentiles(
             .map(|x| (x, h.value_at_quantile(1.0 - 10f64.powf(-x)).max(1) as f64))
             .collect();
         pts.push((5.0, h.max().max(1) as f64));
-        curves.push((i, b, pts));
+        curves.push((i, key, pts));
     }
     if curves.is_empty() {
         return Err("no latency samples".to_string());

@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use crate::results::SweepResults;
+use super::format::mode_name;
+use crate::model::SweepResults;
 
 #[derive(Serialize)]
 struct Row<'a> {
@@ -34,10 +35,7 @@ pub fn render(r: &SweepResults) -> anyhow::Result<Vec<u8>> {
     for p in &r.points {
         w.serialize(Row {
             backend: &p.backend,
-            mode: match p.mode {
-                crate::config::Mode::Threads => "threads",
-                crate::config::Mode::Processes => "processes",
-            },
+            mode: mode_name(p.mode),
             threads: p.threads,
             oversubscribed: p.oversubscribed,
             repetitions: p.repetitions.len(),

@@ -1,4 +1,41 @@
-//! Number formatting shared by the text outputs.
+//! Formatting shared by the text outputs: numbers, durations, and the labels of series and
+//! worker counts (results carry values; their words are made here).
+
+use crate::model::{SeriesKey, WorkerMode};
+
+/// A series' label: the backend, marked when its workers are processes.
+pub fn series_label(key: &SeriesKey) -> String {
+    match key.mode {
+        WorkerMode::Threads => key.backend.clone(),
+        WorkerMode::Processes => format!("{} (processes)", key.backend),
+    }
+}
+
+/// "thread" or "process".
+pub fn worker_noun(mode: WorkerMode) -> &'static str {
+    match mode {
+        WorkerMode::Threads => "thread",
+        WorkerMode::Processes => "process",
+    }
+}
+
+/// "threads" or "processes", as results.csv names the mode.
+pub fn mode_name(mode: WorkerMode) -> &'static str {
+    match mode {
+        WorkerMode::Threads => "threads",
+        WorkerMode::Processes => "processes",
+    }
+}
+
+/// "1 thread", "2 processes": a worker count in words.
+pub fn workers(mode: WorkerMode, n: usize) -> String {
+    let plural = match (n, mode) {
+        (1, _) => "",
+        (_, WorkerMode::Threads) => "s",
+        (_, WorkerMode::Processes) => "es",
+    };
+    format!("{n} {}{plural}", worker_noun(mode))
+}
 
 /// `1234567` as `1,234,567`.
 pub fn grouped(n: u64) -> String {
@@ -82,5 +119,16 @@ mod tests {
         assert_eq!(duration_ns(2.5e9), "2.50 s");
         assert_eq!(rate(12_345_678.0), "12.3 M");
         assert_eq!(percent(0.973), "97.3%");
+        assert_eq!(workers(WorkerMode::Threads, 1), "1 thread");
+        assert_eq!(workers(WorkerMode::Processes, 4), "4 processes");
+        let key = |mode| SeriesKey {
+            backend: "futex".into(),
+            mode,
+        };
+        assert_eq!(series_label(&key(WorkerMode::Threads)), "futex");
+        assert_eq!(
+            series_label(&key(WorkerMode::Processes)),
+            "futex (processes)"
+        );
     }
 }

@@ -5,10 +5,9 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use super::charts;
-use super::format::{duration_ns, grouped};
+use super::format::{duration_ns, grouped, series_label};
 use super::markdown::{COLUMNS, cells};
-use crate::locks;
-use crate::results::SweepResults;
+use crate::model::SweepResults;
 
 const TEMPLATE: &str = include_str!("templates/report.html");
 
@@ -71,7 +70,7 @@ fn chart_or_note(chart: Result<String, String>) -> String {
 pub fn render(r: &SweepResults) -> anyhow::Result<String> {
     let s = &r.settings;
     let e = &r.environment;
-    let backends = &r.series();
+    let keys = &r.series();
     let measured: Vec<_> = r
         .points
         .iter()
@@ -94,7 +93,7 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
         page_notes.push(Note {
             text: format!(
                 "{} at {} threads LOST {} UPDATES: the lock failed to exclude concurrent updates.",
-                p.series(),
+                series_label(&p.key()),
                 p.threads,
                 grouped(p.lost_updates)
             ),
@@ -108,7 +107,7 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
         page_notes.push(Note {
             text: format!(
                 "{} at {} threads lost {} updates over {} runs: no lock, as expected.",
-                p.series(),
+                series_label(&p.key()),
                 p.threads,
                 grouped(p.lost_updates),
                 p.repetitions.len()
@@ -125,7 +124,7 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
     let incomplete: Vec<String> = measured
         .iter()
         .filter(|p| p.incomplete)
-        .map(|p| format!("{} at {}", p.series(), p.threads))
+        .map(|p| format!("{} at {}", series_label(&p.key()), p.threads))
         .collect();
     if !incomplete.is_empty() {
         page_notes.push(Note {
@@ -140,7 +139,7 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
     let wide: Vec<String> = measured
         .iter()
         .filter(|p| p.wide_spread)
-        .map(|p| format!("{} at {}", p.series(), p.threads))
+        .map(|p| format!("{} at {}", series_label(&p.key()), p.threads))
         .collect();
     if !wide.is_empty() {
         page_notes.push(Note {
@@ -185,25 +184,25 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
         version: e.lockbench_version.clone(),
         notes: page_notes,
         log_default: spans > 50.0,
-        throughput_linear: chart_or_note(charts::throughput(&measured, backends, &threads, false)),
-        throughput_log: chart_or_note(charts::throughput(&measured, backends, &threads, true)),
+        throughput_linear: chart_or_note(charts::throughput(&measured, keys, &threads, false)),
+        throughput_log: chart_or_note(charts::throughput(&measured, keys, &threads, true)),
         latency: threads
             .iter()
-            .filter_map(|&t| charts::latency_percentiles(&measured, backends, t).ok())
+            .filter_map(|&t| charts::latency_percentiles(&measured, keys, t).ok())
             .collect(),
-        fairness: charts::fairness(&measured, backends, &threads).ok(),
-        handoffs: charts::handoffs(&measured, backends, &threads).ok(),
+        fairness: charts::fairness(&measured, keys, &threads).ok(),
+        handoffs: charts::handoffs(&measured, keys, &threads).ok(),
         columns: COLUMNS.to_vec(),
         rows,
-        backends: backends
+        backends: keys
             .iter()
             .enumerate()
-            .map(|(i, b)| Backend {
-                name: b.clone(),
+            .map(|(i, key)| Backend {
+                name: series_label(key),
                 colour: charts::css_colour(i),
-                summary: locks::lookup(b.trim_end_matches(" (processes)"))
-                    .map_or("", |info| info.summary)
-                    .to_string(),
+                summary: r
+                    .facts(&key.backend)
+                    .map_or_else(String::new, |f| f.summary.clone()),
             })
             .collect(),
         environment: vec![

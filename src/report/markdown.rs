@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use super::format::{duration_ns, grouped, percent, rate};
-use crate::results::{Point, SweepResults};
+use super::format::{duration_ns, grouped, percent, rate, series_label};
+use crate::model::{Point, SweepResults};
 
 /// The columns of the table of points, in Markdown and in HTML.
 pub const COLUMNS: [&str; 12] = [
@@ -30,7 +30,7 @@ pub fn cells(p: &Point) -> Vec<String> {
             .map_or_else(dash, |l| duration_ns(f(l) as f64))
     };
     vec![
-        p.series(),
+        series_label(&p.key()),
         p.threads.to_string(),
         p.ops_per_sec.map_or_else(dash, |s| rate(s.median)),
         p.ops_per_sec

@@ -1,6 +1,8 @@
-//! Pure functions from results to files, and the atomic writing of them.
+//! Pure functions from results to files (and to the terminal), and the atomic writing of them.
+//! Everything here reads only [`crate::model`].
 
 pub mod charts;
+pub mod compare;
 pub mod csv;
 pub mod files;
 pub mod format;
@@ -10,7 +12,7 @@ pub mod table;
 
 use std::path::Path;
 
-use crate::results::SweepResults;
+use crate::model::SweepResults;
 
 /// The files a sweep writes, in the order they are written.
 pub const FILES: [&str; 4] = ["results.json", "results.csv", "summary.md", "index.html"];

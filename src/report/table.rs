@@ -2,10 +2,9 @@
 
 use std::fmt::Write;
 
-use super::format::{duration_ns, grouped, percent, rate, signed};
-use crate::config::Workload;
-use crate::locks::Kind;
-use crate::results::{Interval, RunResult, Verdict};
+use super::format::{duration_ns, grouped, percent, rate, signed, worker_noun, workers};
+use crate::locks::Protection;
+use crate::model::{Interval, RunResult, Verdict, Workload};
 
 /// Renders `r` as the table `lockbench run` prints.
 pub fn render(r: &RunResult) -> String {
@@ -27,7 +26,7 @@ pub fn render(r: &RunResult) -> String {
         "lockbench run: {} ({}), {}, {what}, pin {}{}",
         r.backend,
         r.backend_waiting,
-        c.mode.count(c.threads),
+        workers(c.mode, c.threads),
         c.pin,
         work_note(r),
     );
@@ -124,7 +123,7 @@ pub fn render(r: &RunResult) -> String {
                 percent(h)
             );
         }
-        None if r.backend_kind != Kind::Lock => {
+        None if r.backend_kind != Protection::Lock => {
             let _ = writeln!(o, "  hand-offs   n/a (no lock)");
         }
         None => {}
@@ -151,7 +150,7 @@ pub fn render(r: &RunResult) -> String {
     let _ = writeln!(
         o,
         "  {:>6} {:>5} {:>12} {:>12} {:>7} {:>11} {:>10} {:>10}",
-        c.mode.noun(),
+        worker_noun(c.mode),
         "cpu",
         "ops",
         "in window",
@@ -160,7 +159,7 @@ pub fn render(r: &RunResult) -> String {
         "start",
         "stop"
     );
-    for t in &r.threads {
+    for t in &r.workers {
         let cpu = match (t.pinned, t.requested_cpu, t.observed_cpu) {
             (true, Some(c), _) => c.to_string(),
             (false, Some(c), _) => format!("!{c}"),
@@ -180,13 +179,13 @@ pub fn render(r: &RunResult) -> String {
             duration_ns(t.stop_ns as f64),
         );
     }
-    if r.threads
+    if r.workers
         .iter()
         .any(|t| !t.pinned && t.requested_cpu.is_some())
     {
         let _ = writeln!(o, "  (!N: pinning to CPU N was refused by the OS)");
     }
-    if r.threads.iter().any(|t| t.requested_cpu.is_none()) {
+    if r.workers.iter().any(|t| t.requested_cpu.is_none()) {
         let _ = writeln!(
             o,
             "  (~N: unpinned; CPU N is where it was just before the start)"

@@ -1,38 +1,9 @@
 //! Which CPU each worker is pinned to: the CPUs this process may use, their topology from sysfs,
 //! and the placement policies.
 
-use std::fmt;
 use std::fs;
 
-use serde::{Deserialize, Serialize};
-
-/// How workers are placed on CPUs.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PinPolicy {
-    /// Fill one core's hardware threads, then the next core, then the next package.
-    Compact,
-    /// One worker per physical core first (alternating packages), hyperthread siblings last.
-    Spread,
-    /// No pinning: the OS scheduler places and moves workers.
-    None,
-    /// Exactly these CPUs, in order; workers wrap around the list.
-    List(Vec<usize>),
-}
-
-impl fmt::Display for PinPolicy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PinPolicy::Compact => f.write_str("compact"),
-            PinPolicy::Spread => f.write_str("spread"),
-            PinPolicy::None => f.write_str("none"),
-            PinPolicy::List(cpus) => {
-                let list: Vec<String> = cpus.iter().map(ToString::to_string).collect();
-                f.write_str(&list.join(","))
-            }
-        }
-    }
-}
+pub use crate::model::PinPolicy;
 
 /// One logical CPU this process may run on, with its place in the machine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,26 +1,62 @@
-//! Runs a validated configuration on pinned threads and turns what the workers recorded into a
-//! [`crate::results::RunResult`].
+//! Runs one validated configuration and hands back what the workers recorded
+//! ([`crate::analysis::RunRecord`]).
+//!
+//! One engine for both worker modes: [`threads`] and [`processes`] each start a set of workers
+//! on one shared region (`region.rs`: the lock, the data, the control word), every worker lives
+//! the same life (`worker.rs`: pin, start gate, all running, the hot loop of `hot_loop.rs`),
+//! and one supervisor (`supervise.rs`) watches either set through the same small trait.
 
 pub mod affinity;
+pub mod bench;
+pub mod control;
+mod hot_loop;
 pub mod processes;
 pub mod region;
+mod supervise;
 pub mod sweep;
-pub mod threads;
+mod threads;
+mod worker;
+
+use std::thread;
+use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
-pub use threads::{Progress, run};
+use crate::analysis::{RunRecord, WorkerRecord};
+use crate::locks::Backend;
+use crate::measure::clock::Clock;
+use crate::model::{LatencyMode, RunConfig, WorkCalibration, WorkerMode, Workload};
+use crate::workload::{self, busy::BusyWork};
+use affinity::Topology;
+use region::View;
+use supervise::{Limits, Supervision, WorkerSet};
+
+/// How long workers may go on after a stop before they are killed or the run is abandoned.
+pub const STOP_GRACE: Duration = Duration::from_secs(10);
+/// How often the supervisor reports progress.
+pub(crate) const TICK: Duration = Duration::from_millis(100);
+
+/// A snapshot for progress display.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// Operations completed so far, all workers.
+    pub done_ops: u64,
+    /// Operations the run will do in all.
+    pub total_ops: u64,
+    /// Time since the start.
+    pub elapsed: Duration,
+}
 
 /// A run that could not produce a result at all (as opposed to a result that failed its check).
 #[derive(Debug, Error)]
 pub enum RunError {
-    /// The OS refused a thread.
-    #[error("could not start worker thread {index}: {source}")]
+    /// The OS refused a worker thread or process.
+    #[error("could not start worker {index}: {source}")]
     Spawn {
         index: usize,
         source: std::io::Error,
     },
-    /// A worker panicked; its counts are lost, so nothing can be verified.
+    /// A worker thread panicked; its counts are lost, so nothing can be verified.
     #[error("worker thread {index} panicked: {message}")]
     WorkerPanicked { index: usize, message: String },
     /// The shared mapping or a worker process could not be set up.
@@ -29,8 +65,8 @@ pub enum RunError {
         what: &'static str,
         source: std::io::Error,
     },
-    /// A worker process exited or was killed before it could start.
-    #[error("worker process {index} failed to start: {message}")]
+    /// A worker exited or was killed before it could start, or did not check in.
+    #[error("worker {index} failed to start: {message}")]
     WorkerFailedToStart { index: usize, message: String },
     /// A worker process died during the run.
     #[error(
@@ -44,12 +80,140 @@ pub enum RunError {
     },
     /// Workers went on past the time limit and its grace period (a lock that never hands over).
     #[error(
-        "{stuck} of {threads} worker threads did not stop within {grace_s} s after the time limit \
+        "{stuck} of {workers} workers did not stop within {grace_s} s after the time limit \
          (a lock that never hands over?); the run is abandoned and nothing was verified"
     )]
     DidNotStop {
         stuck: usize,
-        threads: usize,
+        workers: usize,
         grace_s: u64,
     },
+}
+
+/// What every worker needs to know, fixed before the start.
+#[derive(Clone, Copy)]
+pub(crate) struct LoopSettings {
+    /// What an operation does.
+    pub workload: Workload,
+    /// Busy work inside the critical section.
+    pub cs_work: BusyWork,
+    /// Busy work between critical sections.
+    pub think: BusyWork,
+    /// Which acquisitions are timed.
+    pub latency: LatencyMode,
+}
+
+impl LoopSettings {
+    fn of(cfg: &RunConfig, calibration: Option<WorkCalibration>) -> Self {
+        let work = |ns: u64| {
+            calibration.map_or(BusyWork::NONE, |c| {
+                workload::busy::work_for(c, Duration::from_nanos(ns))
+            })
+        };
+        LoopSettings {
+            workload: cfg.workload,
+            cs_work: work(cfg.cs_work_ns),
+            think: work(cfg.think_ns),
+            latency: cfg.latency,
+        }
+    }
+}
+
+/// Runs `cfg` with backend `B` and returns what was measured. `calibration` sizes the busy work
+/// (needed when the configuration has any); `on_progress` is called about every 100 ms.
+pub fn run<B: Backend>(
+    cfg: &RunConfig,
+    topology: &Topology,
+    calibration: Option<WorkCalibration>,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<RunRecord, RunError> {
+    let clock = Clock::new();
+    let settings = LoopSettings::of(cfg, calibration);
+    let placement = topology.placement(&cfg.pin, cfg.threads);
+    match cfg.mode {
+        WorkerMode::Threads => {
+            let set = threads::ThreadWorkers::<B>::start(cfg, &placement, settings, &clock)?;
+            drive(set, cfg, clock, on_progress)
+        }
+        WorkerMode::Processes => {
+            let set = processes::ProcessWorkers::<B>::start(cfg, &placement, settings, &clock)?;
+            drive(set, cfg, clock, on_progress)
+        }
+    }
+}
+
+/// A started set of workers on a shared region: what [`drive`] needs beyond the supervisor's
+/// view.
+pub(crate) trait Workers: WorkerSet {
+    /// The backend.
+    type Lock: Backend;
+    /// The shared region.
+    fn view(&self) -> View<'_, Self::Lock>;
+    /// A worker that can no longer check in at the gate (a process that exited), as an error.
+    fn failed_to_start(&mut self) -> Option<RunError>;
+    /// Every worker's record, once all have ended.
+    fn collect(&mut self, supervision: &Supervision) -> Result<Vec<WorkerRecord>, RunError>;
+}
+
+/// The run, once the workers are started: the gate, the supervision, the collection, and the
+/// reading of the shared region.
+fn drive<W: Workers>(
+    mut set: W,
+    cfg: &RunConfig,
+    clock: Clock,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<RunRecord, RunError> {
+    // Every worker checks in (pinned; for a process, mapped) before any starts.
+    let waiting_since = Instant::now();
+    while worker::checked_in(set.view().gate) < cfg.threads {
+        if let Some(e) = set.failed_to_start() {
+            worker::open_gate(set.view().gate, false);
+            return Err(e);
+        }
+        if waiting_since.elapsed() > worker::START_TIMEOUT {
+            worker::open_gate(set.view().gate, false);
+            return Err(RunError::WorkerFailedToStart {
+                index: worker::checked_in(set.view().gate),
+                message: format!(
+                    "not every worker checked in within {} s",
+                    worker::START_TIMEOUT.as_secs()
+                ),
+            });
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    worker::open_gate(set.view().gate, true);
+    let limits = Limits {
+        max_time: Duration::from_millis(cfg.max_time_ms),
+        grace: STOP_GRACE,
+        tick: TICK,
+    };
+    let supervision = supervise::supervise(&mut set, limits, cfg.ops, on_progress)?;
+    let workers = set.collect(&supervision)?;
+    // Relaxed: every worker has been joined or reaped, which orders all their writes before
+    // these loads.
+    let view = set.view();
+    let (window_start_ticks, window_end_ticks) = view.control.window();
+    Ok(RunRecord {
+        workers,
+        value: view.data.counter.load(std::sync::atomic::Ordering::Relaxed),
+        window_start_ticks,
+        window_end_ticks,
+        stopped_by_time_limit: supervision.stopped_by_time_limit,
+        clock,
+    })
+}
+
+/// Operations done so far by the workers of `view`.
+fn done_ops<B: Backend>(view: &View<'_, B>) -> u64 {
+    view.progress
+        .iter()
+        // Relaxed: display counters.
+        .map(|p| p.0.load(std::sync::atomic::Ordering::Relaxed))
+        .sum()
+}
+
+/// Operations for worker `index` of `cfg`.
+pub(crate) fn quota(cfg: &RunConfig, index: usize) -> u64 {
+    workload::quota(cfg.workload, cfg.ops, cfg.threads, index)
 }

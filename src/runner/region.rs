@@ -1,12 +1,14 @@
 //! The memory every worker shares: the lock, the data it protects, the control word and one
 //! progress counter per worker, each on its own cache line. One `#[repr(C)]` layout serves both
-//! modes: on the heap for threads, in a `memfd` mapping for processes (where the layout must be
-//! defined, which is why this uses its own `repr(C)` padding rather than `CachePadded`).
+//! modes: on the heap for threads, in a `memfd` mapping for processes, where every process must
+//! agree on the layout: hence `repr(C)` throughout, and a padding type of our own whose size and
+//! alignment are stated here rather than chosen per target by a dependency.
 
 use std::alloc::{self, Layout};
 use std::ptr::{self, NonNull, addr_of, addr_of_mut};
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
+pub use super::control::Control;
 use crate::locks::Backend;
 
 /// A value alone on its cache line (128 bytes: two lines, for the adjacent-line prefetcher).
@@ -21,19 +23,6 @@ pub struct Data {
     pub counter: AtomicU64,
     /// The worker that last held the lock.
     pub last_holder: AtomicU64,
-}
-
-/// The run's control word and the ends of its contended interval (see `threads.rs`).
-#[repr(C)]
-pub struct Control {
-    /// Workers past their first chunk (low 32 bits), window-closed and stop flags.
-    pub state: AtomicU64,
-    /// Raw clock reading when the contended interval opened.
-    pub window_start_raw: AtomicU64,
-    /// Raw clock reading when it closed.
-    pub window_end_raw: AtomicU64,
-    /// Workers past the start gate.
-    pub ready: AtomicUsize,
 }
 
 /// The process start gate: children check in, then wait for the parent's word.

@@ -1,10 +1,101 @@
-//! What a worker does per operation.
+//! What a worker does per operation, and what the result must then be.
 //!
-//! The counter workload: each operation adds one to a shared counter inside the backend's
-//! critical section, as a plain read then a write (the seeds' `current = counter; ...;
-//! counter = current + 1`), with optional work inside the section (`--cs-work`, done between the
-//! read and the write, as the seeds' `sleep` is) and between sections (`--think`).
+//! A workload is a type the hot loop is generic over, as it is over the backend: its
+//! [`Operation`] is the update made inside the critical section, compiled into the loop. Beside
+//! it, each workload says how the operations are split between workers and what the shared
+//! value must be at the end, given what every worker did: the run's correctness check.
+//!
+//! - [`counter`]: every operation adds one to a shared counter (the card's 1M increments).
+//! - [`bank`]: the seeds' bank account: half the workers deposit, half withdraw.
+//!
+//! [`busy`] is the calibrated busy-work loop of `--cs-work` and `--think`.
 
-pub mod work;
+pub mod bank;
+pub mod busy;
+pub mod counter;
 
-pub use work::{Work, WorkCalibration};
+use std::sync::atomic::AtomicU64;
+
+use crate::locks::Protection;
+use crate::model::Workload;
+use busy::BusyWork;
+
+/// One operation's update of the shared value, made inside the backend's critical section.
+pub trait Operation: Copy + Send + 'static {
+    /// Updates `value` as a backend of kind `protection` requires (a plain read, then a write,
+    /// under a lock or under none; one atomic read-modify-write for the atomic baseline), with
+    /// `cs_work` between the read and the write (`WORK` false: no work, compiled out).
+    fn update<const WORK: bool>(self, value: &AtomicU64, protection: Protection, cs_work: BusyWork);
+}
+
+/// The shared value's starting point (two's complement in the shared `u64`).
+pub fn initial(w: Workload) -> i64 {
+    match w {
+        Workload::Counter => 0,
+        Workload::Bank { initial } => initial,
+    }
+}
+
+/// Operations for worker `index` of `workers`, when the run does `ops` in all.
+pub fn quota(w: Workload, ops: u64, workers: usize, index: usize) -> u64 {
+    match w {
+        Workload::Counter => counter::quota(ops, workers, index),
+        Workload::Bank { .. } => bank::quota(ops, workers, index),
+    }
+}
+
+/// What the shared value must be after the workers completed `ops_by_worker` operations each.
+pub fn expected(w: Workload, ops_by_worker: &[u64]) -> i64 {
+    match w {
+        Workload::Counter => counter::expected(ops_by_worker),
+        Workload::Bank { initial } => bank::expected(initial, ops_by_worker),
+    }
+}
+
+/// Adds `delta` (two's complement) to `value` as `protection` requires; the update every
+/// workload so far makes.
+#[inline(always)]
+pub(crate) fn add<const WORK: bool>(
+    value: &AtomicU64,
+    delta: u64,
+    protection: Protection,
+    cs_work: BusyWork,
+) {
+    use std::sync::atomic::Ordering;
+    match protection {
+        Protection::AtomicRmw => {
+            // Relaxed: the increment needs atomicity only; the total is read after join.
+            value.fetch_add(delta, Ordering::Relaxed);
+            if WORK {
+                cs_work.run();
+            }
+        }
+        Protection::Lock | Protection::Unsynchronised => {
+            // Relaxed load and store: under a lock, the lock's Acquire/Release orders them;
+            // under `none` nothing does, and the interleaving of other workers' load/store
+            // pairs between ours is exactly the lost update being demonstrated.
+            let current = value.load(Ordering::Relaxed);
+            if WORK {
+                cs_work.run();
+            }
+            value.store(current.wrapping_add(delta), Ordering::Relaxed);
+        }
+    }
+}
+
+/// Code generic over an [`Operation`], called with the operation a workload gives a worker.
+pub trait WithOperation {
+    /// What the call returns.
+    type Output;
+    /// Called with worker's operation.
+    fn call<O: Operation>(self, operation: O) -> Self::Output;
+}
+
+/// Calls `f` with the operation of worker `index` under workload `w`: the one place where a
+/// workload's parameters become the type the hot loop is compiled for.
+pub fn with_operation<F: WithOperation>(w: Workload, index: usize, f: F) -> F::Output {
+    match w {
+        Workload::Counter => f.call(counter::Increment),
+        Workload::Bank { .. } => f.call(bank::Transaction::of_worker(index)),
+    }
+}

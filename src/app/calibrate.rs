@@ -8,18 +8,25 @@ use std::hint::black_box;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use std::io::{self, Write};
+use std::process::ExitCode;
+
 use serde::Serialize;
 
-use crate::config::{LatencyMode, RunConfig, Workload};
-use crate::locks::BackendId;
+use super::{Bench, exit, progress};
+use crate::cli::CalibrateArgs;
+use crate::environment;
+use crate::error::UsageError;
 use crate::measure::clock::{Clock, ClockInfo};
-use crate::runner::affinity::{self, PinPolicy, Topology};
-use crate::runner::{self, RunError};
-use crate::workload::WorkCalibration;
+use crate::model::{LatencyMode, PinPolicy, RunConfig, WorkCalibration, WorkerMode, Workload};
+use crate::report::format;
+use crate::runner::RunError;
+use crate::runner::affinity::{self, Topology};
+use crate::workload::busy;
 
 /// The figures `calibrate` reports (medians over the rounds).
 #[derive(Debug, Serialize)]
-pub struct Calibration {
+struct Calibration {
     /// Operations per round.
     pub ops: u64,
     /// Rounds per figure.
@@ -43,16 +50,22 @@ pub struct Calibration {
 }
 
 /// Runs every measurement, pinned to the first CPU of the compact placement.
-pub fn calibrate(ops: u64, rounds: u32) -> Result<Calibration, RunError> {
+fn measure(ops: u64, rounds: u32) -> Result<Calibration, RunError> {
     let topology = Topology::detect();
     let cpu = topology.placement(&PinPolicy::Compact, 1)[0];
     let clock_info = ClockInfo::measure(&Clock::new());
-    let work = WorkCalibration::measure();
+    let work = busy::calibrate();
+    let environment = environment::capture(&topology, None);
+    let bench = Bench {
+        topology: &topology,
+        calibration: None,
+        environment: &environment,
+    };
     let empty = median(rounds, || on_cpu(cpu, move || empty_loop(ops)) / ops as f64);
     let harness_cfg = |latency: LatencyMode| RunConfig {
-        backend: BackendId::Std,
+        backend: "std".to_string(),
         threads: 1,
-        mode: crate::config::Mode::Threads,
+        mode: WorkerMode::Threads,
         ops,
         cs_work_ns: 0,
         think_ns: 0,
@@ -73,7 +86,9 @@ pub fn calibrate(ops: u64, rounds: u32) -> Result<Calibration, RunError> {
     for _ in 0..rounds {
         reference.push(on_cpu(cpu, move || reference_loop(ops)) / ops as f64);
         for (mode, figures) in modes.iter().zip(harness.iter_mut()) {
-            figures.push(runner::run(&harness_cfg(*mode), &topology, None, &mut |_| {})?.ns_per_op);
+            let cfg = harness_cfg(*mode);
+            figures
+                .push(super::measure(super::entry_of(&cfg), &cfg, &bench, &mut |_| {})?.ns_per_op);
         }
     }
     let reference = median_of(reference);
@@ -142,4 +157,63 @@ fn median(rounds: u32, mut f: impl FnMut() -> f64) -> f64 {
 fn median_of(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
+}
+
+pub(crate) fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
+    if args.ops == 0 {
+        return Err(UsageError::invalid("--ops", 0, "at least one operation is needed").into());
+    }
+    let spinner = progress::spinner("calibrating (a few seconds)");
+    let c = measure(args.ops, args.rounds);
+    spinner.finish_and_clear();
+    let c = c?;
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &c)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "lockbench calibrate: medians of {} rounds of {} operations, one pinned thread",
+            c.rounds,
+            format::grouped(c.ops)
+        )?;
+        writeln!(
+            out,
+            "  clock ({})                       {:>8.2} ns per reading",
+            c.clock.source, c.clock.read_cost_ns
+        )?;
+        writeln!(
+            out,
+            "  work loop                         {:>8.3} ns per iteration",
+            c.work.ns_per_iteration
+        )?;
+        writeln!(
+            out,
+            "  empty loop                        {:>8.3} ns per iteration",
+            c.empty_loop_ns_per_iter
+        )?;
+        writeln!(
+            out,
+            "  hand-written std::sync::Mutex     {:>8.2} ns/op",
+            c.reference_ns_per_op
+        )?;
+        writeln!(
+            out,
+            "  lockbench run std, 1 thread       {:>8.2} ns/op  ({:+.1}% against the hand-written loop)",
+            c.harness_ns_per_op,
+            c.harness_overhead * 100.0
+        )?;
+        writeln!(
+            out,
+            "    with --latency off              {:>8.2} ns/op",
+            c.harness_latency_off_ns_per_op
+        )?;
+        writeln!(
+            out,
+            "    with --latency full             {:>8.2} ns/op",
+            c.harness_latency_full_ns_per_op
+        )?;
+    }
+    Ok(ExitCode::from(exit::OK))
 }

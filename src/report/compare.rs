@@ -8,8 +8,8 @@ use std::fmt::Write;
 use minijinja::Environment;
 use serde::Serialize;
 
-use crate::report::format::rate;
-use crate::results::{Spread, SweepResults};
+use super::format::{rate, series_label};
+use crate::model::{SeriesKey, Spread, SweepResults};
 
 /// The verdict on one point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -25,11 +25,11 @@ pub enum Change {
     Missing,
 }
 
-/// One backend x thread count in both files.
+/// One series x worker count in both files.
 #[derive(Debug, Serialize)]
 pub struct Row {
-    /// Backend.
-    pub backend: String,
+    /// The series.
+    pub series: SeriesKey,
     /// Threads.
     pub threads: usize,
     /// Throughput before.
@@ -99,19 +99,23 @@ pub fn compare(before: &SweepResults, after: &SweepResults) -> Comparison {
         after.settings.pin.clone(),
     );
 
-    let mut keys: Vec<(String, usize)> = before
+    let mut keys: Vec<(SeriesKey, usize)> = before
         .points
         .iter()
         .chain(&after.points)
         .filter(|p| !p.repetitions.is_empty())
-        .map(|p| (p.series(), p.threads))
+        .map(|p| (p.key(), p.threads))
         .collect();
-    keys.sort_by(|x, y| x.1.cmp(&y.1).then_with(|| x.0.cmp(&y.0)));
+    // By worker count, then by label (the order the text has always had).
+    keys.sort_by(|x, y| {
+        x.1.cmp(&y.1)
+            .then_with(|| series_label(&x.0).cmp(&series_label(&y.0)))
+    });
     keys.dedup();
-    let find = |r: &SweepResults, k: &(String, usize)| {
+    let find = |r: &SweepResults, k: &(SeriesKey, usize)| {
         r.points
             .iter()
-            .find(|p| p.series() == k.0 && p.threads == k.1)
+            .find(|p| p.is_in(&k.0) && p.threads == k.1)
             .and_then(|p| p.ops_per_sec)
     };
     let rows = keys
@@ -132,7 +136,7 @@ pub fn compare(before: &SweepResults, after: &SweepResults) -> Comparison {
                 _ => (None, Change::Missing),
             };
             Row {
-                backend: k.0.clone(),
+                series: k.0.clone(),
                 threads: k.1,
                 before: x,
                 after: y,
@@ -185,7 +189,7 @@ pub fn render_text(c: &Comparison) -> String {
         let _ = writeln!(
             o,
             "{:<12} {:>7} {:>14} {:>14} {:>8}  {}",
-            r.backend,
+            series_label(&r.series),
             r.threads,
             cell(r.before),
             cell(r.after),
@@ -196,7 +200,7 @@ pub fn render_text(c: &Comparison) -> String {
     o
 }
 
-const TEMPLATE: &str = include_str!("report/templates/compare.html");
+const TEMPLATE: &str = include_str!("templates/compare.html");
 
 #[derive(Serialize)]
 struct HtmlRow {
@@ -211,7 +215,7 @@ pub fn render_html(c: &Comparison) -> anyhow::Result<String> {
         .iter()
         .map(|r| HtmlRow {
             cells: vec![
-                r.backend.clone(),
+                series_label(&r.series),
                 r.threads.to_string(),
                 cell(r.before),
                 cell(r.after),

@@ -1,0 +1,51 @@
+//! `lockbench list`: the backends and their facts.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use super::exit;
+use crate::cli::ListArgs;
+use crate::registry;
+
+pub(crate) fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
+    let registry = registry::global();
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &registry.listed())?;
+        writeln!(out)?;
+        return Ok(ExitCode::from(exit::OK));
+    }
+    writeln!(
+        out,
+        "{:<15} {:<5} {:<20} {:<10} what it is",
+        "backend", "fair", "waiters", "processes"
+    )?;
+    for e in registry.entries() {
+        let f = e.facts();
+        let across = if e.across_processes() { "yes" } else { "no" };
+        let (fair, waiting) = (if f.fair { "yes" } else { "no" }, f.waiting.to_string());
+        writeln!(
+            out,
+            "{:<15} {fair:<5} {waiting:<20} {across:<10} {}",
+            f.name, f.summary
+        )?;
+    }
+    let aliases: Vec<String> = registry
+        .entries()
+        .iter()
+        .flat_map(|e| {
+            e.facts()
+                .aliases
+                .iter()
+                .map(move |a| format!("{a} = {}", e.name()))
+        })
+        .collect();
+    if !aliases.is_empty() {
+        writeln!(out, "\nAliases: {}.", aliases.join(", "))?;
+    }
+    writeln!(
+        out,
+        "Every backend runs with --threads; those with \"yes\" under processes also with --processes."
+    )?;
+    Ok(ExitCode::from(exit::OK))
+}

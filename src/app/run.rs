@@ -1,0 +1,88 @@
+//! `lockbench run`: one configuration, a table on the terminal (or the result as JSON).
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use super::{Bench, exit, progress};
+use crate::cli::RunArgs;
+use crate::config::{self, RunRequest};
+use crate::environment;
+use crate::model::RunResult;
+use crate::report::table;
+use crate::runner::affinity::Topology;
+use crate::workload::busy;
+
+pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let topology = Topology::detect();
+    let o = &args.options;
+    let cfg = config::validate(
+        RunRequest {
+            backend: args.backend,
+            threads: args.threads,
+            processes: args.processes,
+            ops: o.ops,
+            cs_work: o.cs_work,
+            think: o.think,
+            pin: o.pin.clone(),
+            latency: o.latency,
+            max_time: o.max_time,
+            workload: config::run::workload(o.workload, o.initial)?,
+        },
+        &topology,
+    )?;
+    let calibration = (cfg.cs_work_ns > 0 || cfg.think_ns > 0).then(busy::calibrate);
+    let environment = environment::capture(&topology, calibration);
+    let bench = Bench {
+        topology: &topology,
+        calibration,
+        environment: &environment,
+    };
+
+    let bar = progress::run_bar(args.quiet, cfg.ops, cfg.max_time_ms);
+    let result = super::measure(
+        super::entry_of(&cfg),
+        &cfg,
+        &bench,
+        &mut progress::follow(&bar),
+    );
+    bar.finish_and_clear();
+    let result = result?;
+
+    let mut out = io::stdout().lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &result).context("writing JSON to stdout")?;
+        writeln!(out)?;
+    } else if !args.quiet {
+        write!(out, "{}", table::render(&result))?;
+    }
+    out.flush()?;
+    Ok(ExitCode::from(status(&result, args.quiet && !args.json)))
+}
+
+/// The exit status of a run, with its one-line reason on stderr.
+fn status(result: &RunResult, terse: bool) -> u8 {
+    if result.failed_verification() {
+        if terse {
+            eprintln!(
+                "error: {} lost {} updates",
+                result.backend, result.lost_updates
+            );
+        } else {
+            eprintln!(
+                "error: {} lost {} updates: the lock failed to exclude concurrent updates",
+                result.backend, result.lost_updates
+            );
+        }
+        exit::LOST_UPDATES
+    } else if !result.complete {
+        eprintln!(
+            "error: incomplete: the time limit stopped the run after {} of {} operations (raise --max-time)",
+            result.total_ops, result.config.ops
+        );
+        exit::INCOMPLETE
+    } else {
+        exit::OK
+    }
+}

@@ -1,0 +1,61 @@
+//! The child side of a process run: one worker, as its spec says, reporting on stdout.
+
+use super::mapping::Mapping;
+use super::{WorkerReport, WorkerSpec};
+use crate::locks::Backend;
+use crate::measure::clock::Clock;
+use crate::measure::recorder::encode_histogram;
+use crate::runner::hot_loop::Seat;
+use crate::runner::region::Region;
+use crate::runner::worker::{self, NoStart};
+use crate::runner::{LoopSettings, quota};
+use crate::workload::busy::BusyWork;
+
+/// Runs worker `spec.index` of a process run with backend `B` (which the caller has checked
+/// works across processes) and returns its report.
+pub fn run_child<B: Backend>(spec: &WorkerSpec) -> anyhow::Result<WorkerReport> {
+    let cfg = &spec.config;
+    let n = cfg.threads;
+    // If the parent dies, so do we: no orphan spins on a lock forever.
+    // SAFETY: prctl with PR_SET_PDEATHSIG and a signal number only sets a process attribute.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+    // It may have died before the prctl: then our parent is someone else already.
+    // SAFETY: getppid has no preconditions.
+    if unsafe { libc::getppid() } as u32 != spec.parent {
+        anyhow::bail!("the parent process is gone");
+    }
+    if spec.index >= n {
+        anyhow::bail!("this worker spec does not describe a process run");
+    }
+    let map = Mapping::open(spec.fd, Region::<B>::layout(n).size())?;
+    // SAFETY: the parent initialised the region for `n` workers before starting us.
+    let view = unsafe { map.view::<B>(n) };
+    let clock = Clock::new();
+    let settings = LoopSettings {
+        workload: cfg.workload,
+        cs_work: BusyWork::from_iterations(spec.cs_iterations),
+        think: BusyWork::from_iterations(spec.think_iterations),
+        latency: cfg.latency,
+    };
+    let seat = Seat {
+        index: spec.index,
+        quota: quota(cfg, spec.index),
+    };
+    let record = match worker::work(&view, seat, spec.cpu, settings, &clock) {
+        Ok(record) => record,
+        Err(NoStart::Aborted) => anyhow::bail!("the parent called the run off before the start"),
+        Err(NoStart::TimedOut) => anyhow::bail!("no start signal from the parent"),
+    };
+    let rec = &record.rec;
+    Ok(WorkerReport {
+        pinned: record.pinned,
+        observed_cpu: record.observed_cpu,
+        ops: rec.ops,
+        window_ops: rec.window_ops,
+        handoffs: rec.handoffs,
+        start_ticks: record.start_ticks,
+        stop_ticks: record.stop_ticks,
+        latency_histogram: (!rec.wait_ns.is_empty()).then(|| encode_histogram(&rec.wait_ns)),
+        owner_died: crate::locks::pshared::owner_died_seen(),
+    })
+}

@@ -1,0 +1,277 @@
+//! The supervisor: one loop, written once against [`WorkerSet`], that watches a run's workers,
+//! threads or processes alike: progress ticks, the time limit, a worker that died, and the grace
+//! period after a stop after which any worker still running is killed (processes) or the run is
+//! abandoned (threads, which cannot be killed).
+
+use std::time::{Duration, Instant};
+
+use super::{Progress, RunError};
+
+/// Something that happened to a worker while the supervisor waited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// A worker ended normally (its report is collected later).
+    Finished,
+    /// Worker `index` died (a process killed or failing): the run cannot be verified.
+    Died { index: usize },
+}
+
+/// A started set of workers, as the supervisor sees it.
+pub(crate) trait WorkerSet {
+    /// Workers in the set.
+    fn len(&self) -> usize;
+    /// Waits up to `timeout` (returning early when a worker ends, where the set can tell) and
+    /// says which workers ended meanwhile.
+    fn wait(&mut self, timeout: Duration) -> Vec<Event>;
+    /// Operations completed so far, all workers.
+    fn done_ops(&self) -> u64;
+    /// Tells every worker to stop after its current chunk (and closes the contended interval).
+    fn request_stop(&mut self);
+    /// Kills the workers still running, where this kind of worker can be killed, and reaps
+    /// them; returns how many were still running.
+    fn kill_running(&mut self) -> usize;
+}
+
+/// The supervisor's rules.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    /// The run's time limit, from the start signal.
+    pub max_time: Duration,
+    /// How long workers may go on after a stop before they are killed or abandoned.
+    pub grace: Duration,
+    /// How often progress is reported (and the longest the supervisor sleeps).
+    pub tick: Duration,
+}
+
+/// How a supervised run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Supervision {
+    /// The time limit stopped it.
+    pub stopped_by_time_limit: bool,
+    /// The first worker that died, if one did.
+    pub died: Option<usize>,
+}
+
+/// Watches `set` until every worker has ended: reports progress every tick; at the time limit,
+/// if operations remain, asks the workers to stop; when a worker dies, stops the others at once
+/// (nobody may wait on a lock it may still hold); a grace period after a stop, kills whoever is
+/// still running, and fails with [`RunError::DidNotStop`] unless a death already explains it.
+pub(crate) fn supervise<S: WorkerSet>(
+    set: &mut S,
+    limits: Limits,
+    total_ops: u64,
+    on_progress: &mut dyn FnMut(&Progress),
+) -> Result<Supervision, RunError> {
+    let workers = set.len();
+    let started = Instant::now();
+    let deadline = started + limits.max_time;
+    let mut ended = 0;
+    let mut stopped_at: Option<Instant> = None;
+    let mut stopped_by_time_limit = false;
+    let mut died = None;
+    let mut last_report = started;
+    while ended < workers {
+        let now = Instant::now();
+        let wake = stopped_at.map_or(deadline, |at| at + limits.grace);
+        for event in set.wait(limits.tick.min(wake.saturating_duration_since(now))) {
+            ended += 1;
+            if let Event::Died { index } = event {
+                if died.is_none() {
+                    died = Some(index);
+                    set.request_stop();
+                    stopped_at.get_or_insert_with(Instant::now);
+                }
+            }
+        }
+        let now = Instant::now();
+        if now.duration_since(last_report) >= limits.tick {
+            last_report = now;
+            on_progress(&Progress {
+                done_ops: set.done_ops(),
+                total_ops,
+                elapsed: now - started,
+            });
+        }
+        match stopped_at {
+            // Workers that have done every operation but not yet ended are not stopped: that
+            // would mark a complete run as cut short.
+            None if now >= deadline && ended < workers && set.done_ops() < total_ops => {
+                set.request_stop();
+                stopped_at = Some(now);
+                stopped_by_time_limit = true;
+            }
+            Some(at) if now >= at + limits.grace && ended < workers => {
+                let stuck = set.kill_running();
+                if died.is_none() {
+                    return Err(RunError::DidNotStop {
+                        stuck,
+                        workers,
+                        grace_s: limits.grace.as_secs(),
+                    });
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+    Ok(Supervision {
+        stopped_by_time_limit,
+        died,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scripted worker set: worker `i` ends `ends_after[i]` after the start (never: `None`),
+    /// or when asked to stop if `obeys_stop`; `dies` ends one worker abnormally at a time.
+    struct Mock {
+        started: Instant,
+        ends_after: Vec<Option<Duration>>,
+        ended: Vec<bool>,
+        obeys_stop: bool,
+        dies: Option<(usize, Duration)>,
+        ops_when_done: u64,
+        stop_requests: usize,
+        kills: usize,
+    }
+
+    impl Mock {
+        fn new(ends_after: Vec<Option<Duration>>) -> Mock {
+            Mock {
+                started: Instant::now(),
+                ended: vec![false; ends_after.len()],
+                ends_after,
+                obeys_stop: true,
+                dies: None,
+                ops_when_done: 0,
+                stop_requests: 0,
+                kills: 0,
+            }
+        }
+    }
+
+    impl WorkerSet for Mock {
+        fn len(&self) -> usize {
+            self.ends_after.len()
+        }
+
+        fn wait(&mut self, timeout: Duration) -> Vec<Event> {
+            std::thread::sleep(timeout.min(Duration::from_millis(2)));
+            let elapsed = self.started.elapsed();
+            let mut events = Vec::new();
+            for i in 0..self.ended.len() {
+                if self.ended[i] {
+                    continue;
+                }
+                if self.dies.is_some_and(|(d, at)| d == i && elapsed >= at) {
+                    self.ended[i] = true;
+                    events.push(Event::Died { index: i });
+                } else if self.ends_after[i].is_some_and(|at| elapsed >= at)
+                    || (self.obeys_stop && self.stop_requests > 0)
+                {
+                    self.ended[i] = true;
+                    events.push(Event::Finished);
+                }
+            }
+            events
+        }
+
+        fn done_ops(&self) -> u64 {
+            if self.ended.iter().all(|&e| e) {
+                100
+            } else {
+                self.ops_when_done
+            }
+        }
+
+        fn request_stop(&mut self) {
+            self.stop_requests += 1;
+        }
+
+        fn kill_running(&mut self) -> usize {
+            self.kills += 1;
+            let running = self.ended.iter().filter(|&&e| !e).count();
+            self.ended.iter_mut().for_each(|e| *e = true);
+            running
+        }
+    }
+
+    const LIMITS: Limits = Limits {
+        max_time: Duration::from_millis(40),
+        grace: Duration::from_millis(40),
+        tick: Duration::from_millis(5),
+    };
+    const SOON: Option<Duration> = Some(Duration::from_millis(5));
+
+    fn supervise_mock(set: &mut Mock) -> (Result<Supervision, RunError>, usize) {
+        let mut ticks = 0;
+        let r = supervise(set, LIMITS, 100, &mut |p| {
+            assert_eq!(p.total_ops, 100);
+            ticks += 1;
+        });
+        (r, ticks)
+    }
+
+    #[test]
+    fn workers_that_finish_in_time_are_left_alone() {
+        let mut set = Mock::new(vec![SOON, SOON]);
+        let (r, _) = supervise_mock(&mut set);
+        assert_eq!(
+            r.unwrap(),
+            Supervision {
+                stopped_by_time_limit: false,
+                died: None
+            }
+        );
+        assert_eq!((set.stop_requests, set.kills), (0, 0));
+    }
+
+    #[test]
+    fn the_time_limit_stops_the_run_once_and_reports_progress() {
+        let mut set = Mock::new(vec![SOON, None]);
+        let (r, ticks) = supervise_mock(&mut set);
+        assert!(r.unwrap().stopped_by_time_limit);
+        assert_eq!((set.stop_requests, set.kills), (1, 0));
+        assert!(ticks >= 1, "a 40 ms run at 5 ms ticks reports progress");
+    }
+
+    #[test]
+    fn workers_done_with_their_operations_are_not_stopped_at_the_limit() {
+        let mut set = Mock::new(vec![SOON, Some(Duration::from_millis(60))]);
+        set.ops_when_done = 100;
+        let (r, _) = supervise_mock(&mut set);
+        assert!(!r.unwrap().stopped_by_time_limit);
+        assert_eq!(set.stop_requests, 0);
+    }
+
+    #[test]
+    fn workers_that_ignore_the_stop_are_killed_after_the_grace_period() {
+        let mut set = Mock::new(vec![SOON, None, None]);
+        set.obeys_stop = false;
+        let (r, _) = supervise_mock(&mut set);
+        match r {
+            Err(RunError::DidNotStop { stuck, workers, .. }) => {
+                assert_eq!((stuck, workers), (2, 3))
+            }
+            other => panic!("expected DidNotStop, got {other:?}"),
+        }
+        assert_eq!((set.stop_requests, set.kills), (1, 1));
+    }
+
+    #[test]
+    fn a_death_stops_the_others_at_once_and_explains_the_kill() {
+        let mut set = Mock::new(vec![None, None]);
+        set.obeys_stop = false;
+        set.dies = Some((1, Duration::from_millis(1)));
+        let (r, _) = supervise_mock(&mut set);
+        let s = r.unwrap();
+        assert_eq!(s.died, Some(1));
+        assert!(
+            !s.stopped_by_time_limit,
+            "stopped by the death, not the limit"
+        );
+        assert_eq!((set.stop_requests, set.kills), (1, 1));
+    }
+}

@@ -1,0 +1,47 @@
+//! The counter: each operation adds one to a shared counter inside the backend's critical
+//! section, as a plain read then a write (the seeds' `current = counter; ...; counter =
+//! current + 1`), with optional work between the read and the write (`--cs-work`, as the seeds'
+//! `sleep` is). Correct when the counter equals the operations done.
+
+use std::sync::atomic::AtomicU64;
+
+use super::Operation;
+use super::busy::BusyWork;
+use crate::locks::Protection;
+
+/// Adds one.
+#[derive(Clone, Copy, Debug)]
+pub struct Increment;
+
+impl Operation for Increment {
+    #[inline(always)]
+    fn update<const WORK: bool>(
+        self,
+        value: &AtomicU64,
+        protection: Protection,
+        cs_work: BusyWork,
+    ) {
+        super::add::<WORK>(value, 1, protection, cs_work);
+    }
+}
+
+/// An even split of `ops`, the remainder one each to the first workers.
+pub fn quota(ops: u64, workers: usize, index: usize) -> u64 {
+    let workers = workers as u64;
+    ops / workers + u64::from((index as u64) < ops % workers)
+}
+
+/// Every operation done added one.
+pub fn expected(ops_by_worker: &[u64]) -> i64 {
+    ops_by_worker.iter().sum::<u64>() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn quotas_split_the_remainder() {
+        let q: Vec<u64> = (0..4).map(|i| super::quota(10, 4, i)).collect();
+        assert_eq!(q, [3, 3, 2, 2]);
+        assert_eq!(super::expected(&q), 10);
+    }
+}
