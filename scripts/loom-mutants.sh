@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks that the loom models can fail: weakens each Acquire or Release ordering in our own
 # locks to Relaxed, one at a time, in a scratch copy of the crate, and runs the loom tests
-# against it; then a few mutants that break exclusion itself. Every mutant must be caught (a
-# failing model). Prints one line per mutant and exits non-zero if any survived.
+# against it; then a few mutants that break exclusion itself, and one that breaks the runner's
+# control word. Every mutant must be caught (a failing model). Prints one line per mutant and
+# exits non-zero if any survived.
 #
 # Usage: scripts/loom-mutants.sh            (about a minute per mutant on 2 cores after the first build)
 set -euo pipefail
@@ -59,6 +60,10 @@ try src/locks/spin.rs "" 's/\.compare_exchange\(false, true,/.compare_exchange(f
   "spinlock try_lock: succeeds without marking the lock held"
 try src/locks/futex.rs "" 's/while seen != UNLOCKED \{/while seen == CONTENDED {/' \
   "futex mutex: a waiter enters when the lock is merely LOCKED"
+
+# Control-word mutant: the runner's contended window (src/runner/control.rs).
+try src/runner/control.rs "" 's/if before & WINDOW_CLOSED == 0 && \(before & STARTED_MASK\) \+ 1 == workers \{/if (before & STARTED_MASK) + 1 == workers {/' \
+  "control word: the window opens after it closed"
 
 if [ -s "$scratch/survivors" ]; then
   echo "some mutants went unnoticed by the loom models"

@@ -165,3 +165,47 @@ fn futex_mutex() {
 fn futex_three_threads() {
     two_waiters_and_a_trier::<FutexMutex>();
 }
+
+/// The runner's control word: two workers count themselves started (the last opens the
+/// contended window), one finishes its quota (closing the window), and the supervisor stops
+/// the run, in every interleaving. Timestamps come from a shared logical clock that every
+/// reading advances. The window closes exactly once, and a window that opened never ends before
+/// it began.
+#[test]
+fn control_word_window() {
+    use lockbench::runner::control::Control;
+    use loom::sync::atomic::{AtomicU64, Ordering};
+
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(3);
+    builder.check(|| {
+        let control = Arc::new(Control::new());
+        // SeqCst: the logical clock stands for a real one, which every thread reads in one order.
+        let clock = Arc::new(AtomicU64::new(1));
+        let workers: Vec<_> = (0..2)
+            .map(|i| {
+                let (control, clock) = (Arc::clone(&control), Arc::clone(&clock));
+                thread::spawn(move || {
+                    let tick = || clock.fetch_add(1, Ordering::SeqCst);
+                    let state = control.count_started(2, tick());
+                    if i == 0 {
+                        control.close_window(tick);
+                    }
+                    (state.all_started(2), control.state().window_closed())
+                })
+            })
+            .collect();
+        control.request_stop(|| clock.fetch_add(1, Ordering::SeqCst));
+        let seen: Vec<_> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+        let (start, end) = control.window();
+        assert_ne!(end, 0, "the first close stamps the end");
+        if let Some(start) = start {
+            assert!(start <= end, "window reversed: {start} > {end}");
+        }
+        assert!(control.state().stop() && control.state().window_closed());
+        // The worker that completed the count saw all started unless a close came first.
+        if start.is_some() {
+            assert!(seen.iter().any(|&(all, _)| all));
+        }
+    });
+}
