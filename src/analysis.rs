@@ -129,7 +129,7 @@ pub fn run_result(
         backend_waiting: backend.waiting,
         workload: cfg.workload.name().to_string(),
         environment: environment.clone(),
-        oversubscribed: cfg.threads > environment.allowed_cpus.len(),
+        oversubscribed: cfg.workers > environment.allowed_cpus.len(),
         complete,
         stopped_by_time_limit: record.stopped_by_time_limit,
         lost_updates: verification.lost_updates,
@@ -299,7 +299,7 @@ mod tests {
     fn config(workload: Workload) -> RunConfig {
         RunConfig {
             backend: "test".into(),
-            threads: 2,
+            workers: 2,
             mode: WorkerMode::Threads,
             ops: 200,
             cs_work_ns: 0,

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{BackendList, ThreadList, WorkloadChoice, parse};
+use crate::config::{self, BackendList, RunRequest, ThreadList, WorkloadChoice, parse};
+use crate::error::UsageError;
 use crate::model::{LatencyMode, PinPolicy};
 
 /// Lock-contention benchmarking: which lock should my code use, on this machine, for this
@@ -117,6 +118,30 @@ pub struct RunOptions {
     /// (exit status 4).
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse::parse_duration)]
     pub max_time: Duration,
+}
+
+impl RunOptions {
+    /// The request for one run of `backend` with these options, on `threads` threads or
+    /// `processes` processes.
+    pub fn request(
+        &self,
+        backend: &'static str,
+        threads: Option<usize>,
+        processes: Option<usize>,
+    ) -> Result<RunRequest, UsageError> {
+        Ok(RunRequest {
+            backend,
+            threads,
+            processes,
+            ops: self.ops,
+            cs_work: self.cs_work,
+            think: self.think,
+            pin: self.pin.clone(),
+            latency: self.latency,
+            max_time: self.max_time,
+            workload: config::run::workload(self.workload, self.initial)?,
+        })
+    }
 }
 
 /// Options of `lockbench sweep`.

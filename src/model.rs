@@ -120,8 +120,9 @@ impl Workload {
 pub struct RunConfig {
     /// The backend's registry name.
     pub backend: String,
-    /// Workers (threads or processes, as `mode` says).
-    pub threads: usize,
+    /// Workers (threads or processes, as `mode` says; `threads` in files, its first name).
+    #[serde(rename = "threads")]
+    pub workers: usize,
     /// Threads or processes.
     #[serde(default)]
     pub mode: WorkerMode,
@@ -396,8 +397,9 @@ pub struct SeriesKey {
 pub struct Point {
     /// Backend name.
     pub backend: String,
-    /// Workers.
-    pub threads: usize,
+    /// Workers (threads or processes, as `mode` says; `threads` in files, its first name).
+    #[serde(rename = "threads")]
+    pub workers: usize,
     /// Threads or processes.
     #[serde(default)]
     pub mode: WorkerMode,
@@ -431,10 +433,10 @@ pub struct Point {
 
 impl Point {
     /// A point with no repetition yet.
-    pub fn new(backend: &str, threads: usize, mode: WorkerMode, oversubscribed: bool) -> Self {
+    pub fn new(backend: &str, workers: usize, mode: WorkerMode, oversubscribed: bool) -> Self {
         Point {
             backend: backend.to_string(),
-            threads,
+            workers,
             mode,
             oversubscribed,
             repetitions: Vec::new(),

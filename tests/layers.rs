@@ -99,7 +99,11 @@ fn no_module_imports_from_a_layer_above_it() {
             wrong.push(format!("{file}: {from} imports {to}"));
         }
     }
-    assert!(wrong.is_empty(), "imports against the layering:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "imports against the layering:\n{}",
+        wrong.join("\n")
+    );
     assert!(
         edges.iter().any(|(f, t, _)| f == "app" && t == "runner"),
         "the scan found the imports it should"

@@ -64,7 +64,7 @@ fn measure(ops: u64, rounds: u32) -> Result<Calibration, RunError> {
     let empty = median(rounds, || on_cpu(cpu, move || empty_loop(ops)) / ops as f64);
     let harness_cfg = |latency: LatencyMode| RunConfig {
         backend: "std".to_string(),
-        threads: 1,
+        workers: 1,
         mode: WorkerMode::Threads,
         ops,
         cs_work_ns: 0,

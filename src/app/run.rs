@@ -7,7 +7,7 @@ use anyhow::Context;
 
 use super::{Bench, exit, progress};
 use crate::cli::RunArgs;
-use crate::config::{self, RunRequest};
+use crate::config;
 use crate::environment;
 use crate::model::RunResult;
 use crate::report::table;
@@ -16,22 +16,10 @@ use crate::workload::busy;
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let topology = Topology::detect();
-    let o = &args.options;
-    let cfg = config::validate(
-        RunRequest {
-            backend: args.backend,
-            threads: args.threads,
-            processes: args.processes,
-            ops: o.ops,
-            cs_work: o.cs_work,
-            think: o.think,
-            pin: o.pin.clone(),
-            latency: o.latency,
-            max_time: o.max_time,
-            workload: config::run::workload(o.workload, o.initial)?,
-        },
-        &topology,
-    )?;
+    let request = args
+        .options
+        .request(args.backend, args.threads, args.processes)?;
+    let cfg = config::validate(request, &topology)?;
     let calibration = (cfg.cs_work_ns > 0 || cfg.think_ns > 0).then(busy::calibrate);
     let environment = environment::capture(&topology, calibration);
     let bench = Bench {

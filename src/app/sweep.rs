@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::{Bench, exit, progress, report::write_reports};
 use crate::analysis;
 use crate::cli::SweepArgs;
-use crate::config::{self, RunRequest, sweep::SweepPlan, sweep::SweepRequest};
+use crate::config::{self, sweep::SweepPlan, sweep::SweepRequest};
 use crate::environment;
 use crate::error::UsageError;
 use crate::model::{
@@ -28,18 +28,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             backends: args.backends.map(|l| l.0),
             threads: args.threads,
             processes: args.processes,
-            run: RunRequest {
-                backend: "",
-                threads: None,
-                processes: None,
-                ops: o.ops,
-                cs_work: o.cs_work,
-                think: o.think,
-                pin: o.pin.clone(),
-                latency: o.latency,
-                max_time: o.max_time,
-                workload: config::run::workload(o.workload, o.initial)?,
-            },
+            run: o.request("", None, None)?,
         },
         &topology,
     )?;
@@ -78,7 +67,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             round + 1,
             args.repeat,
             cfg.backend,
-            format::workers(cfg.mode, cfg.threads)
+            format::workers(cfg.mode, cfg.workers)
         ));
         if let Some(r) = r {
             bar.inc(1);
@@ -135,9 +124,9 @@ fn skeleton(
             .map(|c| {
                 Point::new(
                     &c.backend,
-                    c.threads,
+                    c.workers,
                     c.mode,
-                    c.threads > environment.allowed_cpus.len(),
+                    c.workers > environment.allowed_cpus.len(),
                 )
             })
             .collect(),
@@ -169,7 +158,7 @@ fn run_points(
                 return Err(anyhow::Error::new(e).context(format!(
                     "{} at {} threads, round {}",
                     cfg.backend,
-                    cfg.threads,
+                    cfg.workers,
                     round + 1
                 )));
             }
@@ -189,7 +178,7 @@ fn status(r: &SweepResults) -> u8 {
     if let Some(p) = r.failed_points().next() {
         eprintln!(
             "error: {} at {} threads lost {} updates: the lock failed to exclude concurrent updates",
-            p.backend, p.threads, p.lost_updates
+            p.backend, p.workers, p.lost_updates
         );
         exit::LOST_UPDATES
     } else if r.points.iter().any(|p| p.incomplete) {

@@ -154,7 +154,7 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
     }
     Ok(RunConfig {
         backend: entry.name().to_string(),
-        threads,
+        workers: threads,
         mode,
         ops: req.ops,
         cs_work_ns: duration_ns(req.cs_work),
@@ -362,7 +362,7 @@ mod tests {
             ..request()
         };
         let cfg = validate(procs("ticket"), &topo(2)).unwrap();
-        assert_eq!((cfg.mode, cfg.threads), (WorkerMode::Processes, 2));
+        assert_eq!((cfg.mode, cfg.workers), (WorkerMode::Processes, 2));
         for b in ["std", "parking-lot", "pthread"] {
             let err = validate(procs(b), &topo(2)).unwrap_err().to_string();
             assert!(err.contains("cannot run across processes"), "{err}");
@@ -381,7 +381,7 @@ mod tests {
             &topo(3),
         )
         .unwrap();
-        assert_eq!(cfg.threads, 3, "threads default to the allowed CPUs");
+        assert_eq!(cfg.workers, 3, "threads default to the allowed CPUs");
         assert_eq!(
             (cfg.backend.as_str(), cfg.mode),
             ("ticket", WorkerMode::Threads)

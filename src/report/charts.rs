@@ -94,7 +94,7 @@ fn series<'a>(
         let mut pts: Vec<(f64, Spread)> = points
             .iter()
             .filter(|p| p.is_in(key))
-            .filter_map(|p| figure(p).map(|s| ((p.threads as f64).log2(), s)))
+            .filter_map(|p| figure(p).map(|s| ((p.workers as f64).log2(), s)))
             .collect();
         pts.sort_by(|a, b| a.0.total_cmp(&b.0));
         (i, key, pts)
@@ -252,7 +252,7 @@ pub fn latency_percentiles(
 ) -> Result<String, String> {
     let mut curves = Vec::new();
     for (i, key) in keys.iter().enumerate() {
-        let Some(p) = points.iter().find(|p| p.is_in(key) && p.threads == threads) else {
+        let Some(p) = points.iter().find(|p| p.is_in(key) && p.workers == threads) else {
             continue;
         };
         let Some(h) = p

@@ -104,7 +104,7 @@ pub fn compare(before: &SweepResults, after: &SweepResults) -> Comparison {
         .iter()
         .chain(&after.points)
         .filter(|p| !p.repetitions.is_empty())
-        .map(|p| (p.key(), p.threads))
+        .map(|p| (p.key(), p.workers))
         .collect();
     // By worker count, then by label (the order the text has always had).
     keys.sort_by(|x, y| {
@@ -115,7 +115,7 @@ pub fn compare(before: &SweepResults, after: &SweepResults) -> Comparison {
     let find = |r: &SweepResults, k: &(SeriesKey, usize)| {
         r.points
             .iter()
-            .find(|p| p.is_in(&k.0) && p.threads == k.1)
+            .find(|p| p.is_in(&k.0) && p.workers == k.1)
             .and_then(|p| p.ops_per_sec)
     };
     let rows = keys

@@ -36,7 +36,7 @@ pub fn render(r: &SweepResults) -> anyhow::Result<Vec<u8>> {
         w.serialize(Row {
             backend: &p.backend,
             mode: mode_name(p.mode),
-            threads: p.threads,
+            threads: p.workers,
             oversubscribed: p.oversubscribed,
             repetitions: p.repetitions.len(),
             ops_per_sec_median: p.ops_per_sec.map(|s| s.median),

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::charts;
 use super::format::{duration_ns, grouped, series_label};
 use super::markdown::{COLUMNS, cells};
-use crate::model::SweepResults;
+use crate::model::{Point, SweepResults};
 
 const TEMPLATE: &str = include_str!("templates/report.html");
 
@@ -68,8 +68,8 @@ fn chart_or_note(chart: Result<String, String>) -> String {
 
 /// The page.
 pub fn render(r: &SweepResults) -> anyhow::Result<String> {
-    let s = &r.settings;
-    let e = &r.environment;
+    let settings = &r.settings;
+    let env = &r.environment;
     let keys = &r.series();
     let measured: Vec<_> = r
         .points
@@ -78,87 +78,16 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
         .cloned()
         .collect();
     let threads: Vec<usize> = r.worker_counts();
-    let cpus = e.allowed_cpus.len();
-
-    let mut page_notes = Vec::new();
-    if !r.complete {
-        page_notes.push(Note {
-            text:
-                "The sweep did not finish: this page shows the points measured before it stopped."
-                    .into(),
-            severe: true,
-        });
-    }
-    for p in r.failed_points() {
-        page_notes.push(Note {
-            text: format!(
-                "{} at {} threads LOST {} UPDATES: the lock failed to exclude concurrent updates.",
-                series_label(&p.key()),
-                p.threads,
-                grouped(p.lost_updates)
-            ),
-            severe: true,
-        });
-    }
-    for p in measured
-        .iter()
-        .filter(|p| !p.failed_verification && p.lost_updates > 0)
-    {
-        page_notes.push(Note {
-            text: format!(
-                "{} at {} threads lost {} updates over {} runs: no lock, as expected.",
-                series_label(&p.key()),
-                p.threads,
-                grouped(p.lost_updates),
-                p.repetitions.len()
-            ),
-            severe: false,
-        });
-    }
-    if let Some(max) = threads.iter().copied().max().filter(|&t| t > cpus) {
-        page_notes.push(Note {
-            text: format!("Points above {cpus} threads are oversubscribed: this process may use {cpus} CPUs, the sweep went up to {max} threads."),
-            severe: false,
-        });
-    }
-    let incomplete: Vec<String> = measured
-        .iter()
-        .filter(|p| p.incomplete)
-        .map(|p| format!("{} at {}", series_label(&p.key()), p.threads))
-        .collect();
-    if !incomplete.is_empty() {
-        page_notes.push(Note {
-            text: format!(
-                "Stopped by the time limit ({} per run): {}.",
-                duration_ns(s.max_time_ms as f64 * 1e6),
-                incomplete.join(", ")
-            ),
-            severe: true,
-        });
-    }
-    let wide: Vec<String> = measured
-        .iter()
-        .filter(|p| p.wide_spread)
-        .map(|p| format!("{} at {}", series_label(&p.key()), p.threads))
-        .collect();
-    if !wide.is_empty() {
-        page_notes.push(Note {
-            text: format!(
-                "Wide spread between repetitions (more than 25%): {}.",
-                wide.join(", ")
-            ),
-            severe: false,
-        });
-    }
-
+    let page_notes = notes(r, &measured, &threads);
+    // How many times the fastest median exceeds the slowest: past 50x, the log axis first.
     let spans = {
-        let v: Vec<f64> = measured
+        let medians: Vec<f64> = measured
             .iter()
-            .filter_map(|p| p.ops_per_sec.map(|s| s.median))
-            .filter(|v| *v > 0.0)
+            .filter_map(|p| p.ops_per_sec.map(|spread| spread.median))
+            .filter(|median| *median > 0.0)
             .collect();
-        let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = v.iter().copied().fold(0.0, f64::max);
+        let lo = medians.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = medians.iter().copied().fold(0.0, f64::max);
         hi / lo
     };
     let rows = measured
@@ -170,18 +99,22 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
         .collect();
 
     let page = Page {
-        title: format!("lockbench: {} on {}", s.backends.join(", "), e.hostname),
+        title: format!(
+            "lockbench: {} on {}",
+            settings.backends.join(", "),
+            env.hostname
+        ),
         subtitle: format!(
             "{} · {} workload, {} operations per run · {} repetitions per point · pin {} · started {}",
-            e.cpu_model,
-            s.workload.name(),
-            grouped(s.ops),
-            s.repeat,
-            s.pin,
+            env.cpu_model,
+            settings.workload.name(),
+            grouped(settings.ops),
+            settings.repeat,
+            settings.pin,
             r.started_utc
         ),
         command: r.command.clone(),
-        version: e.lockbench_version.clone(),
+        version: env.lockbench_version.clone(),
         notes: page_notes,
         log_default: spans > 50.0,
         throughput_linear: chart_or_note(charts::throughput(&measured, keys, &threads, false)),
@@ -205,56 +138,142 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
                     .map_or_else(String::new, |f| f.summary.clone()),
             })
             .collect(),
-        environment: vec![
-            fact("host", &e.hostname),
-            fact("CPU", &e.cpu_model),
-            fact(
-                "logical CPUs",
-                format!(
-                    "{} ({} allowed: {:?})",
-                    e.logical_cpus,
-                    e.allowed_cpus.len(),
-                    e.allowed_cpus
-                ),
-            ),
-            fact("kernel", &e.kernel),
-            fact("OS", &e.os),
-            fact("compiler", &e.rustc),
-            fact(
-                "lockbench",
-                format!(
-                    "{}{}",
-                    e.lockbench_version,
-                    if e.optimized_build {
-                        ""
-                    } else {
-                        " (debug build: figures not representative)"
-                    }
-                ),
-            ),
-            fact(
-                "clock",
-                format!(
-                    "{}, {:.1} ns per reading",
-                    e.clock.source, e.clock.read_cost_ns
-                ),
-            ),
-            fact(
-                "run settings",
-                format!(
-                    "{} increments, cs-work {}, think {}, latency {}, time limit {}",
-                    grouped(s.ops),
-                    duration_ns(s.cs_work_ns as f64),
-                    duration_ns(s.think_ns as f64),
-                    s.latency,
-                    duration_ns(s.max_time_ms as f64 * 1e6)
-                ),
-            ),
-        ],
+        environment: facts(r),
     };
     let mut env = Environment::new();
     env.add_template("report.html", TEMPLATE)?;
     Ok(env
         .get_template("report.html")?
         .render(minijinja::Value::from(minijinja::value::Serde(&page)))?)
+}
+
+/// The notes above the charts: what did not finish, what lost updates, what ran
+/// oversubscribed, stopped at the time limit, or spread widely.
+fn notes(r: &SweepResults, measured: &[Point], worker_counts: &[usize]) -> Vec<Note> {
+    let settings = &r.settings;
+    let cpus = r.environment.allowed_cpus.len();
+    let mut page_notes = Vec::new();
+    if !r.complete {
+        page_notes.push(Note {
+            text:
+                "The sweep did not finish: this page shows the points measured before it stopped."
+                    .into(),
+            severe: true,
+        });
+    }
+    for p in r.failed_points() {
+        page_notes.push(Note {
+            text: format!(
+                "{} at {} threads LOST {} UPDATES: the lock failed to exclude concurrent updates.",
+                series_label(&p.key()),
+                p.workers,
+                grouped(p.lost_updates)
+            ),
+            severe: true,
+        });
+    }
+    for p in measured
+        .iter()
+        .filter(|p| !p.failed_verification && p.lost_updates > 0)
+    {
+        page_notes.push(Note {
+            text: format!(
+                "{} at {} threads lost {} updates over {} runs: no lock, as expected.",
+                series_label(&p.key()),
+                p.workers,
+                grouped(p.lost_updates),
+                p.repetitions.len()
+            ),
+            severe: false,
+        });
+    }
+    if let Some(max) = worker_counts.iter().copied().max().filter(|&t| t > cpus) {
+        page_notes.push(Note {
+            text: format!("Points above {cpus} threads are oversubscribed: this process may use {cpus} CPUs, the sweep went up to {max} threads."),
+            severe: false,
+        });
+    }
+    let incomplete: Vec<String> = measured
+        .iter()
+        .filter(|p| p.incomplete)
+        .map(|p| format!("{} at {}", series_label(&p.key()), p.workers))
+        .collect();
+    if !incomplete.is_empty() {
+        page_notes.push(Note {
+            text: format!(
+                "Stopped by the time limit ({} per run): {}.",
+                duration_ns(settings.max_time_ms as f64 * 1e6),
+                incomplete.join(", ")
+            ),
+            severe: true,
+        });
+    }
+    let wide: Vec<String> = measured
+        .iter()
+        .filter(|p| p.wide_spread)
+        .map(|p| format!("{} at {}", series_label(&p.key()), p.workers))
+        .collect();
+    if !wide.is_empty() {
+        page_notes.push(Note {
+            text: format!(
+                "Wide spread between repetitions (more than 25%): {}.",
+                wide.join(", ")
+            ),
+            severe: false,
+        });
+    }
+
+    page_notes
+}
+
+/// The environment and settings, as the page's table of facts.
+fn facts(r: &SweepResults) -> Vec<Fact> {
+    let settings = &r.settings;
+    let env = &r.environment;
+    vec![
+        fact("host", &env.hostname),
+        fact("CPU", &env.cpu_model),
+        fact(
+            "logical CPUs",
+            format!(
+                "{} ({} allowed: {:?})",
+                env.logical_cpus,
+                env.allowed_cpus.len(),
+                env.allowed_cpus
+            ),
+        ),
+        fact("kernel", &env.kernel),
+        fact("OS", &env.os),
+        fact("compiler", &env.rustc),
+        fact(
+            "lockbench",
+            format!(
+                "{}{}",
+                env.lockbench_version,
+                if env.optimized_build {
+                    ""
+                } else {
+                    " (debug build: figures not representative)"
+                }
+            ),
+        ),
+        fact(
+            "clock",
+            format!(
+                "{}, {:.1} ns per reading",
+                env.clock.source, env.clock.read_cost_ns
+            ),
+        ),
+        fact(
+            "run settings",
+            format!(
+                "{} increments, cs-work {}, think {}, latency {}, time limit {}",
+                grouped(settings.ops),
+                duration_ns(settings.cs_work_ns as f64),
+                duration_ns(settings.think_ns as f64),
+                settings.latency,
+                duration_ns(settings.max_time_ms as f64 * 1e6)
+            ),
+        ),
+    ]
 }

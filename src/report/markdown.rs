@@ -31,7 +31,7 @@ pub fn cells(p: &Point) -> Vec<String> {
     };
     vec![
         series_label(&p.key()),
-        p.threads.to_string(),
+        p.workers.to_string(),
         p.ops_per_sec.map_or_else(dash, |s| rate(s.median)),
         p.ops_per_sec
             .map_or_else(dash, |s| format!("{} – {}", rate(s.min), rate(s.max))),

@@ -26,7 +26,7 @@ pub fn render(r: &RunResult) -> String {
         "lockbench run: {} ({}), {}, {what}, pin {}{}",
         r.backend,
         r.backend_waiting,
-        workers(c.mode, c.threads),
+        workers(c.mode, c.workers),
         c.pin,
         work_note(r),
     );
@@ -34,7 +34,7 @@ pub fn render(r: &RunResult) -> String {
         let _ = writeln!(
             o,
             "note: oversubscribed: {} workers on {} CPUs; waiters compete with holders for the CPUs",
-            c.threads,
+            c.workers,
             r.environment.allowed_cpus.len()
         );
     }
@@ -94,7 +94,7 @@ pub fn render(r: &RunResult) -> String {
         rate(r.ops_per_sec),
         duration_ns(r.ns_per_op)
     );
-    if c.threads > 1 {
+    if c.workers > 1 {
         match &r.fairness {
             Some(f) => {
                 let _ = writeln!(
@@ -104,7 +104,7 @@ pub fn render(r: &RunResult) -> String {
                         .map_or("n/a".to_string(), |j| format!("{j:.3}")),
                     percent(f.min_share),
                     percent(f.max_share),
-                    percent(1.0 / c.threads as f64),
+                    percent(1.0 / c.workers as f64),
                 );
             }
             None => {

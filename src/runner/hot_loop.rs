@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use super::LoopSettings;
 use super::control::CHUNK;
-use super::region::{NO_HOLDER, View};
+use super::region::{NO_HOLDER, RegionView};
 use crate::locks::{Backend, Protection};
 use crate::measure::clock::Clock;
 use crate::measure::recorder::Recorder;
@@ -35,7 +35,7 @@ pub(crate) struct LoopOutcome {
 
 /// Runs worker `seat` of a run on the region `s`.
 pub(crate) fn run<B: Backend>(
-    s: &View<'_, B>,
+    s: &RegionView<'_, B>,
     seat: Seat,
     settings: LoopSettings,
     clock: &Clock,
@@ -53,7 +53,7 @@ pub(crate) fn run<B: Backend>(
 }
 
 struct Compiled<'a, 'r, B> {
-    s: &'a View<'r, B>,
+    s: &'a RegionView<'r, B>,
     seat: Seat,
     settings: LoopSettings,
     clock: &'a Clock,
@@ -76,7 +76,7 @@ impl<B: Backend> WithOperation for Compiled<'_, '_, B> {
 
 /// The loop; `WORK` says whether `--cs-work` or `--think` is in play.
 fn worker_loop<B: Backend, O: Operation, const WORK: bool>(
-    s: &View<'_, B>,
+    s: &RegionView<'_, B>,
     seat: Seat,
     operation: O,
     settings: LoopSettings,
@@ -149,7 +149,7 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool>(
 /// before the acquire to the first instruction inside the critical section.
 #[inline(always)]
 fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
-    s: &View<'_, B>,
+    s: &RegionView<'_, B>,
     me: u64,
     operation: O,
     settings: LoopSettings,

@@ -28,7 +28,7 @@ use crate::measure::clock::Clock;
 use crate::model::{LatencyMode, RunConfig, WorkCalibration, WorkerMode, Workload};
 use crate::workload::{self, busy::BusyWork};
 use affinity::Topology;
-use region::View;
+use region::RegionView;
 use supervise::{Limits, Supervision, WorkerSet};
 
 /// How long workers may go on after a stop before they are killed or the run is abandoned.
@@ -129,7 +129,7 @@ pub fn run<B: Backend>(
 ) -> Result<RunRecord, RunError> {
     let clock = Clock::new();
     let settings = LoopSettings::of(cfg, calibration);
-    let placement = topology.placement(&cfg.pin, cfg.threads);
+    let placement = topology.placement(&cfg.pin, cfg.workers);
     match cfg.mode {
         WorkerMode::Threads => {
             let set = threads::ThreadWorkers::<B>::start(cfg, &placement, settings, &clock)?;
@@ -148,7 +148,7 @@ pub(crate) trait Workers: WorkerSet {
     /// The backend.
     type Lock: Backend;
     /// The shared region.
-    fn view(&self) -> View<'_, Self::Lock>;
+    fn view(&self) -> RegionView<'_, Self::Lock>;
     /// A worker that can no longer check in at the gate (a process that exited), as an error.
     fn failed_to_start(&mut self) -> Option<RunError>;
     /// Every worker's record, once all have ended.
@@ -165,7 +165,7 @@ fn drive<W: Workers>(
 ) -> Result<RunRecord, RunError> {
     // Every worker checks in (pinned; for a process, mapped) before any starts.
     let waiting_since = Instant::now();
-    while worker::checked_in(set.view().gate) < cfg.threads {
+    while worker::checked_in(set.view().gate) < cfg.workers {
         if let Some(e) = set.failed_to_start() {
             worker::open_gate(set.view().gate, false);
             return Err(e);
@@ -205,7 +205,7 @@ fn drive<W: Workers>(
 }
 
 /// Operations done so far by the workers of `view`.
-fn done_ops<B: Backend>(view: &View<'_, B>) -> u64 {
+fn done_ops<B: Backend>(view: &RegionView<'_, B>) -> u64 {
     view.progress
         .iter()
         // Relaxed: display counters.
@@ -215,5 +215,5 @@ fn done_ops<B: Backend>(view: &View<'_, B>) -> u64 {
 
 /// Operations for worker `index` of `cfg`.
 pub(crate) fn quota(cfg: &RunConfig, index: usize) -> u64 {
-    workload::quota(cfg.workload, cfg.ops, cfg.threads, index)
+    workload::quota(cfg.workload, cfg.ops, cfg.workers, index)
 }

@@ -18,7 +18,7 @@ pub struct Line<T>(pub T);
 /// The data the workload updates inside the critical section. Both fields are touched by every
 /// critical section, so they share one line.
 #[repr(C)]
-pub struct Data {
+pub struct SharedData {
     /// The shared value (two's complement: the bank's balance may dip below zero).
     pub counter: AtomicU64,
     /// The worker that last held the lock.
@@ -46,19 +46,19 @@ pub const NO_HOLDER: u64 = u64::MAX;
 pub struct Region<B> {
     gate: Line<Gate>,
     lock: Line<B>,
-    data: Line<Data>,
+    data: Line<SharedData>,
     control: Line<Control>,
     progress: [Line<AtomicU64>; 0],
 }
 
 /// References into a live region: what the hot loop works on.
-pub struct View<'a, B> {
+pub struct RegionView<'a, B> {
     /// The start gate (processes).
     pub gate: &'a Gate,
     /// The lock.
     pub lock: &'a B,
     /// The protected data.
-    pub data: &'a Data,
+    pub data: &'a SharedData,
     /// The control word.
     pub control: &'a Control,
     /// One progress counter per worker.
@@ -100,13 +100,13 @@ impl<B: Backend> Region<B> {
     ///
     /// # Safety
     /// `at` holds a region made by [`Region::init`] for `workers` workers, alive for `'a`.
-    pub unsafe fn view<'a>(at: NonNull<u8>, workers: usize) -> View<'a, B> {
+    pub unsafe fn view<'a>(at: NonNull<u8>, workers: usize) -> RegionView<'a, B> {
         let region = at.as_ptr().cast::<Region<B>>().cast_const();
         // SAFETY: per the contract the region is initialised and outlives 'a; every field is
         // only accessed through shared references to atomics or to the `Sync` lock; the
         // progress lines follow the fixed part, as `layout` placed them.
         unsafe {
-            View {
+            RegionView {
                 gate: &(*region).gate.0,
                 lock: &(*region).lock.0,
                 data: &(*region).data.0,
@@ -150,7 +150,7 @@ impl<B: Backend> HeapRegion<B> {
     }
 
     /// References into it.
-    pub fn view(&self) -> View<'_, B> {
+    pub fn view(&self) -> RegionView<'_, B> {
         // SAFETY: made by `Region::init` in `new`, alive as long as `self`.
         unsafe { Region::<B>::view(self.at, self.workers) }
     }

@@ -6,7 +6,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use super::hot_loop::Seat;
-use super::region::{HeapRegion, View};
+use super::region::{HeapRegion, RegionView};
 use super::supervise::{Event, Supervision, WorkerSet};
 use super::worker::{self, NoStart};
 use super::{LoopSettings, RunError, Workers};
@@ -35,9 +35,9 @@ impl<B: Backend> ThreadWorkers<B> {
     ) -> Result<Self, RunError> {
         // Two's complement: the bank's balance may dip below zero while it runs.
         let initial = crate::workload::initial(cfg.workload) as u64;
-        let region = Arc::new(HeapRegion::<B>::new(cfg.threads, initial));
+        let region = Arc::new(HeapRegion::<B>::new(cfg.workers, initial));
         let (ended_tx, ended) = mpsc::channel::<()>();
-        let mut handles = Vec::with_capacity(cfg.threads);
+        let mut handles = Vec::with_capacity(cfg.workers);
         for (index, &cpu) in placement.iter().enumerate() {
             let (shared, clock, ended_tx) = (Arc::clone(&region), clock.clone(), ended_tx.clone());
             let seat = Seat {
@@ -112,7 +112,7 @@ impl<B: Backend> WorkerSet for ThreadWorkers<B> {
 impl<B: Backend> Workers for ThreadWorkers<B> {
     type Lock = B;
 
-    fn view(&self) -> View<'_, B> {
+    fn view(&self) -> RegionView<'_, B> {
         self.region.view()
     }
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::LoopSettings;
 use super::affinity;
 use super::hot_loop::{self, Seat};
-use super::region::{ABORT, GO, Gate, View};
+use super::region::{ABORT, GO, Gate, RegionView};
 use crate::analysis::WorkerRecord;
 use crate::locks::Backend;
 use crate::measure::clock::Clock;
@@ -26,7 +26,7 @@ pub(crate) enum NoStart {
 
 /// Runs worker `seat` on `cpu` (none: unpinned) against the region `view`.
 pub(crate) fn work<B: Backend>(
-    view: &View<'_, B>,
+    view: &RegionView<'_, B>,
     seat: Seat,
     cpu: Option<usize>,
     settings: LoopSettings,

@@ -15,7 +15,7 @@ use crate::workload::busy::BusyWork;
 /// works across processes) and returns its report.
 pub fn run_child<B: Backend>(spec: &WorkerSpec) -> anyhow::Result<WorkerReport> {
     let cfg = &spec.config;
-    let n = cfg.threads;
+    let n = cfg.workers;
     // If the parent dies, so do we: no orphan spins on a lock forever.
     // SAFETY: prctl with PR_SET_PDEATHSIG and a signal number only sets a process attribute.
     unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };

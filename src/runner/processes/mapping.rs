@@ -6,7 +6,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::ptr::NonNull;
 
 use crate::locks::Backend;
-use crate::runner::region::{Region, View};
+use crate::runner::region::{Region, RegionView};
 
 /// A `memfd` mapping, shared with the children through the inherited descriptor.
 pub(crate) struct Mapping {
@@ -104,7 +104,7 @@ impl Mapping {
     ///
     /// # Safety
     /// The mapping holds a region made by `Region::<B>::init` for `workers` workers.
-    pub(crate) unsafe fn view<B: Backend>(&self, workers: usize) -> View<'_, B> {
+    pub(crate) unsafe fn view<B: Backend>(&self, workers: usize) -> RegionView<'_, B> {
         // SAFETY: the caller's contract; the returned view borrows `self`, so the memory stays
         // mapped for as long as it is used.
         unsafe { Region::<B>::view(self.at, workers) }

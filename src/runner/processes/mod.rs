@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use child::run_child;
 use mapping::Mapping;
 
-use super::region::{Region, View};
+use super::region::{Region, RegionView};
 use super::supervise::{Event, Supervision, WorkerSet};
 use super::{LoopSettings, RunError, Workers, worker};
 use crate::analysis::WorkerRecord;
@@ -111,7 +111,7 @@ impl<B: Backend> ProcessWorkers<B> {
         settings: LoopSettings,
         clock: &Clock,
     ) -> Result<Self, RunError> {
-        let n = cfg.threads;
+        let n = cfg.workers;
         let setup =
             |what: &'static str| move |source: std::io::Error| RunError::Setup { what, source };
         let map = Mapping::create(Region::<B>::layout(n).size())
@@ -288,9 +288,9 @@ impl<B: Backend> WorkerSet for ProcessWorkers<B> {
 impl<B: Backend> Workers for ProcessWorkers<B> {
     type Lock = B;
 
-    fn view(&self) -> View<'_, B> {
+    fn view(&self) -> RegionView<'_, B> {
         // SAFETY: `start` made a region for `cfg.threads` workers in this mapping.
-        unsafe { self.map.view::<B>(self.cfg.threads) }
+        unsafe { self.map.view::<B>(self.cfg.workers) }
     }
 
     fn failed_to_start(&mut self) -> Option<RunError> {
