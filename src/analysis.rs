@@ -5,6 +5,8 @@
 
 use crate::locks::Protection;
 use crate::measure::clock::Clock;
+use hdrhistogram::Histogram;
+
 use crate::measure::recorder::{Recorder, decode_histogram, encode_histogram, latency_histogram};
 use crate::measure::stats::{LatencySummary, jain_index};
 use crate::model::{
@@ -47,6 +49,11 @@ pub struct RunRecord {
     pub clock: Clock,
 }
 
+/// The shortest contended interval whose figures count: 100 chunks (of the runner's 32
+/// operations) per worker. Each end of the window is known only to a chunk per worker, so a
+/// window of a few chunks gives an arbitrary figure; shorter ones fall back to the whole run.
+pub const MIN_WINDOW_OPS_PER_WORKER: u64 = 3_200;
+
 /// Computes every figure of a run from what its workers recorded.
 pub fn run_result(
     cfg: &RunConfig,
@@ -64,39 +71,39 @@ pub fn run_result(
         .unwrap_or(first_start);
     let total_ops: u64 = workers.iter().map(|w| w.rec.ops).sum();
     let wall_ns = clock.delta_ns(first_start, last_stop);
-    // A worker that never saw the window open did nothing inside it.
-    let per_worker_window: Option<Vec<u64>> = record.window_start_ticks.map(|_| {
-        workers
-            .iter()
-            .map(|w| w.rec.window_ops.unwrap_or(0))
-            .collect()
-    });
-    let (interval, window_ns, window_ops) = match (&per_worker_window, record.window_start_ticks) {
-        (Some(per_worker), Some(open))
-            if per_worker.iter().sum::<u64>() > 0 && record.window_end_ticks > open =>
-        {
-            (
-                Interval::Contended,
-                clock.delta_ns(open, record.window_end_ticks),
-                per_worker.iter().sum::<u64>(),
-            )
+    let window = Window::of(&record);
+    let (interval, window_ns, window_ops) = match &window {
+        Window::Counted { ns, per_worker, .. } => {
+            (Interval::Contended, *ns, per_worker.iter().sum::<u64>())
         }
         _ => (Interval::WholeRun, wall_ns, total_ops),
     };
-    let per_worker_window = per_worker_window.filter(|_| interval == Interval::Contended);
+    let per_worker_window = match &window {
+        Window::Counted { per_worker, .. } => Some(per_worker),
+        _ => None,
+    };
 
-    let mut merged = latency_histogram();
-    for w in workers {
+    let merged = |of: fn(&Recorder) -> &Histogram<u64>| {
+        let mut merged = latency_histogram();
+        for w in workers {
+            merged
+                .add(of(&w.rec))
+                .expect("histograms share their bounds");
+        }
         merged
-            .add(&w.rec.wait_ns)
-            .expect("histograms share their bounds");
-    }
+    };
+    let whole_run_latency = merged(|r| &r.wait_ns);
+    let latency = if interval == Interval::Contended {
+        merged(|r| &r.window_wait_ns)
+    } else {
+        whole_run_latency.clone()
+    };
     let share = |n: u64| n as f64 / window_ops.max(1) as f64;
     let worker_results: Vec<WorkerResult> = workers
         .iter()
         .enumerate()
         .map(|(index, w)| {
-            let in_window = per_worker_window.as_ref().map(|p| p[index]);
+            let in_window = per_worker_window.map(|p| p[index]);
             WorkerResult {
                 index,
                 requested_cpu: w.requested_cpu,
@@ -107,18 +114,40 @@ pub fn run_result(
                 window_ops: in_window,
                 share: in_window.map(share),
                 handoffs: w.rec.handoffs,
+                exclusion_violations: w.rec.exclusion_violations,
                 start_ns: clock.delta_ns(first_start, w.start_ticks),
                 stop_ns: clock.delta_ns(first_start, w.stop_ticks),
             }
         })
         .collect();
-    let fairness = per_worker_window.as_ref().map(|p| Fairness {
+    let fairness = per_worker_window.map(|p| Fairness {
         jain_index: jain_index(p),
         min_share: p.iter().map(|&n| share(n)).fold(1.0, f64::min),
         max_share: p.iter().map(|&n| share(n)).fold(0.0, f64::max),
     });
+    let is_lock = backend.kind == Protection::Lock;
     let handoffs: u64 = workers.iter().map(|w| w.rec.handoffs).sum();
-    let verification = verify(cfg, backend.kind, &record);
+    // A worker that never saw the window open made no hand-off inside it.
+    let window_handoffs: u64 = workers
+        .iter()
+        .map(|w| w.rec.window_handoffs.unwrap_or(0))
+        .sum();
+    let whole_run_handoff_rate =
+        (is_lock && total_ops > 0).then(|| handoffs as f64 / total_ops as f64);
+    let handoff_rate = match interval {
+        Interval::Contended => {
+            (is_lock && window_ops > 0).then(|| window_handoffs as f64 / window_ops as f64)
+        }
+        Interval::WholeRun => whole_run_handoff_rate,
+    };
+    let exclusion_violations = (backend.kind != Protection::AtomicRmw)
+        .then(|| workers.iter().map(|w| w.rec.exclusion_violations).sum());
+    let verification = verify(
+        cfg,
+        backend.kind,
+        &record,
+        exclusion_violations.unwrap_or(0),
+    );
     let complete = workers.iter().all(|w| w.rec.ops == w.quota);
     RunResult {
         schema_version: SCHEMA_VERSION,
@@ -133,10 +162,12 @@ pub fn run_result(
         complete,
         stopped_by_time_limit: record.stopped_by_time_limit,
         lost_updates: verification.lost_updates,
+        exclusion_violations,
         verification,
         total_ops,
         window_ops,
         window_ns,
+        window_too_short: matches!(window, Window::TooShort),
         wall_ns,
         ns_per_op: window_ns as f64 / window_ops.max(1) as f64,
         ops_per_sec: if window_ns == 0 {
@@ -146,31 +177,73 @@ pub fn run_result(
         },
         interval,
         fairness,
-        handoff_rate: (backend.kind == Protection::Lock && total_ops > 0)
-            .then(|| handoffs as f64 / total_ops as f64),
-        latency: LatencySummary::of(&merged),
-        latency_histogram: (!merged.is_empty()).then(|| encode_histogram(&merged)),
+        handoff_rate,
+        handoff_rate_whole_run: whole_run_handoff_rate,
+        latency: LatencySummary::of(&latency),
+        latency_whole_run: LatencySummary::of(&whole_run_latency),
+        latency_histogram: (!latency.is_empty()).then(|| encode_histogram(&latency)),
         workers: worker_results,
     }
 }
 
+/// The contended interval of a run, as far as the figures can use it.
+enum Window {
+    /// Every worker took part for at least the minimum: `ns` long, `per_worker` operations.
+    Counted { ns: u64, per_worker: Vec<u64> },
+    /// Every worker took part, but for less than the minimum.
+    TooShort,
+    /// No moment had every worker taking part.
+    None,
+}
+
+impl Window {
+    fn of(record: &RunRecord) -> Window {
+        let Some(open) = record.window_start_ticks else {
+            return Window::None;
+        };
+        // A worker that never saw the window open did nothing inside it.
+        let per_worker: Vec<u64> = record
+            .workers
+            .iter()
+            .map(|w| w.rec.window_ops.unwrap_or(0))
+            .collect();
+        let ops: u64 = per_worker.iter().sum();
+        if ops == 0 || record.window_end_ticks <= open {
+            Window::None
+        } else if ops < MIN_WINDOW_OPS_PER_WORKER * per_worker.len() as u64 {
+            Window::TooShort
+        } else {
+            Window::Counted {
+                ns: record.clock.delta_ns(open, record.window_end_ticks),
+                per_worker,
+            }
+        }
+    }
+}
+
 /// The run's correctness check: the shared value against what the completed operations add up
-/// to; a loss under a lock is a failure, under no lock the lesson.
-fn verify(cfg: &RunConfig, protection: Protection, record: &RunRecord) -> Verification {
+/// to, and the exclusion check. A lost update or two workers inside together are failures
+/// under a lock; under no lock, the lesson.
+fn verify(
+    cfg: &RunConfig,
+    protection: Protection,
+    record: &RunRecord,
+    exclusion_violations: u64,
+) -> Verification {
     let ops: Vec<u64> = record.workers.iter().map(|w| w.rec.ops).collect();
-    let expected = workload::expected(cfg.workload, &ops);
-    // The shared value is kept as two's complement in a u64 (the bank may dip below zero).
-    let actual = record.value as i64;
-    let lost = expected.abs_diff(actual);
-    let verdict = match (lost, protection) {
+    let check = workload::check(cfg.workload, &ops, record.value);
+    let verdict = match (check.lost_updates, protection) {
+        (0, Protection::Lock) if exclusion_violations > 0 => Verdict::ExclusionViolated,
         (0, _) => Verdict::Ok,
         (_, Protection::Unsynchronised) => Verdict::LostUpdatesExpected,
         _ => Verdict::LostUpdates,
     };
     Verification {
-        expected,
-        actual,
-        lost_updates: lost,
+        expected: check.expected,
+        actual: check.actual,
+        lost_updates: check.lost_updates,
+        deposits: check.sides.map(|s| s.0),
+        withdrawals: check.sides.map(|s| s.1),
         verdict,
     }
 }
@@ -209,6 +282,7 @@ pub fn repetition(round: u32, r: &RunResult) -> Repetition {
         jain_index: r.fairness.as_ref().and_then(|f| f.jain_index),
         handoff_rate: r.handoff_rate,
         lost_updates: r.lost_updates,
+        exclusion_violations: r.exclusion_violations,
         verdict: r.verification.verdict,
         complete: r.complete,
         wall_ns: r.wall_ns,
@@ -235,7 +309,8 @@ pub fn add_repetition(point: &mut Point, rep: Repetition) {
     point.latency = LatencySummary::of(&merged);
     point.latency_histogram = (!merged.is_empty()).then(|| encode_histogram(&merged));
     point.lost_updates = reps.iter().map(|r| r.lost_updates).sum();
-    point.failed_verification = reps.iter().any(|r| r.verdict == Verdict::LostUpdates);
+    point.exclusion_violations = reps.iter().filter_map(|r| r.exclusion_violations).sum();
+    point.failed_verification = reps.iter().any(|r| r.verdict.is_failure());
     point.incomplete = reps.iter().any(|r| !r.complete);
     point.wide_spread = reps.len() > 1
         && point
@@ -250,12 +325,19 @@ mod tests {
     use crate::locks::Waiting;
     use crate::measure::clock::ClockInfo;
     use crate::model::{LatencyMode, PinPolicy, WorkerMode, Workload};
+    use crate::workload::bank::{DEPOSIT, WITHDRAWAL};
 
+    /// A worker that did `ops` operations, `window_ops` of them in the window, with a hand-off
+    /// on every other acquisition (half of them in the window), and one timed wait of 100 ns in
+    /// the window and one of 900 ns outside it.
     fn worker(ops: u64, window_ops: Option<u64>, start: u64, stop: u64) -> WorkerRecord {
         let mut rec = Recorder::new();
         rec.ops = ops;
         rec.window_ops = window_ops;
         rec.handoffs = ops / 2;
+        rec.window_handoffs = window_ops.map(|w| w / 2);
+        rec.record_wait(100, true);
+        rec.record_wait(900, false);
         WorkerRecord {
             requested_cpu: Some(0),
             pinned: true,
@@ -291,6 +373,7 @@ mod tests {
             clock: ClockInfo {
                 source: "test".into(),
                 read_cost_ns: 1.0,
+                ordered_floor_ns: 10.0,
             },
             work_calibration: None,
         }
@@ -301,7 +384,7 @@ mod tests {
             backend: "test".into(),
             workers: 2,
             mode: WorkerMode::Threads,
-            ops: 200,
+            ops: 200_000,
             cs_work_ns: 0,
             think_ns: 0,
             pin: PinPolicy::Compact,
@@ -311,33 +394,38 @@ mod tests {
         }
     }
 
-    /// Two workers of 100 operations each; 60 and 20 of them inside a window that opens
-    /// `window_start` ticks after the start and closes at tick 1,000.
-    fn result(kind: Protection, value: u64, window_start: Option<u64>) -> RunResult {
+    fn record(workers: Vec<WorkerRecord>, value: u64, window: Option<u64>) -> RunRecord {
         let clock = Clock::new();
-        let base = clock.raw();
-        let record = RunRecord {
-            workers: vec![
-                worker(100, Some(60), base, base + 1_000),
-                worker(100, Some(20), base, base + 2_000),
-            ],
+        let base = workers.iter().map(|w| w.start_ticks).min().unwrap_or(0);
+        RunRecord {
+            workers,
             value,
-            window_start_ticks: window_start.map(|d| base + d),
-            window_end_ticks: base + 1_000,
+            window_start_ticks: window.map(|d| base + d),
+            window_end_ticks: base + 1_000_000,
             stopped_by_time_limit: false,
             clock,
-        };
+        }
+    }
+
+    /// Two workers of 100,000 operations each; 60,000 and 20,000 of them inside a window that
+    /// opens `window_start` ticks after the start and closes at tick 1,000,000.
+    fn result(kind: Protection, value: u64, window_start: Option<u64>) -> RunResult {
+        let base = Clock::new().raw();
+        let workers = vec![
+            worker(100_000, Some(60_000), base, base + 1_000_000),
+            worker(100_000, Some(20_000), base, base + 2_000_000),
+        ];
         run_result(
             &config(Workload::Counter),
             &facts(kind),
             &environment(),
-            record,
+            record(workers, value, window_start),
         )
     }
 
     #[test]
     fn a_lock_that_loses_updates_fails_verification() {
-        let r = result(Protection::Lock, 197, Some(100));
+        let r = result(Protection::Lock, 199_997, Some(100));
         assert_eq!(r.lost_updates, 3);
         assert_eq!(r.verification.verdict, Verdict::LostUpdates);
         assert!(r.failed_verification());
@@ -345,68 +433,133 @@ mod tests {
 
     #[test]
     fn no_lock_losing_updates_is_the_lesson_not_a_failure() {
-        let r = result(Protection::Unsynchronised, 150, Some(100));
-        assert_eq!(r.lost_updates, 50);
+        let r = result(Protection::Unsynchronised, 150_000, Some(100));
+        assert_eq!(r.lost_updates, 50_000);
         assert_eq!(r.verification.verdict, Verdict::LostUpdatesExpected);
         assert!(!r.failed_verification());
-        let ok = result(Protection::Lock, 200, Some(100));
+        let ok = result(Protection::Lock, 200_000, Some(100));
         assert_eq!(ok.verification.verdict, Verdict::Ok);
+        assert_eq!(ok.exclusion_violations, Some(0));
+    }
+
+    #[test]
+    fn two_workers_inside_together_fail_a_lock_even_without_a_lost_update() {
+        let base = Clock::new().raw();
+        let broken = |kind| {
+            let mut workers = vec![
+                worker(100_000, Some(60_000), base, base + 10),
+                worker(100_000, Some(20_000), base, base + 20),
+            ];
+            workers[1].rec.exclusion_violations = 2;
+            run_result(
+                &config(Workload::Counter),
+                &facts(kind),
+                &environment(),
+                record(workers, 200_000, Some(1)),
+            )
+        };
+        let lock = broken(Protection::Lock);
+        assert_eq!(lock.exclusion_violations, Some(2));
+        assert_eq!(lock.verification.verdict, Verdict::ExclusionViolated);
+        assert!(lock.failed_verification());
+        assert_eq!(lock.workers[1].exclusion_violations, 2);
+        let none = broken(Protection::Unsynchronised);
+        assert_eq!(none.verification.verdict, Verdict::Ok);
+        assert!(
+            !none.failed_verification(),
+            "without a lock it is the lesson"
+        );
+        assert_eq!(broken(Protection::AtomicRmw).exclusion_violations, None);
     }
 
     #[test]
     fn figures_cover_the_contended_interval_only() {
-        let r = result(Protection::Lock, 200, Some(100));
+        let r = result(Protection::Lock, 200_000, Some(100));
         assert_eq!(r.interval, Interval::Contended);
-        assert_eq!(r.window_ops, 80);
+        assert_eq!(r.window_ops, 80_000);
         assert!(r.window_ops <= r.total_ops);
         assert_eq!(r.workers[0].share, Some(0.75));
         let f = r.fairness.unwrap();
         assert_eq!((f.min_share, f.max_share), (0.25, 0.75));
         assert!(r.window_ns < r.wall_ns);
+        // Hand-offs and latency too: the window's, with the whole run's beside them.
         assert_eq!(r.handoff_rate, Some(0.5));
+        assert_eq!(r.handoff_rate_whole_run, Some(0.5));
+        let (window, whole) = (r.latency.unwrap(), r.latency_whole_run.unwrap());
+        assert_eq!((window.samples, window.max_ns), (2, 100));
+        assert_eq!(whole.samples, 4);
+        assert!(whole.max_ns >= 900);
     }
 
     #[test]
     fn without_a_contended_interval_the_whole_run_is_used() {
-        let r = result(Protection::Lock, 200, None);
+        let r = result(Protection::Lock, 200_000, None);
         assert_eq!(r.interval, Interval::WholeRun);
-        assert_eq!(r.window_ops, 200);
+        assert_eq!(r.window_ops, 200_000);
         assert_eq!(r.window_ns, r.wall_ns);
-        assert!(r.fairness.is_none());
+        assert!(r.fairness.is_none() && !r.window_too_short);
         assert!(r.workers.iter().all(|w| w.share.is_none()));
+        assert_eq!(r.latency.unwrap().samples, 4, "whole-run latency");
         // A window that "closed" before it opened is no window either.
-        let reversed = result(Protection::Lock, 200, Some(5_000));
+        let reversed = result(Protection::Lock, 200_000, Some(5_000_000));
         assert_eq!(reversed.interval, Interval::WholeRun);
+    }
+
+    #[test]
+    fn a_window_shorter_than_the_minimum_falls_back_and_says_so() {
+        let base = Clock::new().raw();
+        let per_worker = MIN_WINDOW_OPS_PER_WORKER - 1;
+        let workers = vec![
+            worker(100_000, Some(per_worker), base, base + 10),
+            worker(100_000, Some(per_worker), base, base + 20),
+        ];
+        let r = run_result(
+            &config(Workload::Counter),
+            &facts(Protection::Lock),
+            &environment(),
+            record(workers, 200_000, Some(1)),
+        );
+        assert_eq!(r.interval, Interval::WholeRun);
+        assert!(r.window_too_short);
+        assert_eq!(r.window_ops, r.total_ops);
     }
 
     #[test]
     fn baselines_have_no_handoff_rate() {
         assert_eq!(
-            result(Protection::AtomicRmw, 200, Some(100)).handoff_rate,
+            result(Protection::AtomicRmw, 200_000, Some(100)).handoff_rate,
             None
         );
     }
 
     #[test]
-    fn the_bank_is_checked_against_its_starting_balance() {
-        let clock = Clock::new();
-        let record = RunRecord {
-            workers: vec![worker(3, None, 0, 1), worker(2, None, 0, 1)],
-            value: 201,
-            window_start_ticks: None,
-            window_end_ticks: 0,
-            stopped_by_time_limit: false,
-            clock,
+    fn the_bank_catches_a_lost_deposit_and_a_lost_withdrawal_that_cancel_out() {
+        let bank = |value| {
+            let workers = vec![worker(3, None, 0, 1), worker(2, None, 0, 1)];
+            run_result(
+                &config(Workload::Bank { initial: 200 }),
+                &facts(Protection::Lock),
+                &environment(),
+                record(workers, value, None),
+            )
         };
-        let r = run_result(
-            &config(Workload::Bank { initial: 200 }),
-            &facts(Protection::Lock),
-            &environment(),
-            record,
+        let all = 3 * DEPOSIT + 2 * WITHDRAWAL;
+        let ok = bank(all);
+        assert_eq!(
+            (ok.verification.expected, ok.verification.actual),
+            (201, 201)
         );
-        assert_eq!(r.verification.expected, 201);
-        assert_eq!(r.verification.verdict, Verdict::Ok);
-        assert!(r.complete);
+        assert_eq!(ok.verification.verdict, Verdict::Ok);
+        assert!(ok.complete);
+        let symmetric = bank(all - DEPOSIT - WITHDRAWAL);
+        assert_eq!(
+            symmetric.verification.actual, 201,
+            "the balance looks right"
+        );
+        assert_eq!(symmetric.lost_updates, 2);
+        assert_eq!(symmetric.verification.verdict, Verdict::LostUpdates);
+        let deposits = symmetric.verification.deposits.unwrap();
+        assert_eq!((deposits.expected, deposits.actual), (3, 2));
     }
 
     #[test]
@@ -417,13 +570,13 @@ mod tests {
         assert_eq!(spread([1.0, 2.0, 4.0, 5.0]).unwrap().median, 3.0);
 
         let mut p = Point::new("test", 2, WorkerMode::Threads, false);
-        let mut good = result(Protection::Lock, 200, Some(100));
+        let mut good = result(Protection::Lock, 200_000, Some(100));
         add_repetition(&mut p, repetition(0, &good));
         assert!(!p.wide_spread && !p.failed_verification && !p.whole_run_fallback);
         good.ops_per_sec *= 2.0;
         add_repetition(&mut p, repetition(1, &good));
         assert!(p.wide_spread, "a 2x difference is beyond {WIDE_SPREAD}");
-        let bad = result(Protection::Lock, 190, None);
+        let bad = result(Protection::Lock, 199_990, None);
         add_repetition(&mut p, repetition(2, &bad));
         assert!(p.failed_verification && p.whole_run_fallback);
         assert_eq!(p.lost_updates, 10);

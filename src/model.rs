@@ -201,6 +201,16 @@ pub enum Verdict {
     LostUpdates,
     /// The unsynchronised baseline lost updates: the demonstration, not a failure.
     LostUpdatesExpected,
+    /// No update was lost, but a lock let two workers into the critical section at once: a
+    /// correctness failure all the same.
+    ExclusionViolated,
+}
+
+impl Verdict {
+    /// A correctness failure (lost updates or broken exclusion under a lock).
+    pub fn is_failure(self) -> bool {
+        matches!(self, Verdict::LostUpdates | Verdict::ExclusionViolated)
+    }
 }
 
 /// The final check of a run.
@@ -211,10 +221,33 @@ pub struct Verification {
     pub expected: i64,
     /// The shared value at the end.
     pub actual: i64,
-    /// `expected - actual`, as a magnitude (for the bank: the drift).
+    /// Updates lost: `expected - actual` as a magnitude for the counter; for the bank, the lost
+    /// deposits plus the lost withdrawals (which a balance alone would let cancel out).
     pub lost_updates: u64,
+    /// The bank's deposits, counted (none for the counter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposits: Option<SideCount>,
+    /// The bank's withdrawals, counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawals: Option<SideCount>,
     /// What that means for this backend.
     pub verdict: Verdict,
+}
+
+/// One side of the bank: how many operations it completed, and how many the shared word shows.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SideCount {
+    /// Operations completed.
+    pub expected: u64,
+    /// Operations the shared word counts.
+    pub actual: u64,
+}
+
+impl SideCount {
+    /// Operations lost.
+    pub fn lost(&self) -> u64 {
+        self.expected.abs_diff(self.actual)
+    }
 }
 
 /// Per-worker shares of the contended interval.
@@ -261,6 +294,9 @@ pub struct WorkerResult {
     pub share: Option<f64>,
     /// Its acquisitions that followed another worker's.
     pub handoffs: u64,
+    /// Times it found another worker inside the critical section (on entry or on exit).
+    #[serde(default)]
+    pub exclusion_violations: u64,
     /// Start, ns after the earliest worker's start.
     pub start_ns: u64,
     /// Stop, ns after the earliest worker's start.
@@ -296,6 +332,10 @@ pub struct RunResult {
     pub verification: Verification,
     /// Same as `verification.lost_updates`, at the top for scripts.
     pub lost_updates: u64,
+    /// Times a worker found another inside the critical section (none for the atomic
+    /// baseline, which has no critical section). Under a lock, any is a failure.
+    #[serde(default)]
+    pub exclusion_violations: Option<u64>,
     /// Operations completed in all.
     pub total_ops: u64,
     /// Which interval the throughput figures cover.
@@ -304,6 +344,10 @@ pub struct RunResult {
     pub window_ops: u64,
     /// Length of that interval, ns.
     pub window_ns: u64,
+    /// Every worker took part in a contended interval, but for less than the minimum
+    /// (`analysis::MIN_WINDOW_OPS_PER_WORKER`), so the figures cover the whole run.
+    #[serde(default)]
+    pub window_too_short: bool,
     /// Earliest start to last stop, ns.
     pub wall_ns: u64,
     /// Time per operation over the interval, ns.
@@ -313,11 +357,18 @@ pub struct RunResult {
     /// Fairness over the contended interval (none without one).
     pub fairness: Option<Fairness>,
     /// Fraction of acquisitions that went to a different worker than the previous holder
-    /// (locks only).
+    /// (locks only), over the same interval as the throughput.
     pub handoff_rate: Option<f64>,
-    /// Acquire-latency percentiles of the sampled acquisitions (none when `--latency off`).
+    /// The same over the whole run.
+    #[serde(default)]
+    pub handoff_rate_whole_run: Option<f64>,
+    /// Acquire-latency percentiles of the sampled acquisitions, over the same interval as the
+    /// throughput (none when `--latency off`).
     pub latency: Option<LatencySummary>,
-    /// The merged latency histogram in HdrHistogram's compressed form (base64 `HISTF...`).
+    /// The same over the whole run.
+    #[serde(default)]
+    pub latency_whole_run: Option<LatencySummary>,
+    /// The histogram behind `latency`, in HdrHistogram's compressed form (base64 `HISTF...`).
     pub latency_histogram: Option<String>,
     /// Per-worker figures (the field keeps its first name, `threads`, for readers of version 1).
     #[serde(rename = "threads")]
@@ -327,7 +378,7 @@ pub struct RunResult {
 impl RunResult {
     /// Whether the verdict is a correctness failure.
     pub fn failed_verification(&self) -> bool {
-        self.verification.verdict == Verdict::LostUpdates
+        self.verification.verdict.is_failure()
     }
 }
 
@@ -370,6 +421,9 @@ pub struct Repetition {
     pub handoff_rate: Option<f64>,
     /// Lost updates.
     pub lost_updates: u64,
+    /// Times a worker found another inside the critical section.
+    #[serde(default)]
+    pub exclusion_violations: Option<u64>,
     /// Verification verdict.
     pub verdict: Verdict,
     /// All operations done within the time limit.
@@ -421,7 +475,10 @@ pub struct Point {
     pub latency_histogram: Option<String>,
     /// Lost updates, summed over the repetitions.
     pub lost_updates: u64,
-    /// A lock lost updates in some repetition.
+    /// Exclusion violations, summed over the repetitions.
+    #[serde(default)]
+    pub exclusion_violations: u64,
+    /// A lock lost updates or let two workers in together in some repetition.
     pub failed_verification: bool,
     /// Some repetition was stopped by the time limit.
     pub incomplete: bool,
@@ -447,6 +504,7 @@ impl Point {
             latency: None,
             latency_histogram: None,
             lost_updates: 0,
+            exclusion_violations: 0,
             failed_verification: false,
             incomplete: false,
             wide_spread: false,

@@ -9,7 +9,7 @@ use super::{Bench, exit, progress};
 use crate::cli::RunArgs;
 use crate::config;
 use crate::environment;
-use crate::model::RunResult;
+use crate::model::{RunResult, Verdict};
 use crate::report::table;
 use crate::runner::affinity::Topology;
 use crate::workload::busy;
@@ -51,7 +51,14 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
 
 /// The exit status of a run, with its one-line reason on stderr.
 fn status(result: &RunResult, terse: bool) -> u8 {
-    if result.failed_verification() {
+    if result.verification.verdict == Verdict::ExclusionViolated {
+        eprintln!(
+            "error: {} let a worker into the critical section while another was inside ({} times): the lock failed to exclude",
+            result.backend,
+            result.exclusion_violations.unwrap_or(0)
+        );
+        exit::LOST_UPDATES
+    } else if result.failed_verification() {
         if terse {
             eprintln!(
                 "error: {} lost {} updates",

@@ -176,10 +176,17 @@ fn run_points(
 
 fn status(r: &SweepResults) -> u8 {
     if let Some(p) = r.failed_points().next() {
-        eprintln!(
-            "error: {} at {} threads lost {} updates: the lock failed to exclude concurrent updates",
-            p.backend, p.workers, p.lost_updates
-        );
+        if p.lost_updates > 0 {
+            eprintln!(
+                "error: {} at {} threads lost {} updates: the lock failed to exclude concurrent updates",
+                p.backend, p.workers, p.lost_updates
+            );
+        } else {
+            eprintln!(
+                "error: {} at {} threads let a worker in while another was inside ({} times): the lock failed to exclude",
+                p.backend, p.workers, p.exclusion_violations
+            );
+        }
         exit::LOST_UPDATES
     } else if r.points.iter().any(|p| p.incomplete) {
         eprintln!(

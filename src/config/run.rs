@@ -114,6 +114,14 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
                 "the bank workload makes as many deposits as withdrawals: use an even number",
             ));
         }
+        let most = 2 * crate::workload::bank::MAX_PER_SIDE;
+        if req.ops > most {
+            return Err(UsageError::invalid(
+                "--ops",
+                req.ops,
+                format!("the bank counts each side in 32 bits: at most {most} operations"),
+            ));
+        }
     }
     if req.max_time.is_zero() {
         return Err(UsageError::invalid(

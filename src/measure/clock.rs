@@ -31,6 +31,21 @@ impl Clock {
         self.inner.raw()
     }
 
+    /// A reading that waits for every earlier instruction to complete first (`lfence`, then the
+    /// read, on x86_64), so that a timestamp taken just after acquiring a lock includes the
+    /// acquire's own cache-line transfer. Elsewhere, [`Clock::raw`] behind a compiler fence.
+    #[inline(always)]
+    pub fn raw_ordered(&self) -> u64 {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: lfence belongs to SSE2, which every x86_64 CPU has; it only orders execution.
+        unsafe {
+            std::arch::x86_64::_mm_lfence()
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+        self.inner.raw()
+    }
+
     /// Nanoseconds from raw reading `start` to raw reading `end` (0 if `end` is earlier).
     #[inline]
     pub fn delta_ns(&self, start: u64, end: u64) -> u64 {
@@ -49,6 +64,10 @@ pub struct ClockInfo {
     pub source: String,
     /// Median cost of one raw reading, in nanoseconds.
     pub read_cost_ns: f64,
+    /// The timer's floor: the median wait measured between two back-to-back ordered readings
+    /// (what a timed acquisition that waited for nothing would show), in nanoseconds.
+    #[serde(default)]
+    pub ordered_floor_ns: f64,
 }
 
 impl ClockInfo {
@@ -75,8 +94,22 @@ impl ClockInfo {
             }
             .to_string(),
             read_cost_ns: rounds[rounds.len() / 2],
+            ordered_floor_ns: ordered_floor_ns(clock),
         }
     }
+}
+
+/// The median of 10,001 back-to-back pairs of ordered readings, as the hot loop converts them.
+fn ordered_floor_ns(clock: &Clock) -> f64 {
+    let mut deltas: Vec<u64> = (0..10_001)
+        .map(|_| {
+            let before = clock.raw_ordered();
+            let after = clock.raw_ordered();
+            clock.delta_ns(before, after)
+        })
+        .collect();
+    deltas.sort_unstable();
+    deltas[deltas.len() / 2] as f64
 }
 
 /// Whether the CPU says its TSC runs at a constant rate in every power state (CPUID

@@ -19,8 +19,14 @@ pub struct Recorder {
     pub window_ops: Option<u64>,
     /// Acquisitions that followed a different holder (locks only).
     pub handoffs: u64,
-    /// Acquire latencies that were sampled, in ns.
+    /// Hand-offs inside the contended interval (`None`: it never saw it open).
+    pub window_handoffs: Option<u64>,
+    /// Times this worker found another inside the critical section, on entry or on exit.
+    pub exclusion_violations: u64,
+    /// Acquire latencies that were sampled, in ns, over the whole run.
     pub wait_ns: Histogram<u64>,
+    /// Those sampled inside the contended interval.
+    pub window_wait_ns: Histogram<u64>,
 }
 
 impl Recorder {
@@ -30,14 +36,21 @@ impl Recorder {
             ops: 0,
             window_ops: None,
             handoffs: 0,
+            window_handoffs: None,
+            exclusion_violations: 0,
             wait_ns: latency_histogram(),
+            window_wait_ns: latency_histogram(),
         }
     }
 
-    /// Records one sampled acquire latency.
+    /// Records one sampled acquire latency, also as one of the contended interval's when
+    /// `in_window`.
     #[inline]
-    pub fn record_wait(&mut self, ns: u64) {
+    pub fn record_wait(&mut self, ns: u64, in_window: bool) {
         self.wait_ns.saturating_record(ns.max(1));
+        if in_window {
+            self.window_wait_ns.saturating_record(ns.max(1));
+        }
     }
 }
 

@@ -162,12 +162,19 @@ fn notes(r: &SweepResults, measured: &[Point], worker_counts: &[usize]) -> Vec<N
         });
     }
     for p in r.failed_points() {
+        let what = if p.lost_updates > 0 {
+            format!("LOST {} UPDATES", grouped(p.lost_updates))
+        } else {
+            format!(
+                "LET TWO WORKERS INTO THE CRITICAL SECTION {} times",
+                grouped(p.exclusion_violations)
+            )
+        };
         page_notes.push(Note {
             text: format!(
-                "{} at {} threads LOST {} UPDATES: the lock failed to exclude concurrent updates.",
+                "{} at {} threads {what}: the lock failed to exclude concurrent updates.",
                 series_label(&p.key()),
                 p.workers,
-                grouped(p.lost_updates)
             ),
             severe: true,
         });

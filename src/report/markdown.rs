@@ -50,8 +50,10 @@ pub fn cells(p: &Point) -> Vec<String> {
 /// Notes for a point, in words.
 pub fn notes(p: &Point) -> Vec<&'static str> {
     let mut n = Vec::new();
-    if p.failed_verification {
+    if p.failed_verification && p.lost_updates > 0 {
         n.push("LOST UPDATES");
+    } else if p.failed_verification {
+        n.push("EXCLUSION VIOLATED");
     } else if p.lost_updates > 0 {
         n.push("lost updates (no lock)");
     }

@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use super::format::{duration_ns, grouped, percent, rate, signed, worker_noun, workers};
 use crate::locks::Protection;
+use crate::measure::stats::LatencySummary;
 use crate::model::{Interval, RunResult, Verdict, Workload};
 
 /// Renders `r` as the table `lockbench run` prints.
@@ -49,32 +50,9 @@ pub fn render(r: &RunResult) -> String {
     }
     let _ = writeln!(o);
 
-    let v = &r.verification;
-    let (value, lost) = match r.config.workload {
-        Workload::Counter => ("counter", "updates lost"),
-        Workload::Bank { .. } => ("balance", "of drift"),
-    };
-    let verdict = match v.verdict {
-        Verdict::Ok => format!(
-            "ok: {value} = {}, as expected; no update lost",
-            signed(v.actual)
-        ),
-        Verdict::LostUpdates => format!(
-            "FAILED: {value} = {}, expected {}: {} LOST UPDATES under a lock that should prevent them",
-            signed(v.actual),
-            signed(v.expected),
-            grouped(v.lost_updates)
-        ),
-        Verdict::LostUpdatesExpected => format!(
-            "{value} = {}, expected {}: {} {lost} ({} of {} operations) — what happens without a lock",
-            signed(v.actual),
-            signed(v.expected),
-            grouped(v.lost_updates),
-            percent(v.lost_updates as f64 / r.total_ops.max(1) as f64),
-            grouped(r.total_ops),
-        ),
-    };
-    let _ = writeln!(o, "  result      {verdict}");
+    for line in verification_lines(r) {
+        let _ = writeln!(o, "  {line}");
+    }
     let interval = match r.interval {
         Interval::Contended => format!(
             "over the contended interval ({} of {} ops in {}; whole run {})",
@@ -83,10 +61,18 @@ pub fn render(r: &RunResult) -> String {
             duration_ns(r.window_ns as f64),
             duration_ns(r.wall_ns as f64)
         ),
+        Interval::WholeRun if r.window_too_short => format!(
+            "over the whole run ({}): every worker took part for too short a time to count",
+            duration_ns(r.wall_ns as f64)
+        ),
         Interval::WholeRun => format!(
             "over the whole run ({}): no interval had every thread taking part",
             duration_ns(r.wall_ns as f64)
         ),
+    };
+    let covered = match r.interval {
+        Interval::Contended => "in the contended interval",
+        Interval::WholeRun => "over the whole run",
     };
     let _ = writeln!(
         o,
@@ -117,9 +103,13 @@ pub fn render(r: &RunResult) -> String {
     }
     match r.handoff_rate {
         Some(h) => {
+            let whole = match (r.interval, r.handoff_rate_whole_run) {
+                (Interval::Contended, Some(w)) => format!("; whole run {}", percent(w)),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 o,
-                "  hand-offs   {} of acquisitions followed another worker's (whole run)",
+                "  hand-offs   {} of acquisitions followed another worker's ({covered}{whole})",
                 percent(h)
             );
         }
@@ -128,19 +118,34 @@ pub fn render(r: &RunResult) -> String {
         }
         None => {}
     }
+    let percentiles = |l: &LatencySummary| {
+        format!(
+            "p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
+            duration_ns(l.p50_ns as f64),
+            duration_ns(l.p90_ns as f64),
+            duration_ns(l.p99_ns as f64),
+            duration_ns(l.p999_ns as f64),
+            duration_ns(l.max_ns as f64),
+        )
+    };
     match &r.latency {
         Some(l) => {
             let _ = writeln!(
                 o,
-                "  wait        p50 {}  p90 {}  p99 {}  p99.9 {}  max {}  ({} acquisitions timed over the whole run, latency {})",
-                duration_ns(l.p50_ns as f64),
-                duration_ns(l.p90_ns as f64),
-                duration_ns(l.p99_ns as f64),
-                duration_ns(l.p999_ns as f64),
-                duration_ns(l.max_ns as f64),
+                "  wait        {}  ({} acquisitions timed {covered}, latency {}; timer floor {})",
+                percentiles(l),
                 grouped(l.samples),
                 c.latency,
+                duration_ns(r.environment.clock.ordered_floor_ns),
             );
+            if let (Interval::Contended, Some(w)) = (r.interval, &r.latency_whole_run) {
+                let _ = writeln!(
+                    o,
+                    "              {}  ({} timed over the whole run)",
+                    percentiles(w),
+                    grouped(w.samples),
+                );
+            }
         }
         None => {
             let _ = writeln!(o, "  wait        not measured (latency {})", c.latency);
@@ -149,7 +154,7 @@ pub fn render(r: &RunResult) -> String {
     let _ = writeln!(o);
     let _ = writeln!(
         o,
-        "  {:>6} {:>5} {:>12} {:>12} {:>7} {:>11} {:>10} {:>10}",
+        "  {:>7} {:>5} {:>12} {:>12} {:>7} {:>11} {:>10} {:>10}",
         worker_noun(c.mode),
         "cpu",
         "ops",
@@ -168,7 +173,7 @@ pub fn render(r: &RunResult) -> String {
         };
         let _ = writeln!(
             o,
-            "  {:>6} {:>5} {:>12} {:>12} {:>7} {:>11} {:>10} {:>10}",
+            "  {:>7} {:>5} {:>12} {:>12} {:>7} {:>11} {:>10} {:>10}",
             t.index,
             cpu,
             grouped(t.ops),
@@ -208,4 +213,62 @@ fn work_note(r: &RunResult) -> String {
     } else {
         format!(", {}", parts.join(", "))
     }
+}
+
+/// The result of the run's checks: the shared value (for the bank, each side too) and the
+/// exclusion check, a line each.
+fn verification_lines(r: &RunResult) -> Vec<String> {
+    let v = &r.verification;
+    let (value, lost) = match r.config.workload {
+        Workload::Counter => ("counter", "updates lost"),
+        Workload::Bank { .. } => ("balance", "updates lost"),
+    };
+    let mut lines = vec![match v.verdict {
+        Verdict::Ok | Verdict::ExclusionViolated if v.lost_updates == 0 => format!(
+            "result      ok: {value} = {}, as expected; no update lost",
+            signed(v.actual)
+        ),
+        Verdict::LostUpdatesExpected => format!(
+            "result      {value} = {}, expected {}: {} {lost} ({} of {} operations) — what happens without a lock",
+            signed(v.actual),
+            signed(v.expected),
+            grouped(v.lost_updates),
+            percent(v.lost_updates as f64 / r.total_ops.max(1) as f64),
+            grouped(r.total_ops),
+        ),
+        _ => format!(
+            "result      FAILED: {value} = {}, expected {}: {} LOST UPDATES under a lock that should prevent them",
+            signed(v.actual),
+            signed(v.expected),
+            grouped(v.lost_updates)
+        ),
+    }];
+    for (name, side) in [("deposits", &v.deposits), ("withdrawals", &v.withdrawals)] {
+        if let Some(side) = side {
+            lines.push(format!(
+                "{name:<11} {} of {} counted{}",
+                grouped(side.actual),
+                grouped(side.expected),
+                match side.lost() {
+                    0 => String::new(),
+                    n => format!(": {} lost", grouped(n)),
+                }
+            ));
+        }
+    }
+    match (r.exclusion_violations, r.backend_kind) {
+        (Some(0), _) => lines.push(
+            "exclusion   ok: no worker ever found another inside the critical section".into(),
+        ),
+        (Some(n), Protection::Lock) => lines.push(format!(
+            "exclusion   FAILED: {} times a worker found another inside the critical section",
+            grouped(n)
+        )),
+        (Some(n), _) => lines.push(format!(
+            "exclusion   {} times a worker found another inside: no lock excludes them",
+            grouped(n)
+        )),
+        (None, _) => {}
+    }
+    lines
 }

@@ -22,6 +22,9 @@ use crate::sync::{AtomicU64, AtomicUsize, Ordering, spin_loop, yield_now};
 /// Operations between two looks at the control word (and two progress updates).
 pub const CHUNK: u64 = 32;
 
+// The analysis counts a window only if it spans 100 of these chunks per worker.
+const _: () = assert!(crate::analysis::MIN_WINDOW_OPS_PER_WORKER == 100 * CHUNK);
+
 /// Control word: workers past their first chunk.
 const STARTED_MASK: u64 = u32::MAX as u64;
 /// Control word: the contended interval has closed.

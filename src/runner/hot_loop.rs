@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use super::LoopSettings;
 use super::control::CHUNK;
-use super::region::{NO_HOLDER, RegionView};
+use super::region::{FREE, NO_HOLDER, RegionView};
 use crate::locks::{Backend, Protection};
 use crate::measure::clock::Clock;
 use crate::measure::recorder::Recorder;
@@ -85,30 +85,29 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool>(
     let Seat { index, quota } = seat;
     let mut rec = Recorder::new();
     let me = index as u64;
+    let mut sampling = Sampling::new(settings.latency, index, clock.raw());
     let start = clock.raw();
     let mut done = 0u64;
-    let period = match settings.latency {
-        LatencyMode::Off => u64::MAX,
-        LatencyMode::Sample(n) => u64::from(n),
-    };
-    let mut until_sample = period;
+    let mut until_sample = sampling.next_gap();
     let workers = s.progress.len() as u64;
     let mut counted_start = false;
-    let mut window_open_at: Option<u64> = None;
-    let mut window_close_at: Option<u64> = None;
+    // (operations, hand-offs) when this worker saw the window open, and when it saw it close.
+    let mut window_open_at: Option<(u64, u64)> = None;
+    let mut window_close_at: Option<(u64, u64)> = None;
+    let mut in_window = false;
     while done < quota {
         let n = CHUNK.min(quota - done);
         let mut left = n;
         while until_sample <= left {
             for _ in 1..until_sample {
-                op::<B, O, false, WORK>(s, me, operation, settings, clock, &mut rec);
+                op::<B, O, false, WORK>(s, me, operation, settings, clock, &mut rec, in_window);
             }
-            op::<B, O, true, WORK>(s, me, operation, settings, clock, &mut rec);
+            op::<B, O, true, WORK>(s, me, operation, settings, clock, &mut rec, in_window);
             left -= until_sample;
-            until_sample = period;
+            until_sample = sampling.next_gap();
         }
         for _ in 0..left {
-            op::<B, O, false, WORK>(s, me, operation, settings, clock, &mut rec);
+            op::<B, O, false, WORK>(s, me, operation, settings, clock, &mut rec, in_window);
         }
         until_sample -= left;
         done += n;
@@ -121,22 +120,24 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool>(
             s.control.count_started(workers, clock.raw())
         };
         if window_open_at.is_none() && state.all_started(workers) {
-            window_open_at = Some(done);
+            window_open_at = Some((done, rec.handoffs));
         }
         if state.window_closed() {
-            window_close_at.get_or_insert(done);
+            window_close_at.get_or_insert((done, rec.handoffs));
             if state.stop() {
                 break;
             }
         }
+        in_window = window_open_at.is_some() && window_close_at.is_none();
     }
     let stop = clock.raw();
     if done == quota {
         // The first finisher closes the contended interval.
         s.control.close_window(|| clock.raw());
     }
-    let close = window_close_at.unwrap_or(done);
-    rec.window_ops = window_open_at.map(|open| close.saturating_sub(open));
+    let (close_ops, close_handoffs) = window_close_at.unwrap_or((done, rec.handoffs));
+    rec.window_ops = window_open_at.map(|(ops, _)| close_ops.saturating_sub(ops));
+    rec.window_handoffs = window_open_at.map(|(_, h)| close_handoffs.saturating_sub(h));
     rec.ops = done;
     LoopOutcome {
         start_ticks: start,
@@ -145,8 +146,9 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool>(
     }
 }
 
-/// One operation: acquire, update, release; then think. `TIMED` measures the wait from just
-/// before the acquire to the first instruction inside the critical section.
+/// One operation: acquire, check that nobody else is inside, update, check again, release;
+/// then think. `TIMED` measures the wait from just before the acquire to the first instruction
+/// inside the critical section, with ordered clock reads.
 #[inline(always)]
 fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     s: &RegionView<'_, B>,
@@ -155,27 +157,117 @@ fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     settings: LoopSettings,
     clock: &Clock,
     rec: &mut Recorder,
+    in_window: bool,
 ) {
-    let before = if TIMED { clock.raw() } else { 0 };
-    let handoffs = &mut rec.handoffs;
+    // The atomic baseline has no critical section to check: its updates overlap by design.
+    let checked = B::KIND != Protection::AtomicRmw;
+    let before = if TIMED { clock.raw_ordered() } else { 0 };
+    let (handoffs, violations) = (&mut rec.handoffs, &mut rec.exclusion_violations);
     let acquired = s.lock.with(|| {
-        let acquired = if TIMED { clock.raw() } else { 0 };
+        let acquired = if TIMED { clock.raw_ordered() } else { 0 };
         let data = s.data;
-        operation.update::<WORK>(&data.counter, B::KIND, settings.cs_work);
-        if B::KIND == Protection::Lock {
-            // Relaxed: inside the critical section, ordered by the lock like the counter.
-            let previous = data.last_holder.load(Ordering::Relaxed);
-            if previous != me {
-                data.last_holder.store(me, Ordering::Relaxed);
-                *handoffs += u64::from(previous != NO_HOLDER);
+        // The exclusion check, as the kernel's locktorture makes it: on entry the holder word
+        // must say that nobody is inside; on exit it must still name us. Relaxed (all four):
+        // under a lock they are ordered by it like the counter; without one, a broken lock
+        // shows as a worker that finds another's mark. The entry's read also gives the last
+        // holder, for hand-offs.
+        if checked {
+            let previous = data.holder.load(Ordering::Relaxed);
+            data.holder.store(me, Ordering::Relaxed);
+            if previous & FREE == 0 {
+                *violations += 1;
+            } else if B::KIND == Protection::Lock {
+                *handoffs += u64::from(previous != NO_HOLDER && previous != (me | FREE));
             }
+        }
+        operation.update::<WORK>(&data.counter, B::KIND, settings.cs_work);
+        if checked {
+            if data.holder.load(Ordering::Relaxed) != me {
+                *violations += 1;
+            }
+            data.holder.store(me | FREE, Ordering::Relaxed);
         }
         acquired
     });
     if TIMED {
-        rec.record_wait(clock.delta_ns(before, acquired));
+        rec.record_wait(clock.delta_ns(before, acquired), in_window);
     }
     if WORK {
         settings.think.run();
+    }
+}
+
+/// Which acquisitions are timed: gaps drawn from a geometric distribution with the mean that
+/// `--latency sample=N` asks for, from a generator seeded per worker, so that samples land at
+/// no fixed phase of the chunks or of a FIFO lock's rounds.
+struct Sampling {
+    /// ln(1 - 1/N), or 0 for "every acquisition" and "none".
+    log_keep: f64,
+    /// Every acquisition (`full`).
+    every: bool,
+    /// No acquisition (`off`).
+    never: bool,
+    /// xorshift64* state.
+    state: u64,
+}
+
+impl Sampling {
+    fn new(latency: LatencyMode, index: usize, seed: u64) -> Self {
+        let mean = match latency {
+            LatencyMode::Off => 0,
+            LatencyMode::Sample(n) => n,
+        };
+        Sampling {
+            log_keep: if mean > 1 {
+                (1.0 - 1.0 / f64::from(mean)).ln()
+            } else {
+                0.0
+            },
+            every: mean == 1,
+            never: mean == 0,
+            // Never zero (xorshift's fixed point): the index's odd multiple is mixed in.
+            state: seed ^ ((index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
+        }
+    }
+
+    /// Operations until the next timed one (1: the next).
+    fn next_gap(&mut self) -> u64 {
+        if self.every {
+            return 1;
+        }
+        if self.never {
+            return u64::MAX;
+        }
+        self.state ^= self.state >> 12;
+        self.state ^= self.state << 25;
+        self.state ^= self.state >> 27;
+        let bits = self.state.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11;
+        // Uniform in (0, 1]; the geometric gap is 1 + floor(ln(u) / ln(1 - 1/N)).
+        let u = (bits as f64 + 1.0) / (1u64 << 53) as f64;
+        1 + (u.ln() / self.log_keep) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sampling_gaps_average_n_and_are_not_periodic() {
+        let mut s = Sampling::new(LatencyMode::Sample(256), 3, 12345);
+        let gaps: Vec<u64> = (0..20_000).map(|_| s.next_gap()).collect();
+        let mean = gaps.iter().sum::<u64>() as f64 / gaps.len() as f64;
+        assert!((236.0..276.0).contains(&mean), "mean gap {mean}");
+        assert!(gaps.iter().all(|&g| g >= 1));
+        let distinct: std::collections::BTreeSet<_> = gaps.iter().collect();
+        assert!(distinct.len() > 500, "gaps vary: {}", distinct.len());
+        let mut other = Sampling::new(LatencyMode::Sample(256), 4, 12345);
+        assert_ne!(
+            (0..8).map(|_| other.next_gap()).collect::<Vec<_>>(),
+            gaps[..8],
+            "workers draw different gaps"
+        );
+        assert_eq!(Sampling::new(LatencyMode::Sample(1), 0, 1).next_gap(), 1);
+        assert_eq!(Sampling::new(LatencyMode::Off, 0, 1).next_gap(), u64::MAX);
     }
 }

@@ -19,10 +19,11 @@ pub struct Line<T>(pub T);
 /// critical section, so they share one line.
 #[repr(C)]
 pub struct SharedData {
-    /// The shared value (two's complement: the bank's balance may dip below zero).
+    /// The shared value (the counter; for the bank, deposits and withdrawals in its two halves).
     pub counter: AtomicU64,
-    /// The worker that last held the lock.
-    pub last_holder: AtomicU64,
+    /// Who is inside the critical section: a worker's index while it is inside; when nobody
+    /// is, [`FREE`] with the index of the last holder (for hand-offs). The exclusion check.
+    pub holder: AtomicU64,
 }
 
 /// The process start gate: children check in, then wait for the parent's word.
@@ -38,7 +39,9 @@ pub struct Gate {
 pub const GO: u32 = 1;
 /// Gate signal: leave.
 pub const ABORT: u32 = 2;
-/// The last holder before anyone held the lock.
+/// The holder word's flag: nobody is inside the critical section.
+pub const FREE: u64 = 1 << 63;
+/// The holder word before anyone held the lock: free, and no last holder.
 pub const NO_HOLDER: u64 = u64::MAX;
 
 /// The region's fixed part; `workers` progress lines follow it.
@@ -92,7 +95,7 @@ impl<B: Backend> Region<B> {
             let data = &(*region).data.0;
             // Relaxed: nothing else runs yet; thread spawn or process exec publishes them.
             data.counter.store(initial, Ordering::Relaxed);
-            data.last_holder.store(NO_HOLDER, Ordering::Relaxed);
+            data.holder.store(NO_HOLDER, Ordering::Relaxed);
         }
     }
 

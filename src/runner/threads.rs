@@ -34,7 +34,7 @@ impl<B: Backend> ThreadWorkers<B> {
         clock: &Clock,
     ) -> Result<Self, RunError> {
         // Two's complement: the bank's balance may dip below zero while it runs.
-        let initial = crate::workload::initial(cfg.workload) as u64;
+        let initial = crate::workload::start_value(cfg.workload);
         let region = Arc::new(HeapRegion::<B>::new(cfg.workers, initial));
         let (ended_tx, ended) = mpsc::channel::<()>();
         let mut handles = Vec::with_capacity(cfg.workers);

@@ -5,8 +5,8 @@
 
 use std::sync::atomic::AtomicU64;
 
-use super::Operation;
 use super::busy::BusyWork;
+use super::{Check, Operation};
 use crate::locks::Protection;
 
 /// Adds one.
@@ -31,9 +31,16 @@ pub fn quota(ops: u64, workers: usize, index: usize) -> u64 {
     ops / workers + u64::from((index as u64) < ops % workers)
 }
 
-/// Every operation done added one.
-pub fn expected(ops_by_worker: &[u64]) -> i64 {
-    ops_by_worker.iter().sum::<u64>() as i64
+/// Every operation done added one: the counter must equal the operations.
+pub fn check(ops_by_worker: &[u64], value: u64) -> Check {
+    let expected = ops_by_worker.iter().sum::<u64>() as i64;
+    let actual = value as i64;
+    Check {
+        expected,
+        actual,
+        lost_updates: expected.abs_diff(actual),
+        sides: None,
+    }
 }
 
 #[cfg(test)]
@@ -42,6 +49,7 @@ mod tests {
     fn quotas_split_the_remainder() {
         let q: Vec<u64> = (0..4).map(|i| super::quota(10, 4, i)).collect();
         assert_eq!(q, [3, 3, 2, 2]);
-        assert_eq!(super::expected(&q), 10);
+        let c = super::check(&q, 9);
+        assert_eq!((c.expected, c.actual, c.lost_updates), (10, 9, 1));
     }
 }

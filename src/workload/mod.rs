@@ -17,7 +17,7 @@ pub mod counter;
 use std::sync::atomic::AtomicU64;
 
 use crate::locks::Protection;
-use crate::model::Workload;
+use crate::model::{SideCount, Workload};
 use busy::BusyWork;
 
 /// One operation's update of the shared value, made inside the backend's critical section.
@@ -28,11 +28,10 @@ pub trait Operation: Copy + Send + 'static {
     fn update<const WORK: bool>(self, value: &AtomicU64, protection: Protection, cs_work: BusyWork);
 }
 
-/// The shared value's starting point (two's complement in the shared `u64`).
-pub fn initial(w: Workload) -> i64 {
+/// The shared word's starting value (the bank's starting balance is added when it is read).
+pub fn start_value(w: Workload) -> u64 {
     match w {
-        Workload::Counter => 0,
-        Workload::Bank { initial } => initial,
+        Workload::Counter | Workload::Bank { .. } => 0,
     }
 }
 
@@ -44,12 +43,26 @@ pub fn quota(w: Workload, ops: u64, workers: usize, index: usize) -> u64 {
     }
 }
 
-/// What the shared value must be after the workers completed `ops_by_worker` operations each.
-pub fn expected(w: Workload, ops_by_worker: &[u64]) -> i64 {
+/// The final check of a run: the shared word `value` against the operations the workers
+/// completed.
+pub fn check(w: Workload, ops_by_worker: &[u64], value: u64) -> Check {
     match w {
-        Workload::Counter => counter::expected(ops_by_worker),
-        Workload::Bank { initial } => bank::expected(initial, ops_by_worker),
+        Workload::Counter => counter::check(ops_by_worker, value),
+        Workload::Bank { initial } => bank::check(initial, ops_by_worker, value),
     }
+}
+
+/// What a workload's final check found.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Check {
+    /// The value the completed operations add up to (the counter; the bank's balance).
+    pub expected: i64,
+    /// The value found.
+    pub actual: i64,
+    /// Updates lost: for the bank, the deposits and the withdrawals lost, added.
+    pub lost_updates: u64,
+    /// The bank's deposits and withdrawals, each counted.
+    pub sides: Option<(SideCount, SideCount)>,
 }
 
 /// Adds `delta` (two's complement) to `value` as `protection` requires; the update every

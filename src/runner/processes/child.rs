@@ -53,9 +53,13 @@ pub fn run_child<B: Backend>(spec: &WorkerSpec) -> anyhow::Result<WorkerReport> 
         ops: rec.ops,
         window_ops: rec.window_ops,
         handoffs: rec.handoffs,
+        window_handoffs: rec.window_handoffs,
+        exclusion_violations: rec.exclusion_violations,
         start_ticks: record.start_ticks,
         stop_ticks: record.stop_ticks,
         latency_histogram: (!rec.wait_ns.is_empty()).then(|| encode_histogram(&rec.wait_ns)),
+        window_latency_histogram: (!rec.window_wait_ns.is_empty())
+            .then(|| encode_histogram(&rec.window_wait_ns)),
         owner_died: crate::locks::pshared::owner_died_seen(),
     })
 }

@@ -64,6 +64,10 @@ pub struct WorkerReport {
     pub window_ops: Option<u64>,
     /// Acquisitions after another worker's.
     pub handoffs: u64,
+    /// Hand-offs inside the contended interval.
+    pub window_handoffs: Option<u64>,
+    /// Times it found another worker inside the critical section.
+    pub exclusion_violations: u64,
     /// Clock ticks at the start (the TSC, or the system-wide monotonic clock: both read the
     /// same in every process).
     pub start_ticks: u64,
@@ -71,6 +75,8 @@ pub struct WorkerReport {
     pub stop_ticks: u64,
     /// Latency histogram, compressed base64.
     pub latency_histogram: Option<String>,
+    /// The latencies sampled inside the contended interval, likewise.
+    pub window_latency_histogram: Option<String>,
     /// A robust mutex told this worker that a holder had died.
     pub owner_died: bool,
 }
@@ -116,7 +122,7 @@ impl<B: Backend> ProcessWorkers<B> {
             |what: &'static str| move |source: std::io::Error| RunError::Setup { what, source };
         let map = Mapping::create(Region::<B>::layout(n).size())
             .map_err(setup("creating the shared memory (memfd)"))?;
-        let initial = crate::workload::initial(cfg.workload) as u64;
+        let initial = crate::workload::start_value(cfg.workload);
         // SAFETY: a fresh mapping of the region's size, zero-filled; `ProcessWorkers` keeps it
         // mapped until every child has been reaped (its Drop runs before its fields').
         unsafe { map.init::<B>(initial) };
@@ -318,12 +324,15 @@ impl<B: Backend> Workers for ProcessWorkers<B> {
                 rec.ops = r.ops;
                 rec.window_ops = r.window_ops;
                 rec.handoffs = r.handoffs;
-                if let Some(h) = r
-                    .latency_histogram
-                    .as_deref()
-                    .and_then(|h| decode_histogram(h).ok())
-                {
+                rec.window_handoffs = r.window_handoffs;
+                rec.exclusion_violations = r.exclusion_violations;
+                let decoded =
+                    |h: &Option<String>| h.as_deref().and_then(|h| decode_histogram(h).ok());
+                if let Some(h) = decoded(&r.latency_histogram) {
                     let _ = rec.wait_ns.add(&h);
+                }
+                if let Some(h) = decoded(&r.window_latency_histogram) {
+                    let _ = rec.window_wait_ns.add(&h);
                 }
                 WorkerRecord {
                     requested_cpu: self.placement[index],
