@@ -92,9 +92,13 @@ pub fn run_result(
         }
         merged
     };
-    let whole_run_latency = merged(|r| &r.wait_ns);
+    let window_latency = merged(|r| &r.window_wait_ns);
+    let mut whole_run_latency = merged(|r| &r.wait_ns);
+    whole_run_latency
+        .add(&window_latency)
+        .expect("histograms share their bounds");
     let latency = if interval == Interval::Contended {
-        merged(|r| &r.window_wait_ns)
+        window_latency
     } else {
         whole_run_latency.clone()
     };

@@ -23,9 +23,9 @@ pub struct Recorder {
     pub window_handoffs: Option<u64>,
     /// Times this worker found another inside the critical section, on entry or on exit.
     pub exclusion_violations: u64,
-    /// Acquire latencies that were sampled, in ns, over the whole run.
+    /// Acquire latencies sampled outside the contended interval, in ns.
     pub wait_ns: Histogram<u64>,
-    /// Those sampled inside the contended interval.
+    /// Those sampled inside it (the whole run's are both together).
     pub window_wait_ns: Histogram<u64>,
 }
 
@@ -43,14 +43,15 @@ impl Recorder {
         }
     }
 
-    /// Records one sampled acquire latency, also as one of the contended interval's when
-    /// `in_window`.
+    /// Records one sampled acquire latency, as the contended interval's when `in_window`.
     #[inline]
     pub fn record_wait(&mut self, ns: u64, in_window: bool) {
-        self.wait_ns.saturating_record(ns.max(1));
-        if in_window {
-            self.window_wait_ns.saturating_record(ns.max(1));
-        }
+        let into = if in_window {
+            &mut self.window_wait_ns
+        } else {
+            &mut self.wait_ns
+        };
+        into.saturating_record(ns.max(1));
     }
 }
 

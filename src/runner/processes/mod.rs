@@ -73,9 +73,9 @@ pub struct WorkerReport {
     pub start_ticks: u64,
     /// Clock ticks at the stop.
     pub stop_ticks: u64,
-    /// Latency histogram, compressed base64.
+    /// The latencies sampled outside the contended interval, compressed base64.
     pub latency_histogram: Option<String>,
-    /// The latencies sampled inside the contended interval, likewise.
+    /// Those sampled inside it, likewise.
     pub window_latency_histogram: Option<String>,
     /// A robust mutex told this worker that a holder had died.
     pub owner_died: bool,
