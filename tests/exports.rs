@@ -2,6 +2,7 @@
 //! three saved `lockbench run --json` results): a change in what lockbench prints or writes is a
 //! change someone reviews (`cargo insta review`, or delete the snapshot and re-run).
 
+use lockbench::analysis;
 use lockbench::model::{RunResult, SweepResults};
 use lockbench::report::{compare, csv, html, markdown, table};
 
@@ -67,7 +68,7 @@ fn html_structure_of_sweeps() {
 #[test]
 fn compare_text_and_page() {
     let (before, after) = (sweep("2-core-xeon-vm"), sweep("2-core-xeon-vm-processes"));
-    let c = compare::compare(&before, &after);
+    let c = analysis::compare::compare(&before, &after);
     insta::assert_snapshot!("compare.txt", compare::render_text(&c));
     insta::assert_snapshot!("compare.html", compare::render_html(&c).unwrap());
 }

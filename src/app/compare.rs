@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use super::{exit, report::load};
+use crate::analysis;
 use crate::cli::CompareArgs;
 use crate::error::UsageError;
 use crate::report::{compare, files};
@@ -10,7 +11,7 @@ use crate::report::{compare, files};
 pub(crate) fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let before = load(&args.before)?;
     let after = load(&args.after)?;
-    let c = compare::compare(&before, &after);
+    let c = analysis::compare::compare(&before, &after);
     print!("{}", compare::render_text(&c));
     if let Some(dir) = args.out {
         std::fs::create_dir_all(&dir)

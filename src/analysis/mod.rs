@@ -1,7 +1,9 @@
 //! From what the workers recorded to the figures: the contended window, throughput over it,
 //! fairness, the correctness check, and, for sweeps, the spread over repetitions and the
 //! aggregation of a point. The runner hands a [`RunRecord`] here; the result is plain
-//! [`crate::model`] data.
+//! [`crate::model`] data. [`compare`] sets two sweeps side by side.
+
+pub mod compare;
 
 use crate::locks::Protection;
 use crate::measure::clock::Clock;

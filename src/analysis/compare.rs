@@ -1,0 +1,353 @@
+//! Two sweeps side by side: per series and worker count, whether the second is faster, slower,
+//! or neither beyond the noise of their repetitions, by a Mann–Whitney U test on the
+//! repetitions' throughput; and what differs between the two machines and settings.
+//!
+//! A point is given a verdict only when both sides can be trusted: a side that lost updates,
+//! broke exclusion, was stopped by the time limit, or fell back to whole-run figures is flagged
+//! instead, and with fewer than [`MIN_REPETITIONS`] repetitions a side there is no verdict.
+
+use crate::model::{Change, ComparedPoint, Comparison, Point, SeriesKey, SweepResults};
+
+/// Fewest repetitions a side for a verdict.
+pub const MIN_REPETITIONS: usize = 3;
+
+/// The two-sided p-value at or below which a difference is called a change. With three
+/// repetitions a side the smallest p-value the test can give is 0.10 (every repetition of one
+/// side beats every repetition of the other); more repetitions allow finer verdicts.
+pub const SIGNIFICANCE: f64 = 0.10;
+
+/// Compares `after` with `before`.
+pub fn compare(before: &SweepResults, after: &SweepResults) -> Comparison {
+    let mut keys: Vec<(SeriesKey, usize)> = before
+        .points
+        .iter()
+        .chain(&after.points)
+        .filter(|p| !p.repetitions.is_empty())
+        .map(|p| (p.key(), p.workers))
+        .collect();
+    keys.sort_by(|x, y| x.1.cmp(&y.1).then_with(|| x.0.cmp(&y.0)));
+    keys.dedup();
+    let points = keys
+        .iter()
+        .map(|(key, workers)| {
+            let (x, y) = (find(before, key, *workers), find(after, key, *workers));
+            point(key.clone(), *workers, x, y)
+        })
+        .collect();
+    Comparison {
+        before_label: format!("{} ({})", before.command, before.started_utc),
+        after_label: format!("{} ({})", after.command, after.started_utc),
+        method: format!(
+            "a change is called when a two-sided Mann-Whitney U test on the repetitions' \
+             throughput gives p <= {SIGNIFICANCE:.2} (with 3 repetitions a side: only when every \
+             repetition of one side beats every one of the other); at least {MIN_REPETITIONS} \
+             repetitions a side, and both sides verified, complete and with a contended interval"
+        ),
+        differences: differences(before, after),
+        points,
+    }
+}
+
+/// The measured point of `key` at `workers` in `r`.
+fn find<'a>(r: &'a SweepResults, key: &SeriesKey, workers: usize) -> Option<&'a Point> {
+    r.points
+        .iter()
+        .find(|p| p.is_in(key) && p.workers == workers && !p.repetitions.is_empty())
+}
+
+fn point(series: SeriesKey, workers: usize, x: Option<&Point>, y: Option<&Point>) -> ComparedPoint {
+    let (before, after) = (x.and_then(|p| p.ops_per_sec), y.and_then(|p| p.ops_per_sec));
+    let ratio = match (before, after) {
+        (Some(b), Some(a)) if b.median > 0.0 => Some(a.median / b.median),
+        _ => None,
+    };
+    let mut flags = Vec::new();
+    for (side, p) in [("before", x), ("after", y)] {
+        if let Some(p) = p {
+            if p.failed_verification {
+                flags.push(format!("{side}: failed verification"));
+            }
+            if p.incomplete {
+                flags.push(format!("{side}: stopped by the time limit"));
+            }
+            if p.whole_run_fallback {
+                flags.push(format!("{side}: no contended interval in some runs"));
+            }
+        }
+    }
+    let (change, p_value) = match (x, y) {
+        (Some(x), Some(y)) if flags.is_empty() => {
+            if x.repetitions.len() < MIN_REPETITIONS || y.repetitions.len() < MIN_REPETITIONS {
+                (Change::TooFewRepetitions, None)
+            } else {
+                let rates = |p: &Point| p.repetitions.iter().map(|r| r.ops_per_sec).collect();
+                let (xs, ys): (Vec<f64>, Vec<f64>) = (rates(x), rates(y));
+                let p = mann_whitney_p(&xs, &ys);
+                let faster = after.zip(before).is_some_and(|(a, b)| a.median > b.median);
+                let change = match (p <= SIGNIFICANCE, faster) {
+                    (true, true) => Change::Faster,
+                    (true, false) => Change::Slower,
+                    (false, _) => Change::NoClearChange,
+                };
+                (change, Some(p))
+            }
+        }
+        (Some(_), Some(_)) => (Change::Flagged, None),
+        _ => (Change::Missing, None),
+    };
+    ComparedPoint {
+        series,
+        workers,
+        before,
+        after,
+        ratio,
+        change,
+        p_value,
+        flags,
+    }
+}
+
+/// What differs between the two sides' machines and settings: (what, before, after).
+fn differences(before: &SweepResults, after: &SweepResults) -> Vec<(String, String, String)> {
+    let (a, b) = (&before.environment, &after.environment);
+    let (s, t) = (&before.settings, &after.settings);
+    let rows: [(&str, String, String); 16] = [
+        ("host", a.hostname.clone(), b.hostname.clone()),
+        ("CPU", a.cpu_model.clone(), b.cpu_model.clone()),
+        (
+            "allowed CPUs",
+            a.allowed_cpus.len().to_string(),
+            b.allowed_cpus.len().to_string(),
+        ),
+        ("kernel", a.kernel.clone(), b.kernel.clone()),
+        ("compiler", a.rustc.clone(), b.rustc.clone()),
+        (
+            "lockbench",
+            a.lockbench_version.clone(),
+            b.lockbench_version.clone(),
+        ),
+        ("clock", a.clock.source.clone(), b.clock.source.clone()),
+        (
+            "workload",
+            format!("{:?}", s.workload),
+            format!("{:?}", t.workload),
+        ),
+        ("increments per run", s.ops.to_string(), t.ops.to_string()),
+        (
+            "cs-work ns",
+            s.cs_work_ns.to_string(),
+            t.cs_work_ns.to_string(),
+        ),
+        ("think ns", s.think_ns.to_string(), t.think_ns.to_string()),
+        ("pin", s.pin.clone(), t.pin.clone()),
+        ("latency", s.latency.clone(), t.latency.clone()),
+        ("repetitions", s.repeat.to_string(), t.repeat.to_string()),
+        (
+            "time limit ms",
+            s.max_time_ms.to_string(),
+            t.max_time_ms.to_string(),
+        ),
+        (
+            "schema",
+            before.schema_version.to_string(),
+            after.schema_version.to_string(),
+        ),
+    ];
+    rows.into_iter()
+        .filter(|(_, x, y)| x != y)
+        .map(|(what, x, y)| (what.to_string(), x, y))
+        .collect()
+}
+
+/// The two-sided p-value of the Mann–Whitney U test that `xs` and `ys` come from the same
+/// distribution: exact (by counting the arrangements of ranks) up to 50 values a side, from
+/// the normal approximation beyond. Ties count half.
+pub fn mann_whitney_p(xs: &[f64], ys: &[f64]) -> f64 {
+    let (n, m) = (xs.len(), ys.len());
+    if n == 0 || m == 0 {
+        return 1.0;
+    }
+    let u: f64 = xs
+        .iter()
+        .map(|x| {
+            ys.iter()
+                .map(|y| match x.total_cmp(y) {
+                    std::cmp::Ordering::Greater => 1.0,
+                    std::cmp::Ordering::Equal => 0.5,
+                    std::cmp::Ordering::Less => 0.0,
+                })
+                .sum::<f64>()
+        })
+        .sum();
+    let pairs = (n * m) as f64;
+    let low = u.min(pairs - u);
+    let p = if n <= 50 && m <= 50 {
+        // P(U <= low) under the null, both tails by symmetry.
+        let counts = u_counts(n, m);
+        let total: f64 = counts.iter().sum();
+        let upto = low.floor() as usize;
+        2.0 * counts[..=upto].iter().sum::<f64>() / total
+    } else {
+        let mean = pairs / 2.0;
+        let sd = (pairs * (n + m + 1) as f64 / 12.0).sqrt();
+        // Continuity-corrected: z of (low + 0.5), lower tail, doubled.
+        2.0 * normal_cdf((low + 0.5 - mean) / sd)
+    };
+    p.min(1.0)
+}
+
+/// How many of the arrangements of `n` and `m` values give each U from 0 to n·m:
+/// f(n, m, u) = f(n - 1, m, u - m) + f(n, m - 1, u).
+fn u_counts(n: usize, m: usize) -> Vec<f64> {
+    // table[j][u] for the current i (rows of n), j from 0 to m.
+    let max = n * m;
+    let mut prev: Vec<Vec<f64>> = (0..=m)
+        .map(|_| {
+            let mut v = vec![0.0; max + 1];
+            v[0] = 1.0;
+            v
+        })
+        .collect();
+    for i in 1..=n {
+        let mut cur: Vec<Vec<f64>> = vec![vec![0.0; max + 1]; m + 1];
+        cur[0][0] = 1.0;
+        for j in 1..=m {
+            for u in 0..=i * j {
+                let from_x = if u >= j { prev[j][u - j] } else { 0.0 };
+                cur[j][u] = from_x + cur[j - 1][u];
+            }
+        }
+        prev = cur;
+    }
+    prev.swap_remove(m)
+}
+
+/// The standard normal distribution function (Abramowitz and Stegun 26.2.17, error < 7.5e-8).
+fn normal_cdf(z: f64) -> f64 {
+    let t = 1.0 / (1.0 + 0.231_641_9 * z.abs());
+    let poly = t
+        * (0.319_381_530
+            + t * (-0.356_563_782
+                + t * (1.781_477_937 + t * (-1.821_255_978 + t * 1.330_274_429))));
+    let tail = (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt() * poly;
+    if z >= 0.0 { 1.0 - tail } else { tail }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_p_values_match_the_tables() {
+        // 3 against 3, complete separation: 2 of the 20 arrangements are as extreme.
+        assert!((mann_whitney_p(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]) - 0.1).abs() < 1e-12);
+        // 4 against 4: 2 of 70.
+        let p = mann_whitney_p(&[1.0, 2.0, 3.0, 4.0], &[5.0, 6.0, 7.0, 8.0]);
+        assert!((p - 2.0 / 70.0).abs() < 1e-12);
+        // Interleaved (U = 3): 7 of 20 arrangements as low, both tails.
+        let p = mann_whitney_p(&[1.0, 3.0, 5.0], &[2.0, 4.0, 6.0]);
+        assert!((p - 14.0 / 20.0).abs() < 1e-12);
+        // 5 against 5 with one overlap (U = 1): 2 * 2/252.
+        let p = mann_whitney_p(&[1.0, 2.0, 3.0, 4.0, 6.0], &[5.0, 7.0, 8.0, 9.0, 10.0]);
+        assert!((p - 4.0 / 252.0).abs() < 1e-12);
+    }
+
+    fn sweep() -> SweepResults {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/reports/2-core-xeon-vm/results.json"
+        );
+        SweepResults::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// `after` is `before` with the first point's every repetition twice as fast.
+    fn twice_as_fast(before: &SweepResults) -> SweepResults {
+        let mut after = before.clone();
+        let point = &mut after.points[0];
+        let reps = std::mem::take(&mut point.repetitions);
+        for mut rep in reps {
+            rep.ops_per_sec *= 2.0;
+            crate::analysis::add_repetition(point, rep);
+        }
+        after
+    }
+
+    #[test]
+    fn a_clear_change_is_called_with_its_p_value() {
+        let before = sweep();
+        let c = compare(&before, &twice_as_fast(&before));
+        let first = c
+            .points
+            .iter()
+            .find(|p| p.series == before.points[0].key())
+            .unwrap();
+        assert_eq!(first.change, Change::Faster);
+        assert_eq!(first.p_value, Some(0.1));
+        assert!(c.differences.is_empty());
+        let same = compare(&before, &before);
+        assert!(
+            same.points
+                .iter()
+                .all(|p| p.change == Change::NoClearChange)
+        );
+    }
+
+    #[test]
+    fn a_side_that_cannot_be_trusted_is_flagged_not_called_faster() {
+        let before = sweep();
+        for spoil in [
+            |p: &mut Point| p.failed_verification = true,
+            |p: &mut Point| p.incomplete = true,
+            |p: &mut Point| p.whole_run_fallback = true,
+        ] {
+            let mut after = twice_as_fast(&before);
+            spoil(&mut after.points[0]);
+            let c = compare(&before, &after);
+            let first = c
+                .points
+                .iter()
+                .find(|p| p.series == before.points[0].key())
+                .unwrap();
+            assert_eq!(first.change, Change::Flagged);
+            assert_eq!(first.p_value, None);
+            assert!(first.flags[0].starts_with("after: "), "{:?}", first.flags);
+        }
+    }
+
+    #[test]
+    fn too_few_repetitions_give_no_verdict() {
+        let before = sweep();
+        let mut after = twice_as_fast(&before);
+        after.points[0].repetitions.truncate(2);
+        let c = compare(&before, &after);
+        let first = c
+            .points
+            .iter()
+            .find(|p| p.series == before.points[0].key())
+            .unwrap();
+        assert_eq!(first.change, Change::TooFewRepetitions);
+    }
+
+    #[test]
+    fn settings_that_differ_are_listed() {
+        let before = sweep();
+        let mut after = before.clone();
+        after.settings.latency = "off".into();
+        after.settings.workload = crate::model::Workload::Bank { initial: 200 };
+        after.settings.repeat = 5;
+        let c = compare(&before, &after);
+        let what: Vec<&str> = c.differences.iter().map(|d| d.0.as_str()).collect();
+        assert_eq!(what, ["workload", "latency", "repetitions"]);
+    }
+
+    #[test]
+    fn large_samples_use_the_normal_approximation() {
+        let xs: Vec<f64> = (0..60).map(f64::from).collect();
+        let ys: Vec<f64> = (0..60).map(|i| f64::from(i) + 30.0).collect();
+        let p = mann_whitney_p(&xs, &ys);
+        assert!(p < 1e-6, "{p}");
+        assert!(mann_whitney_p(&xs, &xs) > 0.9);
+        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
+        assert!((normal_cdf(1.96) - 0.975).abs() < 1e-4);
+    }
+}
