@@ -243,3 +243,46 @@ fn bad_process_input() {
         "even number",
     );
 }
+
+/// Workers run the very binary the parent runs: a sweep whose binary file is removed after its
+/// first run (as a rebuild replaces it) still starts every later run's workers, from the same
+/// build, and finishes.
+#[test]
+fn workers_run_the_running_binary_even_when_its_file_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("lockbench-copy");
+    fs::copy(env!("CARGO_BIN_EXE_lockbench"), &binary).unwrap();
+    let out = dir.path().join("sweep");
+    let sweep = std::process::Command::new(&binary)
+        .args(["sweep", "--backends", "futex", "--processes", "2"])
+        .args(["--ops", "200000", "--repeat", "20", "--quiet", "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let results = out.join("results.json");
+    let started = Instant::now();
+    let repetitions = || -> usize {
+        fs::read(&results)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .and_then(|r| r["points"][0]["repetitions"].as_array().map(|a| a.len()))
+            .unwrap_or(0)
+    };
+    while repetitions() == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no run finished"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    fs::remove_file(&binary).unwrap();
+    let done = sweep.wait_with_output().unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert_eq!(repetitions(), 20);
+}

@@ -50,7 +50,8 @@ struct Calibration {
 }
 
 /// Runs every measurement, pinned to the first CPU of the compact placement.
-fn measure(ops: u64, rounds: u32) -> Result<Calibration, RunError> {
+/// `tick` is called at the supervisor's progress ticks.
+fn measure(ops: u64, rounds: u32, tick: &dyn Fn()) -> Result<Calibration, RunError> {
     let topology = Topology::detect();
     let cpu = topology.placement(&PinPolicy::Compact, 1)[0];
     let clock_info = ClockInfo::measure(&Clock::new());
@@ -87,8 +88,9 @@ fn measure(ops: u64, rounds: u32) -> Result<Calibration, RunError> {
         reference.push(on_cpu(cpu, move || reference_loop(ops)) / ops as f64);
         for (mode, figures) in modes.iter().zip(harness.iter_mut()) {
             let cfg = harness_cfg(*mode);
-            figures
-                .push(super::measure(super::entry_of(&cfg), &cfg, &bench, &mut |_| {})?.ns_per_op);
+            figures.push(
+                super::measure(super::entry_of(&cfg), &cfg, &bench, &mut |_| tick())?.ns_per_op,
+            );
         }
     }
     let reference = median_of(reference);
@@ -164,7 +166,7 @@ pub(crate) fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
         return Err(UsageError::invalid("--ops", 0, "at least one operation is needed").into());
     }
     let spinner = progress::spinner("calibrating (a few seconds)");
-    let c = measure(args.ops, args.rounds);
+    let c = measure(args.ops, args.rounds, &|| spinner.tick());
     spinner.finish_and_clear();
     let c = c?;
     let mut out = io::stdout().lock();

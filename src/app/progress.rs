@@ -1,7 +1,7 @@
 //! Progress on the terminal: a bar per run, a bar per sweep, a spinner for calibration. Hidden
-//! with `--quiet`; drawn on stderr, so that stdout stays clean for tables and JSON.
-
-use std::time::Duration;
+//! with `--quiet`; drawn on stderr, so that stdout stays clean for tables and JSON. No bar has a
+//! ticking thread of its own: on a small machine its every wake would preempt a pinned worker.
+//! They are redrawn from the supervisor's progress tick and between runs.
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -52,13 +52,12 @@ pub(crate) fn sweep_bar(quiet: bool, runs: u64) -> ProgressBar {
         )
         .expect("the template is valid"),
     );
-    bar.enable_steady_tick(Duration::from_millis(200));
     bar
 }
 
-/// A spinner with `message`, for work of a few seconds.
+/// A spinner with `message`, for work of a few seconds; `tick` it to turn it.
 pub(crate) fn spinner(message: &'static str) -> ProgressBar {
     let spinner = ProgressBar::new_spinner().with_message(message);
-    spinner.enable_steady_tick(Duration::from_millis(120));
+    spinner.tick();
     spinner
 }

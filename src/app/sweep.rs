@@ -61,20 +61,27 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         args.quiet,
         plan.configs.len() as u64 * u64::from(args.repeat),
     );
-    let outcome = run_points(&plan, args.repeat, &bench, &mut results, |round, cfg, r| {
-        bar.set_message(format!(
-            "round {}/{}: {} with {}",
-            round + 1,
-            args.repeat,
-            cfg.backend,
-            format::workers(cfg.mode, cfg.workers)
-        ));
-        if let Some(r) = r {
-            bar.inc(1);
-            report::write_all(&out, r)?;
-        }
-        Ok(())
-    });
+    let outcome = run_points(
+        &plan,
+        args.repeat,
+        &bench,
+        &mut results,
+        |round, cfg, r| {
+            bar.set_message(format!(
+                "round {}/{}: {} with {}",
+                round + 1,
+                args.repeat,
+                cfg.backend,
+                format::workers(cfg.mode, cfg.workers)
+            ));
+            if let Some(r) = r {
+                bar.inc(1);
+                report::write_all(&out, r)?;
+            }
+            Ok(())
+        },
+        &|| bar.tick(),
+    );
     bar.finish_and_clear();
     outcome?;
 
@@ -136,29 +143,31 @@ fn skeleton(
 
 /// Runs every point of `plan`, `repeat` rounds, adding each run to its point of `results`.
 /// `step` is told of each run before it starts (`None`) and after it was added (`Some`, to
-/// rewrite the report files); its error ends the sweep.
+/// rewrite the report files); its error ends the sweep. `tick` is called at the supervisor's
+/// progress ticks.
 fn run_points(
     plan: &SweepPlan,
     repeat: u32,
     bench: &Bench<'_>,
     results: &mut SweepResults,
     mut step: impl FnMut(u32, &RunConfig, Option<&SweepResults>) -> anyhow::Result<()>,
+    tick: &dyn Fn(),
 ) -> anyhow::Result<()> {
     results.complete = false;
     let total = plan.configs.len() * repeat as usize;
     for (done, (round, index)) in rounds(plan.configs.len(), repeat).enumerate() {
         let cfg = &plan.configs[index];
         step(round, cfg, None)?;
-        let run = super::measure(super::entry_of(cfg), cfg, bench, &mut |_| {});
+        let run = super::measure(super::entry_of(cfg), cfg, bench, &mut |_| tick());
         let run = match run {
             Ok(r) => r,
             Err(e) => {
                 // The files once more, before the failure ends the sweep.
                 step(round, cfg, Some(results))?;
                 return Err(anyhow::Error::new(e).context(format!(
-                    "{} at {} threads, round {}",
+                    "{} with {}, round {}",
                     cfg.backend,
-                    cfg.workers,
+                    format::workers(cfg.mode, cfg.workers),
                     round + 1
                 )));
             }
@@ -178,13 +187,17 @@ fn status(r: &SweepResults) -> u8 {
     if let Some(p) = r.failed_points().next() {
         if p.lost_updates > 0 {
             eprintln!(
-                "error: {} at {} threads lost {} updates: the lock failed to exclude concurrent updates",
-                p.backend, p.workers, p.lost_updates
+                "error: {} with {} lost {} updates: the lock failed to exclude concurrent updates",
+                p.backend,
+                format::workers(p.mode, p.workers),
+                p.lost_updates
             );
         } else {
             eprintln!(
-                "error: {} at {} threads let a worker in while another was inside ({} times): the lock failed to exclude",
-                p.backend, p.workers, p.exclusion_violations
+                "error: {} with {} let a worker in while another was inside ({} times): the lock failed to exclude",
+                p.backend,
+                format::workers(p.mode, p.workers),
+                p.exclusion_violations
             );
         }
         exit::LOST_UPDATES

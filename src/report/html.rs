@@ -5,7 +5,7 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use super::charts;
-use super::format::{duration_ns, grouped, series_label};
+use super::format::{duration_ns, grouped, series_label, workers};
 use super::markdown::{COLUMNS, cells};
 use crate::model::{Point, SweepResults};
 
@@ -172,9 +172,9 @@ fn notes(r: &SweepResults, measured: &[Point], worker_counts: &[usize]) -> Vec<N
         };
         page_notes.push(Note {
             text: format!(
-                "{} at {} threads {what}: the lock failed to exclude concurrent updates.",
-                series_label(&p.key()),
-                p.workers,
+                "{} with {} {what}: the lock failed to exclude concurrent updates.",
+                p.backend,
+                workers(p.mode, p.workers),
             ),
             severe: true,
         });
@@ -185,9 +185,9 @@ fn notes(r: &SweepResults, measured: &[Point], worker_counts: &[usize]) -> Vec<N
     {
         page_notes.push(Note {
             text: format!(
-                "{} at {} threads lost {} updates over {} runs: no lock, as expected.",
-                series_label(&p.key()),
-                p.workers,
+                "{} with {} lost {} updates over {} runs: no lock, as expected.",
+                p.backend,
+                workers(p.mode, p.workers),
                 grouped(p.lost_updates),
                 p.repetitions.len()
             ),

@@ -12,6 +12,7 @@ use std::io::Read;
 use std::marker::PhantomData;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -29,8 +30,13 @@ use crate::measure::clock::Clock;
 use crate::measure::recorder::{Recorder, decode_histogram};
 use crate::model::RunConfig;
 
-/// How often the parent looks at its children.
-const POLL: Duration = Duration::from_millis(10);
+/// How long the parent waits for a child whose output has ended to be reaped.
+const REAP_STEP: Duration = Duration::from_millis(1);
+
+/// The program the workers run: the very binary this process runs, even if the file it came
+/// from has since been replaced (a rebuild during a sweep) or removed. A worker of another build
+/// would lay the shared region out differently.
+const THIS_BINARY: &str = "/proc/self/exe";
 
 /// The parent's instructions to one worker process (its `--spec`).
 #[derive(Debug, Serialize, Deserialize)]
@@ -101,6 +107,8 @@ impl ChildWorker {
 /// running when dropped: no early return leaves one behind.
 pub(crate) struct ProcessWorkers<B: Backend> {
     children: Vec<ChildWorker>,
+    /// A child's index when its stdout has ended (it exited, or is exiting).
+    ended: Receiver<usize>,
     map: Mapping,
     cfg: RunConfig,
     placement: Vec<Option<usize>>,
@@ -126,9 +134,10 @@ impl<B: Backend> ProcessWorkers<B> {
         // SAFETY: a fresh mapping of the region's size, zero-filled; `ProcessWorkers` keeps it
         // mapped until every child has been reaped (its Drop runs before its fields').
         unsafe { map.init::<B>(initial) };
-        let exe = std::env::current_exe().map_err(setup("finding the lockbench executable"))?;
+        let (ended_tx, ended) = mpsc::channel();
         let mut set = ProcessWorkers {
             children: Vec::with_capacity(n),
+            ended,
             map,
             cfg: cfg.clone(),
             placement: placement.to_vec(),
@@ -145,7 +154,7 @@ impl<B: Backend> ProcessWorkers<B> {
                 think_iterations: settings.think.iterations(),
                 parent: std::process::id(),
             };
-            let spawned = Command::new(&exe)
+            let spawned = Command::new(THIS_BINARY)
                 .arg("__worker")
                 .arg("--spec")
                 .arg(serde_json::to_string(&spec).expect("a spec serialises"))
@@ -160,15 +169,23 @@ impl<B: Backend> ProcessWorkers<B> {
                     return Err(RunError::Spawn { index, source });
                 }
             };
-            let read = |mut from: Box<dyn Read + Send>| {
+            // Each stream is read to its end on a thread of its own; the end of stdout (the
+            // child exited) wakes the supervisor.
+            let read = |mut from: Box<dyn Read + Send>, ended: Option<mpsc::Sender<usize>>| {
                 thread::spawn(move || {
                     let mut text = String::new();
                     let _ = from.read_to_string(&mut text);
+                    if let Some(ended) = ended {
+                        let _ = ended.send(index);
+                    }
                     text
                 })
             };
-            let stdout = child.stdout.take().map(|o| read(Box::new(o)));
-            let stderr = child.stderr.take().map(|e| read(Box::new(e)));
+            let stdout = child
+                .stdout
+                .take()
+                .map(|o| read(Box::new(o), Some(ended_tx.clone())));
+            let stderr = child.stderr.take().map(|e| read(Box::new(e), None));
             set.children.push(ChildWorker {
                 child,
                 stdout,
@@ -253,20 +270,24 @@ impl<B: Backend> WorkerSet for ProcessWorkers<B> {
     }
 
     fn wait(&mut self, timeout: Duration) -> Vec<Event> {
-        thread::sleep(timeout.min(POLL));
-        let mut events = Vec::new();
-        for (index, w) in self.children.iter_mut().enumerate() {
-            if w.status.is_some() {
-                continue;
+        let ended = match self.ended.recv_timeout(timeout) {
+            Ok(index) => Some(index),
+            Err(RecvTimeoutError::Timeout) => None,
+            // Every child's output has ended already: they are exiting.
+            Err(RecvTimeoutError::Disconnected) => {
+                thread::sleep(timeout.min(REAP_STEP));
+                None
             }
-            // An error from try_wait leaves the child counted as running.
-            if let Ok(Some(status)) = w.child.try_wait() {
-                w.status = Some(status);
-                events.push(if status.success() {
-                    Event::Finished
-                } else {
-                    Event::Died { index }
-                });
+        };
+        let mut events = self.reap();
+        // A child closes its output just before it exits: give that exit a moment to land.
+        if let Some(index) = ended {
+            for _ in 0..1000 {
+                if self.children[index].status.is_some() {
+                    break;
+                }
+                thread::sleep(REAP_STEP);
+                events.extend(self.reap());
             }
         }
         events
@@ -288,6 +309,28 @@ impl<B: Backend> WorkerSet for ProcessWorkers<B> {
             w.status = w.child.wait().ok();
         }
         running
+    }
+}
+
+impl<B: Backend> ProcessWorkers<B> {
+    /// The children that have exited since the last look, as events.
+    fn reap(&mut self) -> Vec<Event> {
+        let mut events = Vec::new();
+        for (index, w) in self.children.iter_mut().enumerate() {
+            if w.status.is_some() {
+                continue;
+            }
+            // An error from try_wait leaves the child counted as running.
+            if let Ok(Some(status)) = w.child.try_wait() {
+                w.status = Some(status);
+                events.push(if status.success() {
+                    Event::Finished
+                } else {
+                    Event::Died { index }
+                });
+            }
+        }
+        events
     }
 }
 
