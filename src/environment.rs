@@ -2,10 +2,27 @@
 //! command (measuring the clock takes a million readings).
 
 use std::fs;
+use std::time::Instant;
 
 use crate::measure::clock::{Clock, ClockInfo};
 use crate::model::{Environment, WorkCalibration};
 use crate::runner::affinity::Topology;
+
+/// The median of 5 rounds of 100,000 spin-wait hints, per hint.
+fn pause_ns() -> f64 {
+    const HINTS: u32 = 100_000;
+    let mut rounds: Vec<f64> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            for _ in 0..HINTS {
+                std::hint::spin_loop();
+            }
+            t.elapsed().as_nanos() as f64 / f64::from(HINTS)
+        })
+        .collect();
+    rounds.sort_by(f64::total_cmp);
+    rounds[rounds.len() / 2]
+}
 
 /// Reads the environment of this process.
 pub fn capture(topology: &Topology, calibration: Option<WorkCalibration>) -> Environment {
@@ -36,6 +53,7 @@ pub fn capture(topology: &Topology, calibration: Option<WorkCalibration>) -> Env
         lockbench_version: env!("CARGO_PKG_VERSION").to_string(),
         optimized_build: !cfg!(debug_assertions),
         clock: ClockInfo::measure(&Clock::new()),
+        pause_ns: pause_ns(),
         work_calibration: calibration,
     }
 }

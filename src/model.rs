@@ -187,6 +187,10 @@ pub struct Environment {
     pub optimized_build: bool,
     /// The clock used and what a reading costs.
     pub clock: ClockInfo,
+    /// What one spin-wait hint (`pause` on x86) costs, in ns: spinning locks count their
+    /// budgets in these, and their cost differs many times between CPU generations.
+    #[serde(default)]
+    pub pause_ns: f64,
     /// The work-loop calibration, when `--cs-work` or `--think` was used.
     pub work_calibration: Option<WorkCalibration>,
 }

@@ -16,7 +16,8 @@ use crate::analysis::RunRecord;
 use crate::locks::relax::{Backoff, Spin, SpinThenYield};
 use crate::locks::{
     AtomicBaseline, Backend, Facts, FutexMutex, ParkingMutex, PosixSemaphore, ProcessSharedMutex,
-    Protection, PthreadMutex, SpinLock, StdMutex, TicketLock, Unsynchronised, Waiting,
+    Protection, PthreadMutex, PthreadShared, SpinLock, StdMutex, TicketLock, Unsynchronised,
+    Waiting,
 };
 use crate::model::{BackendFacts, RunConfig, WorkCalibration};
 use crate::runner::affinity::Topology;
@@ -242,7 +243,7 @@ impl Registry {
         .register::<SpinLock<Backoff>>(Facts {
             name: "spin",
             aliases: &[],
-            summary: "our test-and-test-and-set spinlock with exponential backoff, then yield",
+            summary: "our test-and-test-and-set spinlock: 127 pause hints over its first 7 looks, then a yield per look (a yield lock under long waits)",
             fair: false,
             waiting: Waiting::Backoff,
             not_across_processes: None,
@@ -289,7 +290,27 @@ impl Registry {
         .register::<FutexMutex>(Facts {
             name: "futex",
             aliases: &[],
-            summary: "our three-state futex mutex (Drepper's \"Futexes Are Tricky\"), no spinning",
+            summary: "our three-state futex mutex (Drepper's \"Futexes Are Tricky\"), no spinning; shared futex calls",
+            fair: false,
+            waiting: Waiting::Sleep,
+            not_across_processes: None,
+        })
+        .expect(fresh)
+        .register::<FutexMutex<true>>(Facts {
+            name: "futex-private",
+            aliases: &[],
+            summary: "the same futex mutex with FUTEX_PRIVATE_FLAG (the kernel's process-private path, as std's)",
+            fair: false,
+            waiting: Waiting::Sleep,
+            not_across_processes: Some(
+                "FUTEX_PRIVATE_FLAG keys the wait queue by this process's address space",
+            ),
+        })
+        .expect(fresh)
+        .register::<PthreadShared>(Facts {
+            name: "pthread-pshared",
+            aliases: &[],
+            summary: "pthread mutex with PTHREAD_PROCESS_SHARED, not robust (sharing without robustness)",
             fair: false,
             waiting: Waiting::Sleep,
             not_across_processes: None,
@@ -355,7 +376,7 @@ mod tests {
     #[test]
     fn builtin_names_are_distinct_and_found_by_alias_and_case() {
         let r = Registry::builtin();
-        assert_eq!(r.entries().len(), 12);
+        assert_eq!(r.entries().len(), 14);
         for e in r.entries() {
             assert_eq!(r.get(e.name()).map(Entry::name), Some(e.name()));
             for a in e.facts().aliases {

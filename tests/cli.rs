@@ -107,6 +107,8 @@ fn list_shows_every_backend_and_its_facts() {
         "ticket-spin",
         "pthread",
         "futex",
+        "futex-private",
+        "pthread-pshared",
         "process-shared",
         "posix-sem",
         "atomic",
@@ -184,9 +186,17 @@ fn json_result_carries_the_model() {
         "logical_cpus",
         "allowed_cpus",
         "clock",
+        "pause_ns",
     ] {
         assert!(!r["environment"][key].is_null(), "environment lacks {key}");
     }
+    assert!(
+        r["environment"]["clock"]["ordered_floor_ns"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+    assert!(r["environment"]["pause_ns"].as_f64().unwrap() > 0.0);
     let latency = &r["latency"];
     assert!(latency["samples"].as_u64().unwrap() > 0);
     assert!(latency["p50_ns"].as_u64().unwrap() <= latency["p99_ns"].as_u64().unwrap());

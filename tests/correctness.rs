@@ -21,6 +21,16 @@ fn exact(backend: &str, threads: usize, ops: u64, extra: &[&str]) {
     assert_eq!(r["lost_updates"], 0, "{backend} x{threads}");
     assert_eq!(r["verification"]["actual"], ops, "{backend} x{threads}");
     assert_eq!(r["verification"]["verdict"], "ok");
+    if backend != "atomic" {
+        assert_eq!(r["exclusion_violations"], 0, "{backend} x{threads}");
+    }
+    // The window is part of the run: never more operations than were done, in all or by any.
+    assert!(r["window_ops"].as_u64().unwrap() <= r["total_ops"].as_u64().unwrap());
+    for w in r["threads"].as_array().unwrap() {
+        if let Some(in_window) = w["window_ops"].as_u64() {
+            assert!(in_window <= w["ops"].as_u64().unwrap(), "{backend}: {w}");
+        }
+    }
 }
 
 #[test]
@@ -37,9 +47,8 @@ fn every_lock_keeps_every_update() {
         exact(backend, 2, 50_000, &[]);
         exact(backend, 4, 50_000, &[]);
     }
-    // Pure spinning only with as many threads as cores: oversubscribed it is slow by design.
-    exact("spin-pure", 2, 50_000, &[]);
-    exact("ticket-spin", 2, 50_000, &[]);
+    // The pure-spinning locks are checked in tests/pure_spin.rs, alone: beside other tests'
+    // workers on two cores they would be oversubscribed, and slow by design.
 }
 
 #[test]
@@ -128,13 +137,20 @@ fn a_single_thread_loses_nothing_even_without_a_lock() {
 
 #[test]
 fn handoffs_and_fairness_are_reported_for_locks() {
-    let (_, r) = run_json(&["--backend", "ticket", "--threads", "2", "--ops", "20000"]);
-    let rate = r["handoff_rate"].as_f64().unwrap();
-    assert!((0.0..=1.0).contains(&rate));
-    if r["interval"] == "contended" {
-        let jain = r["fairness"]["jain_index"].as_f64().unwrap();
-        assert!(jain > 0.5 && jain <= 1.0 + 1e-9);
-    }
+    // A FIFO lock with both workers in its queue hands the lock to the other one almost every
+    // time: more than 90% of the acquisitions of the contended interval. (A machine too busy
+    // to run both workers together may leave a run without one: up to three tries.)
+    let contended = (0..3)
+        .map(|_| run_json(&["--backend", "ticket", "--threads", "2", "--ops", "200000"]).1)
+        .find(|r| r["interval"] == "contended")
+        .expect("one of three runs had a contended interval");
+    let rate = contended["handoff_rate"].as_f64().unwrap();
+    assert!(
+        rate > 0.9,
+        "ticket hands off {rate} of the time at 2 threads"
+    );
+    let jain = contended["fairness"]["jain_index"].as_f64().unwrap();
+    assert!(jain > 0.9, "FIFO shares are near equal: Jain {jain}");
     let (_, one) = run_json(&["--backend", "ticket", "--threads", "1", "--ops", "20000"]);
     assert_eq!(one["handoff_rate"], 0.0);
     assert_eq!(one["interval"], "contended");

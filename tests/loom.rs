@@ -209,3 +209,29 @@ fn control_word_window() {
         }
     });
 }
+
+/// Three threads each lock, increment, unlock: the only shape in which two waiters can sleep at
+/// once, so that an unlock must wake one while the other stays asleep (a lost wake-up there is
+/// a deadlock in the model).
+fn three_lockers<L: RawLock + 'static>() {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(2);
+    builder.check(|| {
+        let shared = Protected::<L>::new();
+        let lockers: Vec<_> = (0..3)
+            .map(|_| {
+                let shared = Arc::clone(&shared);
+                thread::spawn(move || shared.add_locked(1))
+            })
+            .collect();
+        for h in lockers {
+            h.join().unwrap();
+        }
+        assert_eq!(shared.total(), 3);
+    });
+}
+
+#[test]
+fn futex_three_lockers() {
+    three_lockers::<FutexMutex>();
+}

@@ -111,7 +111,7 @@ fn point(series: SeriesKey, workers: usize, x: Option<&Point>, y: Option<&Point>
 fn differences(before: &SweepResults, after: &SweepResults) -> Vec<(String, String, String)> {
     let (a, b) = (&before.environment, &after.environment);
     let (s, t) = (&before.settings, &after.settings);
-    let rows: [(&str, String, String); 16] = [
+    let rows: [(&str, String, String); 17] = [
         ("host", a.hostname.clone(), b.hostname.clone()),
         ("CPU", a.cpu_model.clone(), b.cpu_model.clone()),
         (
@@ -127,6 +127,11 @@ fn differences(before: &SweepResults, after: &SweepResults) -> Vec<(String, Stri
             b.lockbench_version.clone(),
         ),
         ("clock", a.clock.source.clone(), b.clock.source.clone()),
+        (
+            "pause ns",
+            format!("{:.1}", a.pause_ns),
+            format!("{:.1}", b.pause_ns),
+        ),
         (
             "workload",
             format!("{:?}", s.workload),

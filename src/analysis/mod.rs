@@ -381,6 +381,7 @@ mod tests {
                 read_cost_ns: 1.0,
                 ordered_floor_ns: 10.0,
             },
+            pause_ns: 1.0,
             work_calibration: None,
         }
     }

@@ -2,11 +2,15 @@
 //! no. 3): 0 unlocked, 1 locked, 2 locked and maybe waited on. Waiters sleep in the kernel and
 //! the unlocker makes the `futex_wake` system call only when someone may be asleep.
 //!
-//! The futex calls leave out `FUTEX_PRIVATE_FLAG`, so the lock also works between processes
-//! that share the mapping it lives in (the kernel then keys the wait queue by the file and the
-//! offset in it, not by this process's address).
-//! Under loom, waiting is a yield (a futex wait may return spuriously, so the algorithm already
-//! re-checks) and waking does nothing: the model checks the state machine and its orderings.
+//! `FutexMutex` (`PRIVATE = false`, the default) leaves out `FUTEX_PRIVATE_FLAG`, so the lock
+//! also works between processes that share the mapping it lives in (the kernel then keys the
+//! wait queue by the file and the offset in it, not by this process's address).
+//! `FutexMutex<true>` passes the flag: the kernel's cheaper process-private path, as std's mutex
+//! takes, for comparing the algorithms alone between threads.
+//!
+//! Under loom, the futex is modelled with a mutex and a condition variable beside the state: a
+//! wait checks the state under the mutex and blocks until a wake, so a lost wake-up (an unlock
+//! that wakes nobody while someone sleeps) shows as a deadlock in the model.
 
 use super::raw::RawLock;
 use crate::sync::{AtomicU32, Ordering};
@@ -15,19 +19,28 @@ const UNLOCKED: u32 = 0;
 const LOCKED: u32 = 1;
 const CONTENDED: u32 = 2;
 
-/// Three-state futex mutex (not fair: a running thread can take the lock before a woken one).
+/// Three-state futex mutex (not fair: a running thread can take the lock before a woken one);
+/// `PRIVATE` passes `FUTEX_PRIVATE_FLAG` (threads of one process only).
 #[repr(C)]
-pub struct FutexMutex {
+pub struct FutexMutex<const PRIVATE: bool = false> {
     state: AtomicU32,
+    #[cfg(loom)]
+    parking: loom::sync::Mutex<()>,
+    #[cfg(loom)]
+    woken: loom::sync::Condvar,
 }
 
 // SAFETY: only the compare-exchange from UNLOCKED to LOCKED, or a swap to CONTENDED that returns
 // UNLOCKED, takes the lock; only the holder stores UNLOCKED (in `unlock`). The Acquire of those
 // operations pairs with the Release swap in `unlock`.
-unsafe impl RawLock for FutexMutex {
+unsafe impl<const PRIVATE: bool> RawLock for FutexMutex<PRIVATE> {
     fn new() -> Self {
         FutexMutex {
             state: AtomicU32::new(UNLOCKED),
+            #[cfg(loom)]
+            parking: loom::sync::Mutex::new(()),
+            #[cfg(loom)]
+            woken: loom::sync::Condvar::new(),
         }
     }
 
@@ -47,7 +60,7 @@ unsafe impl RawLock for FutexMutex {
                 seen = self.state.swap(CONTENDED, Ordering::Acquire);
             }
             while seen != UNLOCKED {
-                futex_wait(&self.state, CONTENDED);
+                self.wait(CONTENDED);
                 // Acquire: as above.
                 seen = self.state.swap(CONTENDED, Ordering::Acquire);
             }
@@ -66,44 +79,86 @@ unsafe impl RawLock for FutexMutex {
     unsafe fn unlock(&self) {
         // Release: publishes the critical section to the next holder's Acquire.
         if self.state.swap(UNLOCKED, Ordering::Release) == CONTENDED {
-            futex_wake_one(&self.state);
+            self.wake_one();
         }
     }
 }
 
-/// Sleeps while `*state == expected` (returns at once if it is not, and may return spuriously).
-#[cfg(not(loom))]
-fn futex_wait(state: &AtomicU32, expected: u32) {
-    // SAFETY: FUTEX_WAIT reads the aligned u32 behind `state` (an AtomicU32 has the layout of
-    // u32) and compares it atomically with `expected`; a null timeout waits without limit. The
-    // result is ignored on purpose: EAGAIN (value changed) and EINTR are both "look again".
-    unsafe {
-        libc::syscall(
-            libc::SYS_futex,
-            state.as_ptr(),
-            libc::FUTEX_WAIT,
-            expected,
-            std::ptr::null::<libc::timespec>(),
-        );
+impl<const PRIVATE: bool> FutexMutex<PRIVATE> {
+    /// The futex operation `op`, private when `PRIVATE`.
+    #[cfg(not(loom))]
+    const fn op(op: libc::c_int) -> libc::c_int {
+        if PRIVATE {
+            op | libc::FUTEX_PRIVATE_FLAG
+        } else {
+            op
+        }
+    }
+
+    /// Sleeps while the state is `expected` (returns at once if it is not, and may return
+    /// spuriously). A refused system call (no futexes in this kernel, or forbidden by a seccomp
+    /// filter) fails loudly: the lock would otherwise turn into a silent spin.
+    #[cfg(not(loom))]
+    fn wait(&self, expected: u32) {
+        // SAFETY: FUTEX_WAIT reads the aligned u32 behind `state` (an AtomicU32 has the layout
+        // of u32) and compares it atomically with `expected`; a null timeout waits without limit.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_futex,
+                self.state.as_ptr(),
+                Self::op(libc::FUTEX_WAIT),
+                expected,
+                std::ptr::null::<libc::timespec>(),
+            )
+        };
+        if rc == -1 {
+            let err = std::io::Error::last_os_error();
+            // EAGAIN (the value changed) and EINTR (a signal) both mean "look again".
+            if !matches!(err.raw_os_error(), Some(libc::EAGAIN | libc::EINTR)) {
+                panic!("futex(FUTEX_WAIT) failed: {err}");
+            }
+        }
+    }
+
+    /// Wakes one thread (or process) sleeping on the state.
+    #[cfg(not(loom))]
+    fn wake_one(&self) {
+        // SAFETY: FUTEX_WAKE only uses the address as a key; waking one waiter has no other
+        // effect.
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_futex,
+                self.state.as_ptr(),
+                Self::op(libc::FUTEX_WAKE),
+                1,
+            )
+        };
+        if rc == -1 {
+            panic!(
+                "futex(FUTEX_WAKE) failed: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+
+    /// The model of FUTEX_WAIT: under the parking mutex, sleep until woken if the state is
+    /// still `expected`. SeqCst: the kernel compares the value under its own lock.
+    #[cfg(loom)]
+    fn wait(&self, expected: u32) {
+        let parked = self.parking.lock().unwrap();
+        if self.state.load(Ordering::SeqCst) == expected {
+            drop(self.woken.wait(parked).unwrap());
+        }
+    }
+
+    /// The model of FUTEX_WAKE: under the parking mutex, so that it cannot fall between a
+    /// waiter's check and its sleep, as the kernel's hash-bucket lock ensures.
+    #[cfg(loom)]
+    fn wake_one(&self) {
+        let _parked = self.parking.lock().unwrap();
+        self.woken.notify_one();
     }
 }
-
-/// Wakes one thread (or process) sleeping on `state`.
-#[cfg(not(loom))]
-fn futex_wake_one(state: &AtomicU32) {
-    // SAFETY: FUTEX_WAKE only uses the address as a key; waking one waiter has no other effect.
-    unsafe {
-        libc::syscall(libc::SYS_futex, state.as_ptr(), libc::FUTEX_WAKE, 1);
-    }
-}
-
-#[cfg(loom)]
-fn futex_wait(_state: &AtomicU32, _expected: u32) {
-    crate::sync::yield_now();
-}
-
-#[cfg(loom)]
-fn futex_wake_one(_state: &AtomicU32) {}
 
 #[cfg(all(test, not(loom)))]
 mod tests {
@@ -111,7 +166,7 @@ mod tests {
 
     #[test]
     fn smoke() {
-        let lock = FutexMutex::new();
+        let lock = FutexMutex::<false>::new();
         lock.lock();
         assert!(!lock.try_lock());
         // SAFETY: this thread took the lock just above.
@@ -125,7 +180,7 @@ mod tests {
     #[test]
     fn sleepers_are_woken() {
         // The holder keeps the lock long enough for the others to go to sleep in the kernel.
-        let lock = FutexMutex::new();
+        let lock = FutexMutex::<false>::new();
         lock.lock();
         std::thread::scope(|s| {
             for _ in 0..3 {
@@ -148,5 +203,6 @@ mod tests {
     #[test]
     fn lots_and_lots() {
         crate::locks::stress::exact_count::<FutexMutex>(4, 20_000);
+        crate::locks::stress::exact_count::<FutexMutex<true>>(4, 20_000);
     }
 }

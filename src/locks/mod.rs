@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 
 pub use adapters::{AtomicBaseline, ParkingMutex, StdMutex, Unsynchronised};
 pub use futex::FutexMutex;
-pub use pshared::{PosixSemaphore, ProcessSharedMutex};
-pub use pthread::PthreadMutex;
+pub use pshared::PosixSemaphore;
+pub use pthread::{PosixMutex, ProcessSharedMutex, PthreadMutex, PthreadShared};
 pub use raw::{Guard, RawLock};
 pub use spin::SpinLock;
 pub use ticket::TicketLock;
@@ -161,5 +161,27 @@ pub(crate) mod stress {
             }
         });
         assert_eq!(shared.count.into_inner(), threads as u64 * per_thread);
+    }
+
+    /// The same for any backend, initialised in place in a region as the runner makes it.
+    pub(crate) fn exact_count_backend<B: super::Backend>(threads: usize, per_thread: u64) {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let region = crate::runner::region::HeapRegion::<B>::new(1, 0);
+        let counter = AtomicU64::new(0);
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    for _ in 0..per_thread {
+                        region.view().lock.with(|| {
+                            // Relaxed: the lock orders these; a broken lock loses counts.
+                            let v = counter.load(Ordering::Relaxed);
+                            counter.store(v + 1, Ordering::Relaxed);
+                        });
+                    }
+                });
+            }
+        });
+        // Relaxed: the scope joined every thread.
+        assert_eq!(counter.load(Ordering::Relaxed), threads as u64 * per_thread);
     }
 }

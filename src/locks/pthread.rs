@@ -1,32 +1,55 @@
-//! A plain (process-private, default-type) POSIX mutex from libc: glibc's futex-based lock,
-//! which is what C code gets from `pthread_mutex_lock`.
+//! POSIX mutexes from libc, each initialised where it lives (`Backend::init_at`) and never
+//! moved (POSIX forbids using a copy), on the shared region's line like every other lock:
+//!
+//! - `pthread`: process-private, default attributes (glibc's futex-based lock, what C code gets
+//!   from `pthread_mutex_lock`);
+//! - `pthread-pshared`: `PTHREAD_PROCESS_SHARED`, so it works between processes that map it;
+//! - `process-shared`: shared and `PTHREAD_MUTEX_ROBUST`: if its holder dies, the next locker
+//!   gets `EOWNERDEAD` instead of waiting forever.
+//!
+//! The three differ by one attribute each, so that the cost of sharing and the cost of
+//! robustness can be told apart. All are of type `PTHREAD_MUTEX_NORMAL` (glibc's default type,
+//! named so that relocking from the holder is a defined deadlock rather than undefined
+//! behaviour).
 
 use std::cell::UnsafeCell;
+use std::ptr::addr_of_mut;
+use std::sync::atomic::Ordering;
 
-use super::raw::RawLock;
+use super::pshared::OWNER_DIED;
+use super::{Backend, Protection};
 
-/// `pthread_mutex_t` of type `PTHREAD_MUTEX_NORMAL` (glibc's default type, named so that
-/// relocking from the holder is a defined deadlock rather than undefined behaviour).
-///
-/// The mutex lives in its own heap allocation, initialised there, so it never moves after
-/// `pthread_mutex_init` (POSIX forbids using a copy).
-pub struct PthreadMutex(Box<UnsafeCell<libc::pthread_mutex_t>>);
+/// A `pthread_mutex_t`, process-shared when `SHARED`, robust when `ROBUST`.
+#[repr(C)]
+pub struct PosixMutex<const SHARED: bool, const ROBUST: bool>(UnsafeCell<libc::pthread_mutex_t>);
 
-// SAFETY: a pthread mutex is designed to be locked and unlocked from any thread (each unlock by
-// the thread that locked: `Guard` is not `Send`, and `unlock`'s contract says so); all access to
-// the inner value goes through the pthread functions, which synchronise internally.
-unsafe impl Send for PthreadMutex {}
+/// `pthread`: process-private, default attributes.
+pub type PthreadMutex = PosixMutex<false, false>;
+/// `pthread-pshared`: process-shared, not robust.
+pub type PthreadShared = PosixMutex<true, false>;
+/// `process-shared`: process-shared and robust.
+pub type ProcessSharedMutex = PosixMutex<true, true>;
+
+// SAFETY: a pthread mutex is designed to be locked and unlocked from any thread (and, shared,
+// from any process); every access to the inner value goes through the pthread functions, which
+// synchronise internally, and each unlock happens on the thread that locked (inside `with`).
+unsafe impl<const S: bool, const R: bool> Send for PosixMutex<S, R> {}
 // SAFETY: as above.
-unsafe impl Sync for PthreadMutex {}
+unsafe impl<const S: bool, const R: bool> Sync for PosixMutex<S, R> {}
 
-// SAFETY: pthread_mutex_lock/trylock/unlock give mutual exclusion and the memory ordering of
-// acquire on lock, release on unlock (POSIX 4.12 "Memory Synchronization").
-unsafe impl RawLock for PthreadMutex {
-    fn new() -> Self {
-        let mutex = Box::new(UnsafeCell::new(libc::PTHREAD_MUTEX_INITIALIZER));
-        // SAFETY: `attr` is initialised by pthread_mutexattr_init before any other use and
-        // destroyed after; `mutex` points to its final, heap-allocated place, not yet in use.
+fn check(call: &str, rc: libc::c_int) {
+    assert_eq!(rc, 0, "{call} failed with error {rc}");
+}
+
+impl<const SHARED: bool, const ROBUST: bool> Backend for PosixMutex<SHARED, ROBUST> {
+    const KIND: Protection = Protection::Lock;
+
+    unsafe fn init_at(at: *mut Self) {
+        // SAFETY: `at` is writable, aligned and final (the caller's contract); UnsafeCell and
+        // this struct are repr(transparent)/repr(C) around the mutex, so the cast is exact. The
+        // attribute object is initialised before use and destroyed after.
         unsafe {
+            let mutex = addr_of_mut!((*at).0).cast::<libc::pthread_mutex_t>();
             let mut attr: libc::pthread_mutexattr_t = std::mem::zeroed();
             check(
                 "pthread_mutexattr_init",
@@ -36,65 +59,66 @@ unsafe impl RawLock for PthreadMutex {
                 "pthread_mutexattr_settype",
                 libc::pthread_mutexattr_settype(&mut attr, libc::PTHREAD_MUTEX_NORMAL),
             );
-            check(
-                "pthread_mutex_init",
-                libc::pthread_mutex_init(mutex.get(), &attr),
-            );
+            if SHARED {
+                check(
+                    "pthread_mutexattr_setpshared",
+                    libc::pthread_mutexattr_setpshared(&mut attr, libc::PTHREAD_PROCESS_SHARED),
+                );
+            }
+            if ROBUST {
+                check(
+                    "pthread_mutexattr_setrobust",
+                    libc::pthread_mutexattr_setrobust(&mut attr, libc::PTHREAD_MUTEX_ROBUST),
+                );
+            }
+            check("pthread_mutex_init", libc::pthread_mutex_init(mutex, &attr));
             libc::pthread_mutexattr_destroy(&mut attr);
         }
-        PthreadMutex(mutex)
     }
 
     #[inline]
-    fn lock(&self) {
-        // SAFETY: the pointer is to a live, initialised mutex that never moves.
+    fn with<T>(&self, f: impl FnOnce() -> T) -> T {
+        // SAFETY: the mutex was initialised in place by `init_at` and does not move.
         let rc = unsafe { libc::pthread_mutex_lock(self.0.get()) };
-        // A normal mutex reports no error to a correct caller; anything else means memory
-        // corruption, where going on would be wrong.
-        check("pthread_mutex_lock", rc);
-    }
-
-    #[inline]
-    fn try_lock(&self) -> bool {
-        // SAFETY: as in `lock`.
-        let rc = unsafe { libc::pthread_mutex_trylock(self.0.get()) };
         match rc {
-            0 => true,
-            libc::EBUSY => false,
-            _ => panic!("pthread_mutex_trylock failed with error {rc}"),
+            0 => {}
+            libc::EOWNERDEAD if ROBUST => {
+                // The holder died inside its critical section: we own the lock, but what it
+                // protected may be half-updated. Say so, and make the mutex usable again so that
+                // the run can stop instead of hanging; the runner reports the death.
+                // Relaxed: see `owner_died_seen`.
+                OWNER_DIED.store(true, Ordering::Relaxed);
+                // SAFETY: we hold the lock (EOWNERDEAD returns it held).
+                check("pthread_mutex_consistent", unsafe {
+                    libc::pthread_mutex_consistent(self.0.get())
+                });
+            }
+            // A normal mutex reports no error to a correct caller; anything else means memory
+            // corruption, where going on would be wrong.
+            _ => panic!("pthread_mutex_lock failed with error {rc}"),
         }
-    }
-
-    #[inline]
-    unsafe fn unlock(&self) {
-        // SAFETY: the calling thread holds the lock (this function's contract); the mutex is live.
-        let rc = unsafe { libc::pthread_mutex_unlock(self.0.get()) };
-        debug_assert_eq!(rc, 0, "pthread_mutex_unlock failed with error {rc}");
+        struct Unlock<'a, const S: bool, const R: bool>(&'a PosixMutex<S, R>);
+        impl<const S: bool, const R: bool> Drop for Unlock<'_, S, R> {
+            fn drop(&mut self) {
+                // SAFETY: this guard exists only while this thread holds the lock.
+                unsafe { libc::pthread_mutex_unlock(self.0.0.get()) };
+            }
+        }
+        let _unlock = Unlock(self);
+        f()
     }
 }
 
-fn check(call: &str, rc: libc::c_int) {
-    assert_eq!(rc, 0, "{call} failed with error {rc}");
-}
-
-impl Drop for PthreadMutex {
+impl<const SHARED: bool, const ROBUST: bool> Drop for PosixMutex<SHARED, ROBUST> {
     fn drop(&mut self) {
-        // Destroying a locked mutex is undefined, and a lock can be left held (a forgotten
-        // guard, or `lock` without `unlock`). So destroy only what we can take; otherwise leak
-        // the allocation, as std's pthread-based Mutex did.
-        if self.try_lock() {
-            // SAFETY: we took it just above; once unlocked, no one else can hold it (we have
-            // `&mut self`), so destroying it is allowed.
-            unsafe {
+        // Destroying a held mutex is undefined, and a lock can be left held (a worker that
+        // never stopped): destroy only a mutex we can take.
+        // SAFETY: initialised in place; `&mut self` means no other user in this process.
+        unsafe {
+            if libc::pthread_mutex_trylock(self.0.get()) == 0 {
                 libc::pthread_mutex_unlock(self.0.get());
                 libc::pthread_mutex_destroy(self.0.get());
             }
-        } else {
-            let leaked = std::mem::replace(
-                &mut self.0,
-                Box::new(UnsafeCell::new(libc::PTHREAD_MUTEX_INITIALIZER)),
-            );
-            std::mem::forget(leaked);
         }
     }
 }
@@ -102,28 +126,21 @@ impl Drop for PthreadMutex {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::locks::stress::exact_count_backend;
 
     #[test]
-    fn smoke() {
-        let lock = PthreadMutex::new();
-        lock.lock();
-        assert!(!lock.try_lock());
-        // SAFETY: this thread took the lock just above.
-        unsafe { lock.unlock() };
-        assert!(lock.try_lock());
-        // SAFETY: this thread took the lock just above.
-        unsafe { lock.unlock() };
+    fn every_variant_keeps_every_update() {
+        exact_count_backend::<PthreadMutex>(4, 20_000);
+        exact_count_backend::<PthreadShared>(4, 20_000);
+        exact_count_backend::<ProcessSharedMutex>(4, 20_000);
     }
 
     #[test]
-    fn lots_and_lots() {
-        crate::locks::stress::exact_count::<PthreadMutex>(4, 20_000);
-    }
-
-    #[test]
-    fn dropping_a_held_mutex_is_not_undefined() {
-        let lock = PthreadMutex::new();
-        lock.lock();
-        drop(lock);
+    fn the_mutex_sits_on_the_line_the_region_gives_it() {
+        // Not a pointer to it: the region's padded line holds the mutex itself.
+        assert_eq!(
+            std::mem::size_of::<PthreadMutex>(),
+            std::mem::size_of::<libc::pthread_mutex_t>()
+        );
     }
 }

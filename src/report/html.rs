@@ -237,7 +237,7 @@ fn notes(r: &SweepResults, measured: &[Point], worker_counts: &[usize]) -> Vec<N
 fn facts(r: &SweepResults) -> Vec<Fact> {
     let settings = &r.settings;
     let env = &r.environment;
-    vec![
+    let mut facts = vec![
         fact("host", &env.hostname),
         fact("CPU", &env.cpu_model),
         fact(
@@ -282,5 +282,16 @@ fn facts(r: &SweepResults) -> Vec<Fact> {
                 duration_ns(settings.max_time_ms as f64 * 1e6)
             ),
         ),
-    ]
+    ];
+    // Files written before this was measured carry no figure.
+    if env.pause_ns > 0.0 {
+        facts.insert(
+            facts.len() - 1,
+            fact(
+                "spin-wait hint",
+                format!("{:.1} ns per pause", env.pause_ns),
+            ),
+        );
+    }
+    facts
 }

@@ -217,3 +217,53 @@ fn done_ops<B: Backend>(view: &RegionView<'_, B>) -> u64 {
 pub(crate) fn quota(cfg: &RunConfig, index: usize) -> u64 {
     workload::quota(cfg.workload, cfg.ops, cfg.workers, index)
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::locks::Protection;
+    use crate::model::{LatencyMode, PinPolicy};
+
+    /// A "lock" that claims to exclude and lets everyone in.
+    struct LetsEveryoneIn;
+
+    impl Backend for LetsEveryoneIn {
+        const KIND: Protection = Protection::Lock;
+
+        unsafe fn init_at(at: *mut Self) {
+            // SAFETY: the caller's contract: `at` is writable and aligned.
+            unsafe { at.write(LetsEveryoneIn) }
+        }
+
+        fn with<T>(&self, f: impl FnOnce() -> T) -> T {
+            f()
+        }
+    }
+
+    #[test]
+    fn the_exclusion_check_catches_a_lock_that_lets_two_in() {
+        let cfg = RunConfig {
+            backend: "lets-everyone-in".into(),
+            workers: 2,
+            mode: WorkerMode::Threads,
+            ops: 20_000,
+            cs_work_ns: 1_000,
+            think_ns: 0,
+            pin: PinPolicy::Compact,
+            latency: LatencyMode::Off,
+            max_time_ms: 60_000,
+            workload: Workload::Counter,
+        };
+        let topology = Topology::detect();
+        let calibration = Some(crate::workload::busy::calibrate());
+        let record = run::<LetsEveryoneIn>(&cfg, &topology, calibration, &mut |_| {}).unwrap();
+        let violations: u64 = record
+            .workers
+            .iter()
+            .map(|w| w.rec.exclusion_violations)
+            .sum();
+        // Two workers, each inside for a microsecond per operation, on the same counter: they
+        // overlap thousands of times.
+        assert!(violations > 0, "no overlap seen in 20,000 operations");
+    }
+}
