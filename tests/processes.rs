@@ -89,13 +89,10 @@ fn the_bank_balances_across_processes_and_drifts_without_a_lock() {
 fn processes_and_threads_report_the_same_shape() {
     let (_, t) = run_json(&["--backend", "futex", "--threads", "2", "--ops", "20000"]);
     let (_, p) = run_json(&["--backend", "futex", "--processes", "2", "--ops", "20000"]);
-    // The same fields, with values of the same kinds, in both modes.
-    let shape = |v: &serde_json::Value| -> Vec<(String, bool)> {
-        v.as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, v)| (k.clone(), v.is_null()))
-            .collect()
+    // The same fields in both modes. (Which are null depends on the run, not the mode: a busy
+    // machine may leave either without a contended interval, and so without fairness.)
+    let shape = |v: &serde_json::Value| -> Vec<String> {
+        v.as_object().unwrap().keys().cloned().collect()
     };
     assert_eq!(shape(&t), shape(&p));
     assert_eq!(shape(&t["verification"]), shape(&p["verification"]));
