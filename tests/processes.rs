@@ -91,9 +91,8 @@ fn processes_and_threads_report_the_same_shape() {
     let (_, p) = run_json(&["--backend", "futex", "--processes", "2", "--ops", "20000"]);
     // The same fields in both modes. (Which are null depends on the run, not the mode: a busy
     // machine may leave either without a contended interval, and so without fairness.)
-    let shape = |v: &serde_json::Value| -> Vec<String> {
-        v.as_object().unwrap().keys().cloned().collect()
-    };
+    let shape =
+        |v: &serde_json::Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
     assert_eq!(shape(&t), shape(&p));
     assert_eq!(shape(&t["verification"]), shape(&p["verification"]));
     assert_eq!(shape(&t["threads"][0]), shape(&p["threads"][0]));

@@ -142,11 +142,14 @@ impl<const PRIVATE: bool> FutexMutex<PRIVATE> {
     }
 
     /// The model of FUTEX_WAIT: under the parking mutex, sleep until woken if the state is
-    /// still `expected`. SeqCst: the kernel compares the value under its own lock.
+    /// still `expected`. Relaxed: a real futex wait creates no happens-before edge in Rust's
+    /// model, so the model must not either (an Acquire here would hide a weakened Acquire in
+    /// the swap after the wait); the parking mutex alone makes check-then-sleep atomic against
+    /// a wake, as the kernel's hash-bucket lock does.
     #[cfg(loom)]
     fn wait(&self, expected: u32) {
         let parked = self.parking.lock().unwrap();
-        if self.state.load(Ordering::SeqCst) == expected {
+        if self.state.load(Ordering::Relaxed) == expected {
             drop(self.woken.wait(parked).unwrap());
         }
     }

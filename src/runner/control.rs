@@ -69,9 +69,10 @@ impl State {
 // Every access below is Relaxed: the control word is polled by workers, and its single
 // modification order is all that matters (which came first: all started, first finished,
 // stop). The window's timestamps are read only after the workers are joined or reaped, which
-// orders them. The end of the window is read after the flag is set, its start before the count
-// completes, so that a window that opened before it closed never comes out with its ends
-// reversed.
+// orders them. The callers read the start before the count and the end after the closing
+// operation (an ordered reading on x86, which waits for it to complete); the clock itself is
+// not ordered with these Relaxed operations across cores, so ends that come out reversed by a
+// few cycles are possible in principle, and the analysis treats such a window as none.
 impl Control {
     /// A fresh control word (the shared region starts zeroed, which is the same).
     pub fn new() -> Control {
@@ -123,22 +124,27 @@ impl Control {
         State(self.state.load(Ordering::Relaxed))
     }
 
-    /// A worker completed its quota: the first to do so closes the window, at `now()`.
+    /// A worker completed its quota: the first to do so closes the window, at `now()`. Says
+    /// whether this call closed it.
     #[inline]
-    pub fn close_window(&self, now: impl FnOnce() -> u64) {
+    pub fn close_window(&self, now: impl FnOnce() -> u64) -> bool {
         let before = self.state.fetch_or(WINDOW_CLOSED, Ordering::Relaxed);
-        if before & WINDOW_CLOSED == 0 {
+        let closes = before & WINDOW_CLOSED == 0;
+        if closes {
             self.window_end_ticks.store(now(), Ordering::Relaxed);
         }
+        closes
     }
 
     /// The supervisor: closes the window (if still open, at `now()`) and tells every worker to
-    /// stop.
-    pub fn request_stop(&self, now: impl FnOnce() -> u64) {
+    /// stop. Says whether this call closed the window.
+    pub fn request_stop(&self, now: impl FnOnce() -> u64) -> bool {
         let before = self.state.fetch_or(STOP | WINDOW_CLOSED, Ordering::Relaxed);
-        if before & WINDOW_CLOSED == 0 {
+        let closes = before & WINDOW_CLOSED == 0;
+        if closes {
             self.window_end_ticks.store(now(), Ordering::Relaxed);
         }
+        closes
     }
 
     /// After every worker has ended: when the window opened (`None`: it did not, before it

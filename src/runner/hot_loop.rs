@@ -133,7 +133,7 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool>(
     let stop = clock.raw();
     if done == quota {
         // The first finisher closes the contended interval.
-        s.control.close_window(|| clock.raw());
+        s.control.close_window(|| clock.raw_ordered());
     }
     let (close_ops, close_handoffs) = window_close_at.unwrap_or((done, rec.handoffs));
     rec.window_ops = window_open_at.map(|(ops, _)| close_ops.saturating_sub(ops));

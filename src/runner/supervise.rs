@@ -100,6 +100,17 @@ pub(crate) fn supervise<S: WorkerSet>(
                 stopped_at = Some(now);
                 stopped_by_time_limit = true;
             }
+            // Every operation done, yet workers have not ended a grace period past the limit (a
+            // process that cannot be reaped, a thread stuck after its loop): no run outlives its
+            // time limit and grace.
+            None if now >= deadline + limits.grace && ended < workers => {
+                let stuck = set.kill_running();
+                return Err(RunError::DidNotStop {
+                    stuck,
+                    workers,
+                    grace_s: limits.grace.as_secs(),
+                });
+            }
             Some(at) if now >= at + limits.grace && ended < workers => {
                 let stuck = set.kill_running();
                 if died.is_none() {
@@ -244,6 +255,19 @@ mod tests {
         let (r, _) = supervise_mock(&mut set);
         assert!(!r.unwrap().stopped_by_time_limit);
         assert_eq!(set.stop_requests, 0);
+    }
+
+    #[test]
+    fn workers_done_but_never_ending_are_killed_after_limit_and_grace() {
+        let mut set = Mock::new(vec![SOON, None]);
+        set.ops_when_done = 100;
+        set.obeys_stop = false;
+        let (r, _) = supervise_mock(&mut set);
+        assert!(
+            matches!(r, Err(RunError::DidNotStop { stuck: 1, .. })),
+            "{r:?}"
+        );
+        assert_eq!((set.stop_requests, set.kills), (0, 1));
     }
 
     #[test]

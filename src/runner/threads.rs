@@ -100,7 +100,10 @@ impl<B: Backend> WorkerSet for ThreadWorkers<B> {
     }
 
     fn request_stop(&mut self) {
-        self.region.view().control.request_stop(|| self.clock.raw());
+        self.region
+            .view()
+            .control
+            .request_stop(|| self.clock.raw_ordered());
     }
 
     fn kill_running(&mut self) -> usize {

@@ -134,6 +134,10 @@ impl<B: Backend> ProcessWorkers<B> {
         // SAFETY: a fresh mapping of the region's size, zero-filled; `ProcessWorkers` keeps it
         // mapped until every child has been reaped (its Drop runs before its fields').
         unsafe { map.init::<B>(initial) };
+        // Children must stay ours to reap: a parent that inherited SIGCHLD ignored would have the
+        // kernel reap them, and `try_wait` could never see them end.
+        // SAFETY: resetting one signal's disposition to its default has no other effect.
+        unsafe { libc::signal(libc::SIGCHLD, libc::SIG_DFL) };
         let (ended_tx, ended) = mpsc::channel();
         let mut set = ProcessWorkers {
             children: Vec::with_capacity(n),
@@ -298,7 +302,9 @@ impl<B: Backend> WorkerSet for ProcessWorkers<B> {
     }
 
     fn request_stop(&mut self) {
-        self.view().control.request_stop(|| self.clock.raw());
+        self.view()
+            .control
+            .request_stop(|| self.clock.raw_ordered());
     }
 
     fn kill_running(&mut self) -> usize {
