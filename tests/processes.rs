@@ -246,7 +246,16 @@ fn workers_run_the_running_binary_even_when_its_file_is_gone() {
     let out = dir.path().join("sweep");
     let sweep = std::process::Command::new(&binary)
         .args(["sweep", "--backends", "futex", "--processes", "2"])
-        .args(["--ops", "200000", "--repeat", "20", "--quiet", "--out"])
+        .args([
+            "--ops",
+            "200000",
+            "--repeat",
+            "20",
+            "--max-time",
+            "10s",
+            "--quiet",
+            "--out",
+        ])
         .arg(&out)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -269,11 +278,20 @@ fn workers_run_the_running_binary_even_when_its_file_is_gone() {
         std::thread::sleep(Duration::from_millis(5));
     }
     fs::remove_file(&binary).unwrap();
-    let done = sweep.wait_with_output().unwrap();
-    assert!(
-        done.status.success(),
-        "{}",
-        String::from_utf8_lossy(&done.stderr)
-    );
+    // Bounded like every test here: a sweep that does not finish in two minutes is killed.
+    let mut sweep = sweep;
+    let status = loop {
+        if let Some(status) = sweep.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            let _ = sweep.kill();
+            panic!("the sweep did not finish in 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut sweep.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "{stderr}");
     assert_eq!(repetitions(), 20);
 }
