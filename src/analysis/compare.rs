@@ -265,6 +265,15 @@ mod tests {
         SweepResults::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
     }
 
+    /// The comparison's point for the series of `before`'s first point (at its worker count).
+    fn first_point<'a>(c: &'a Comparison, before: &SweepResults) -> &'a ComparedPoint {
+        let key = before.points[0].key();
+        c.points
+            .iter()
+            .find(|p| p.series == key && p.workers == before.points[0].workers)
+            .unwrap()
+    }
+
     /// `after` is `before` with the first point's every repetition twice as fast.
     fn twice_as_fast(before: &SweepResults) -> SweepResults {
         let mut after = before.clone();
@@ -281,11 +290,7 @@ mod tests {
     fn a_clear_change_is_called_with_its_p_value() {
         let before = sweep();
         let c = compare(&before, &twice_as_fast(&before));
-        let first = c
-            .points
-            .iter()
-            .find(|p| p.series == before.points[0].key())
-            .unwrap();
+        let first = first_point(&c, &before);
         assert_eq!(first.change, Change::Faster);
         assert_eq!(first.p_value, Some(0.1));
         assert!(c.differences.is_empty());
@@ -308,11 +313,7 @@ mod tests {
             let mut after = twice_as_fast(&before);
             spoil(&mut after.points[0]);
             let c = compare(&before, &after);
-            let first = c
-                .points
-                .iter()
-                .find(|p| p.series == before.points[0].key())
-                .unwrap();
+            let first = first_point(&c, &before);
             assert_eq!(first.change, Change::Flagged);
             assert_eq!(first.p_value, None);
             assert!(first.flags[0].starts_with("after: "), "{:?}", first.flags);
@@ -325,11 +326,7 @@ mod tests {
         let mut after = twice_as_fast(&before);
         after.points[0].repetitions.truncate(2);
         let c = compare(&before, &after);
-        let first = c
-            .points
-            .iter()
-            .find(|p| p.series == before.points[0].key())
-            .unwrap();
+        let first = first_point(&c, &before);
         assert_eq!(first.change, Change::TooFewRepetitions);
     }
 

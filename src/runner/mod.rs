@@ -1,7 +1,7 @@
 //! Runs one validated configuration and hands back what the workers recorded
 //! ([`crate::analysis::RunRecord`]).
 //!
-//! One engine for both worker modes: [`threads`] and [`processes`] each start a set of workers
+//! One engine for both worker modes: `threads` and [`processes`] each start a set of workers
 //! on one shared region (`region.rs`: the lock, the data, the control word), every worker lives
 //! the same life (`worker.rs`: pin, start gate, all running, the hot loop of `hot_loop.rs`),
 //! and one supervisor (`supervise.rs`) watches either set through the same small trait.

@@ -5,6 +5,7 @@ use super::{WorkerReport, WorkerSpec};
 use crate::locks::Backend;
 use crate::measure::clock::Clock;
 use crate::measure::recorder::encode_histogram;
+use crate::model::Workload;
 use crate::runner::hot_loop::Seat;
 use crate::runner::region::Region;
 use crate::runner::worker::{self, NoStart};
@@ -24,7 +25,10 @@ pub fn run_child<B: Backend>(spec: &WorkerSpec) -> anyhow::Result<WorkerReport> 
     if unsafe { libc::getppid() } as u32 != spec.parent {
         anyhow::bail!("the parent process is gone");
     }
-    if spec.index >= n {
+    // The hidden worker command can be typed by anyone: refuse what `config` would never make
+    // (the bank's quotas divide by its pairs of workers).
+    let bank_unpaired = matches!(cfg.workload, Workload::Bank { .. }) && n % 2 == 1;
+    if spec.index >= n || bank_unpaired {
         anyhow::bail!("this worker spec does not describe a process run");
     }
     let map = Mapping::open(spec.fd, Region::<B>::layout(n).size())?;

@@ -1,0 +1,127 @@
+//! What a run was asked to do: the validated configuration and its parts.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Whether the workers are threads of this process or processes of their own.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkerMode {
+    /// Threads sharing the heap.
+    #[default]
+    Threads,
+    /// Child processes sharing one memory mapping.
+    Processes,
+}
+
+/// How acquire latency is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LatencyMode {
+    /// Not measured: no timer read in the hot loop.
+    Off,
+    /// Every `n`th acquisition is timed (`n` = 1 times every one).
+    Sample(u32),
+}
+
+impl LatencyMode {
+    /// The default: one acquisition in 256 timed. Two clock reads per sample, amortised over
+    /// 256 operations, keep the harness's overhead under the noise of a 1-thread run (the
+    /// `calibrate` command measures it), and 1M operations still yield ~3,900 samples.
+    pub const DEFAULT: LatencyMode = LatencyMode::Sample(256);
+}
+
+/// The command-line spelling (`full`, `sample=N`, `off`), which results also carry.
+impl fmt::Display for LatencyMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LatencyMode::Off => f.write_str("off"),
+            LatencyMode::Sample(1) => f.write_str("full"),
+            LatencyMode::Sample(n) => write!(f, "sample={n}"),
+        }
+    }
+}
+
+/// How workers are placed on CPUs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PinPolicy {
+    /// Fill one core's hardware threads, then the next core, then the next package.
+    Compact,
+    /// One worker per physical core first (alternating packages), hyperthread siblings last.
+    Spread,
+    /// No pinning: the OS scheduler places and moves workers.
+    None,
+    /// Exactly these CPUs, in order; workers wrap around the list.
+    List(Vec<usize>),
+}
+
+/// The command-line spelling (`compact`, `0,2,4`), which results also carry.
+impl fmt::Display for PinPolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PinPolicy::Compact => f.write_str("compact"),
+            PinPolicy::Spread => f.write_str("spread"),
+            PinPolicy::None => f.write_str("none"),
+            PinPolicy::List(cpus) => {
+                let list: Vec<String> = cpus.iter().map(ToString::to_string).collect();
+                f.write_str(&list.join(","))
+            }
+        }
+    }
+}
+
+/// What the workers do to the shared value (the parameters; what an operation does is in
+/// [`crate::workload`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "name")]
+pub enum Workload {
+    /// Every operation adds one to a counter that starts at zero.
+    Counter,
+    /// The seeds' bank account: even-numbered workers deposit 1, odd-numbered ones withdraw 1,
+    /// the same number of times each; the balance must end where it started.
+    Bank {
+        /// The starting balance.
+        initial: i64,
+    },
+}
+
+impl Workload {
+    /// The CLI name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Workload::Counter => "counter",
+            Workload::Bank { .. } => "bank",
+        }
+    }
+}
+
+/// A run configuration that has passed every check (made by `config`, carried by results).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// The backend's registry name.
+    pub backend: String,
+    /// Workers (threads or processes, as `mode` says; `threads` in files, its first name).
+    #[serde(rename = "threads")]
+    pub workers: usize,
+    /// Threads or processes.
+    #[serde(default)]
+    pub mode: WorkerMode,
+    /// Total operations.
+    pub ops: u64,
+    /// Work inside the critical section, ns.
+    pub cs_work_ns: u64,
+    /// Work between critical sections, ns.
+    pub think_ns: u64,
+    /// Placement policy.
+    pub pin: PinPolicy,
+    /// Latency measurement.
+    pub latency: LatencyMode,
+    /// Time limit, ms.
+    pub max_time_ms: u64,
+    /// The workload.
+    pub workload: Workload,
+}

@@ -1,0 +1,33 @@
+//! The results model: plain serde data, versioned. The configuration of a run, the environment it
+//! ran in, and every figure, for one run and for a sweep, and the comparison of two sweeps.
+//! Nothing here measures, computes or does I/O (the figures are computed in
+//! [`crate::analysis`], the environment is read in [`crate::environment`], files are read by the
+//! commands); reports read only this.
+//!
+//! - [`config`]: what a run was asked to do;
+//! - [`environment`]: where it ran, and the facts of its backend;
+//! - [`run`]: everything one run measured, and its check;
+//! - [`sweep`]: a sweep's points over their repetitions, keyed by [`SeriesKey`], and the reading
+//!   of a results.json with its schema checks;
+//! - [`comparison`]: two sweeps side by side.
+//!
+//! Series are keyed by values ([`SeriesKey`]: the backend's name and the worker mode), never by
+//! their labels: labels are made at the edge, in `report::format`.
+
+pub mod comparison;
+pub mod config;
+pub mod environment;
+pub mod run;
+pub mod sweep;
+
+pub use comparison::{Change, ComparedPoint, Comparison};
+pub use config::{LatencyMode, PinPolicy, RunConfig, WorkerMode, Workload};
+pub use environment::{BackendFacts, Environment, WorkCalibration};
+pub use run::{Fairness, Interval, RunResult, SideCount, Verdict, Verification, WorkerResult};
+pub use sweep::{Point, Repetition, SeriesKey, Spread, SweepResults, SweepSettings};
+
+/// Version of this model; bumped on any change that an older reader would misread.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The `kind` field of a sweep's results.json.
+pub const SWEEP_KIND: &str = "lockbench-sweep";

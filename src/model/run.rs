@@ -1,0 +1,198 @@
+//! Everything one `lockbench run` measured, and its correctness check.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Environment, RunConfig};
+use crate::locks::{Protection, Waiting};
+use crate::measure::stats::LatencySummary;
+
+/// How the run's final count compares with what was done.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Every update is there.
+    Ok,
+    /// A backend that should exclude lost updates: a correctness failure.
+    LostUpdates,
+    /// The unsynchronised baseline lost updates: the demonstration, not a failure.
+    LostUpdatesExpected,
+    /// No update was lost, but a lock let two workers into the critical section at once: a
+    /// correctness failure all the same.
+    ExclusionViolated,
+}
+
+impl Verdict {
+    /// A correctness failure (lost updates or broken exclusion under a lock).
+    pub fn is_failure(self) -> bool {
+        matches!(self, Verdict::LostUpdates | Verdict::ExclusionViolated)
+    }
+}
+
+/// The final check of a run.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Verification {
+    /// The value the updates the workers completed add up to (the counter: the operations done;
+    /// the bank: the initial balance, plus deposits, minus withdrawals).
+    pub expected: i64,
+    /// The shared value at the end.
+    pub actual: i64,
+    /// Updates lost: `expected - actual` as a magnitude for the counter; for the bank, the lost
+    /// deposits plus the lost withdrawals (which a balance alone would let cancel out).
+    pub lost_updates: u64,
+    /// The bank's deposits, counted (none for the counter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deposits: Option<SideCount>,
+    /// The bank's withdrawals, counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawals: Option<SideCount>,
+    /// What that means for this backend.
+    pub verdict: Verdict,
+}
+
+/// One side of the bank: how many operations it completed, and how many the shared word shows.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SideCount {
+    /// Operations completed.
+    pub expected: u64,
+    /// Operations the shared word counts.
+    pub actual: u64,
+}
+
+impl SideCount {
+    /// Operations lost.
+    pub fn lost(&self) -> u64 {
+        self.expected.abs_diff(self.actual)
+    }
+}
+
+/// Per-worker shares of the contended interval.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Fairness {
+    /// Jain's index over per-worker operations in the contended interval (1 = equal shares).
+    pub jain_index: Option<f64>,
+    /// Smallest per-worker share of the interval's operations (0..1).
+    pub min_share: f64,
+    /// Largest per-worker share (0..1).
+    pub max_share: f64,
+}
+
+/// The interval that throughput and fairness are computed over.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Interval {
+    /// From the moment every worker had completed its first chunk to the first finish: all
+    /// workers taking part.
+    Contended,
+    /// Earliest start to last stop: there was no moment when all workers took part (on an
+    /// oversubscribed machine a worker finished before another started).
+    WholeRun,
+}
+
+/// One worker's figures.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct WorkerResult {
+    /// Worker index.
+    pub index: usize,
+    /// CPU it was to be pinned to.
+    pub requested_cpu: Option<usize>,
+    /// Whether the OS accepted the pinning.
+    pub pinned: bool,
+    /// CPU it was running on just before the start.
+    pub observed_cpu: Option<usize>,
+    /// Operations it was given.
+    pub quota: u64,
+    /// Operations it completed.
+    pub ops: u64,
+    /// Operations it completed within the contended interval.
+    pub window_ops: Option<u64>,
+    /// Its share of the interval's operations.
+    pub share: Option<f64>,
+    /// Its acquisitions that followed another worker's.
+    pub handoffs: u64,
+    /// Times it found another worker inside the critical section (on entry or on exit).
+    #[serde(default)]
+    pub exclusion_violations: u64,
+    /// Start, ns after the earliest worker's start.
+    pub start_ns: u64,
+    /// Stop, ns after the earliest worker's start.
+    pub stop_ns: u64,
+}
+
+/// Everything one `lockbench run` measured.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RunResult {
+    /// [`SCHEMA_VERSION`](super::SCHEMA_VERSION) of the writer.
+    pub schema_version: u32,
+    /// The validated configuration.
+    pub config: RunConfig,
+    /// The backend's CLI name.
+    pub backend: String,
+    /// Lock, atomic or unsynchronised.
+    pub backend_kind: Protection,
+    /// Whether the backend is FIFO-fair.
+    pub backend_fair: bool,
+    /// How its waiters wait.
+    pub backend_waiting: Waiting,
+    /// The workload.
+    pub workload: String,
+    /// Where it ran.
+    pub environment: Environment,
+    /// More workers than allowed CPUs.
+    pub oversubscribed: bool,
+    /// Every worker completed its quota (false when the time limit stopped the run).
+    pub complete: bool,
+    /// The time limit ended the run.
+    pub stopped_by_time_limit: bool,
+    /// The final check.
+    pub verification: Verification,
+    /// Same as `verification.lost_updates`, at the top for scripts.
+    pub lost_updates: u64,
+    /// Times a worker found another inside the critical section (none for the atomic
+    /// baseline, which has no critical section). Under a lock, any is a failure.
+    #[serde(default)]
+    pub exclusion_violations: Option<u64>,
+    /// Operations completed in all.
+    pub total_ops: u64,
+    /// Which interval the throughput figures cover.
+    pub interval: Interval,
+    /// Operations completed within that interval.
+    pub window_ops: u64,
+    /// Length of that interval, ns.
+    pub window_ns: u64,
+    /// Every worker took part in a contended interval, but for less than the minimum
+    /// (`analysis::MIN_WINDOW_OPS_PER_WORKER`), so the figures cover the whole run.
+    #[serde(default)]
+    pub window_too_short: bool,
+    /// Earliest start to last stop, ns.
+    pub wall_ns: u64,
+    /// Time per operation over the interval, ns.
+    pub ns_per_op: f64,
+    /// Operations per second over the interval.
+    pub ops_per_sec: f64,
+    /// Fairness over the contended interval (none without one).
+    pub fairness: Option<Fairness>,
+    /// Fraction of acquisitions that went to a different worker than the previous holder
+    /// (locks only), over the same interval as the throughput.
+    pub handoff_rate: Option<f64>,
+    /// The same over the whole run.
+    #[serde(default)]
+    pub handoff_rate_whole_run: Option<f64>,
+    /// Acquire-latency percentiles of the sampled acquisitions, over the same interval as the
+    /// throughput (none when `--latency off`).
+    pub latency: Option<LatencySummary>,
+    /// The same over the whole run.
+    #[serde(default)]
+    pub latency_whole_run: Option<LatencySummary>,
+    /// The histogram behind `latency`, in HdrHistogram's compressed form (base64 `HISTF...`).
+    pub latency_histogram: Option<String>,
+    /// Per-worker figures (the field keeps its first name, `threads`, for readers of version 1).
+    #[serde(rename = "threads")]
+    pub workers: Vec<WorkerResult>,
+}
+
+impl RunResult {
+    /// Whether the verdict is a correctness failure.
+    pub fn failed_verification(&self) -> bool {
+        self.verification.verdict.is_failure()
+    }
+}

@@ -1,0 +1,289 @@
+//! A sweep: its points over their repetitions, the series they form, and the reading of a
+//! results.json with its schema checks.
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    BackendFacts, Environment, Interval, SCHEMA_VERSION, SWEEP_KIND, Verdict, WorkerMode, Workload,
+};
+use crate::measure::stats::LatencySummary;
+
+/// Median and range of one figure over a point's repetitions.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Spread {
+    /// Median (the mean of the middle two for an even count).
+    pub median: f64,
+    /// Smallest.
+    pub min: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+impl Spread {
+    /// (max - min) / median: how far apart the repetitions lie.
+    pub fn relative_width(&self) -> f64 {
+        if self.median == 0.0 {
+            0.0
+        } else {
+            (self.max - self.min) / self.median
+        }
+    }
+}
+
+/// One repetition of one point, as a sweep keeps it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Repetition {
+    /// Round of the sweep (0-based).
+    pub round: u32,
+    /// Operations per second over the run's interval.
+    pub ops_per_sec: f64,
+    /// Nanoseconds per operation over the run's interval.
+    pub ns_per_op: f64,
+    /// Which interval those cover.
+    pub interval: Interval,
+    /// Jain's index over the contended interval.
+    pub jain_index: Option<f64>,
+    /// Hand-off rate (locks only).
+    pub handoff_rate: Option<f64>,
+    /// Lost updates.
+    pub lost_updates: u64,
+    /// Times a worker found another inside the critical section.
+    #[serde(default)]
+    pub exclusion_violations: Option<u64>,
+    /// Verification verdict.
+    pub verdict: Verdict,
+    /// All operations done within the time limit.
+    pub complete: bool,
+    /// Earliest start to last stop, ns.
+    pub wall_ns: u64,
+    /// Latency percentiles.
+    pub latency: Option<LatencySummary>,
+    /// Merged latency histogram, compressed base64.
+    pub latency_histogram: Option<String>,
+}
+
+/// What identifies a series of a sweep (a line in a chart): the backend and how its workers ran.
+/// Further dimensions of a sweep become further fields here.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct SeriesKey {
+    /// The backend's registry name.
+    pub backend: String,
+    /// Threads or processes.
+    pub mode: WorkerMode,
+}
+
+/// One backend at one worker count, over its repetitions.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Point {
+    /// Backend name.
+    pub backend: String,
+    /// Workers (threads or processes, as `mode` says; `threads` in files, its first name).
+    #[serde(rename = "threads")]
+    pub workers: usize,
+    /// Threads or processes.
+    #[serde(default)]
+    pub mode: WorkerMode,
+    /// More workers than allowed CPUs.
+    pub oversubscribed: bool,
+    /// Every repetition, in the order run.
+    pub repetitions: Vec<Repetition>,
+    /// Throughput over the repetitions.
+    pub ops_per_sec: Option<Spread>,
+    /// Time per operation over the repetitions.
+    pub ns_per_op: Option<Spread>,
+    /// Jain's index over the repetitions that had a contended interval.
+    pub jain_index: Option<Spread>,
+    /// Hand-off rate over the repetitions.
+    pub handoff_rate: Option<Spread>,
+    /// Latency percentiles of all repetitions' samples together.
+    pub latency: Option<LatencySummary>,
+    /// All repetitions' latency histograms merged, compressed base64.
+    pub latency_histogram: Option<String>,
+    /// Lost updates, summed over the repetitions.
+    pub lost_updates: u64,
+    /// Exclusion violations, summed over the repetitions.
+    #[serde(default)]
+    pub exclusion_violations: u64,
+    /// A lock lost updates or let two workers in together in some repetition.
+    pub failed_verification: bool,
+    /// Some repetition was stopped by the time limit.
+    pub incomplete: bool,
+    /// Throughput of the repetitions lies more than `analysis::WIDE_SPREAD` apart.
+    pub wide_spread: bool,
+    /// Some repetition had no contended interval (its figures cover the whole run).
+    pub whole_run_fallback: bool,
+}
+
+impl Point {
+    /// A point with no repetition yet.
+    pub fn new(backend: &str, workers: usize, mode: WorkerMode, oversubscribed: bool) -> Self {
+        Point {
+            backend: backend.to_string(),
+            workers,
+            mode,
+            oversubscribed,
+            repetitions: Vec::new(),
+            ops_per_sec: None,
+            ns_per_op: None,
+            jain_index: None,
+            handoff_rate: None,
+            latency: None,
+            latency_histogram: None,
+            lost_updates: 0,
+            exclusion_violations: 0,
+            failed_verification: false,
+            incomplete: false,
+            wide_spread: false,
+            whole_run_fallback: false,
+        }
+    }
+
+    /// The series this point belongs to.
+    pub fn key(&self) -> SeriesKey {
+        SeriesKey {
+            backend: self.backend.clone(),
+            mode: self.mode,
+        }
+    }
+
+    /// Whether this point belongs to `key`'s series.
+    pub fn is_in(&self, key: &SeriesKey) -> bool {
+        self.backend == key.backend && self.mode == key.mode
+    }
+}
+
+/// What a sweep was asked to do.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SweepSettings {
+    /// The workload.
+    pub workload: Workload,
+    /// Backend names, in order.
+    pub backends: Vec<String>,
+    /// Thread counts, ascending.
+    pub threads: Vec<usize>,
+    /// Process counts, ascending (empty: threads only).
+    #[serde(default)]
+    pub processes: Vec<usize>,
+    /// Repetitions per point.
+    pub repeat: u32,
+    /// Operations per run.
+    pub ops: u64,
+    /// Work inside the critical section, ns.
+    pub cs_work_ns: u64,
+    /// Work between critical sections, ns.
+    pub think_ns: u64,
+    /// Placement policy.
+    pub pin: String,
+    /// Latency measurement.
+    pub latency: String,
+    /// Time limit per run, ms.
+    pub max_time_ms: u64,
+}
+
+/// Everything a sweep measured: what `results.json` holds and every report is made from.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SweepResults {
+    /// Always [`SWEEP_KIND`].
+    pub kind: String,
+    /// [`SCHEMA_VERSION`] of the writer.
+    pub schema_version: u32,
+    /// The command line that produced it.
+    pub command: String,
+    /// When the sweep started (UTC, RFC 3339).
+    pub started_utc: String,
+    /// Where it ran.
+    pub environment: Environment,
+    /// What it was asked to do.
+    pub settings: SweepSettings,
+    /// The facts of every backend in `settings.backends` (empty in files written before they
+    /// were kept; the commands fill them in from the registry when they read such a file).
+    #[serde(default)]
+    pub backend_facts: Vec<BackendFacts>,
+    /// Every point ran every repetition.
+    pub complete: bool,
+    /// One entry per backend x worker count, in settings order (worker counts outer).
+    pub points: Vec<Point>,
+}
+
+impl SweepResults {
+    /// Reads a results.json's text and checks that it is one this lockbench can read; the error
+    /// says what is wrong with it, in words that follow the file's name.
+    pub fn from_json(text: &str) -> Result<SweepResults, String> {
+        if text.trim().is_empty() {
+            return Err("is empty".to_string());
+        }
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            if e.is_eof() {
+                format!("is truncated (JSON ends early at line {})", e.line())
+            } else {
+                format!("is not JSON ({e})")
+            }
+        })?;
+        match value.get("kind").and_then(|k| k.as_str()) {
+            Some(SWEEP_KIND) => {}
+            _ if value.get("verification").is_some() && value.get("backend").is_some() => {
+                return Err(
+                    "is a single `lockbench run` result, not the results.json of a sweep".into(),
+                );
+            }
+            _ => {
+                return Err(
+                    "is not a lockbench results file (no \"kind\": \"lockbench-sweep\")".into(),
+                );
+            }
+        }
+        match value.get("schema_version").and_then(|v| v.as_u64()) {
+            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+            Some(v) => {
+                return Err(format!(
+                    "has schema version {v}; this lockbench reads version {SCHEMA_VERSION}"
+                ));
+            }
+            None => return Err("has no schema_version".to_string()),
+        }
+        serde_json::from_value(value)
+            .map_err(|e| format!("does not have the shape of a results file: {e}"))
+    }
+
+    /// The series of the sweep, in the order charts and tables show them: every backend with
+    /// threads, then every backend with processes.
+    pub fn series(&self) -> Vec<SeriesKey> {
+        let mut keys = Vec::new();
+        for mode in [WorkerMode::Threads, WorkerMode::Processes] {
+            for backend in &self.settings.backends {
+                let key = SeriesKey {
+                    backend: backend.clone(),
+                    mode,
+                };
+                if self.points.iter().any(|p| p.is_in(&key)) {
+                    keys.push(key);
+                }
+            }
+        }
+        keys
+    }
+
+    /// Every worker count of the sweep, threads and processes, ascending.
+    pub fn worker_counts(&self) -> Vec<usize> {
+        let mut counts: Vec<usize> = self
+            .settings
+            .threads
+            .iter()
+            .chain(&self.settings.processes)
+            .copied()
+            .collect();
+        counts.sort_unstable();
+        counts.dedup();
+        counts
+    }
+
+    /// Points with a lock that lost updates.
+    pub fn failed_points(&self) -> impl Iterator<Item = &Point> {
+        self.points.iter().filter(|p| p.failed_verification)
+    }
+
+    /// The facts of a backend of this sweep.
+    pub fn facts(&self, backend: &str) -> Option<&BackendFacts> {
+        self.backend_facts.iter().find(|f| f.name == backend)
+    }
+}
