@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{self, BackendList, RunRequest, ThreadList, WorkloadChoice, parse};
+use crate::config::{
+    self, BackendList, RunRequest, ThreadList, WorkloadChoice, parse, parse::List,
+};
 use crate::error::UsageError;
-use crate::model::{LatencyMode, PinPolicy};
+use crate::model::{LatencyMode, PinPolicy, WorkUnit};
 
 /// Lock-contention benchmarking: which lock should my code use, on this machine, for this
 /// contention? Is this lock correct, fast and fair?
@@ -91,17 +93,41 @@ pub struct RunOptions {
 
     /// Total increments, split evenly across threads (1000000, 1_000_000 and 1M all work; k and G
     /// too).
-    #[arg(long, value_name = "N", default_value = "1000000", value_parser = parse::parse_count, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value = "1000000", value_parser = parse::parse_count, allow_negative_numbers = true, conflicts_with = "duration")]
     pub ops: u64,
 
-    /// Busy work inside the critical section, between reading and writing the counter
-    /// (e.g. 200ns, 1us).
-    #[arg(long, value_name = "DURATION", default_value = "0ns", value_parser = parse::parse_duration)]
-    pub cs_work: Duration,
+    /// Run for a fixed time instead of a fixed number of operations (e.g. 2s): every worker
+    /// runs until it has passed, and the figures cover it. Runs of a few milliseconds are a few
+    /// scheduler time slices; a timed run is what a figure to rely on needs.
+    #[arg(long, value_name = "DURATION", value_parser = parse::parse_duration)]
+    pub duration: Option<Duration>,
 
-    /// Busy work between critical sections (e.g. 500ns).
-    #[arg(long, value_name = "DURATION", default_value = "0ns", value_parser = parse::parse_duration)]
-    pub think: Duration,
+    /// Warm-up before the measured interval (e.g. 200ms) [default: none for fixed work; for
+    /// --duration a twentieth of it, at most 1s].
+    #[arg(long, value_name = "DURATION", value_parser = parse::parse_duration)]
+    pub warmup: Option<Duration>,
+
+    /// The contention dial: independent locks, each guarding its own counter on its own cache
+    /// lines; every operation takes one at random (1: every operation on one lock, the most
+    /// contended). `sweep` takes a list (1,64,100k).
+    #[arg(long, value_name = "N", default_value = "1", value_parser = parse::parse_locks)]
+    pub locks: List<u64>,
+
+    /// Busy work inside the critical section, between reading and writing the counter
+    /// (e.g. 200ns, 1us). `sweep` takes a list (0ns,1us).
+    #[arg(long, value_name = "DURATION", default_value = "0ns", value_parser = parse::parse_duration_list("--cs-work"))]
+    pub cs_work: List<Duration>,
+
+    /// Busy work between critical sections (e.g. 500ns). `sweep` takes a list.
+    #[arg(long, value_name = "DURATION", default_value = "0ns", value_parser = parse::parse_duration_list("--think"))]
+    pub think: List<Duration>,
+
+    /// What --cs-work and --think durations mean: time (spin on the clock until that much time
+    /// has passed: the length asked for, whatever the machine's speed) or instructions (a fixed
+    /// loop sized once to that length: the same work every time, lasting longer when the
+    /// machine slows down).
+    #[arg(long, value_name = "UNIT", default_value = "time", value_parser = parse::parse_work_unit)]
+    pub work_unit: WorkUnit,
 
     /// Thread placement: compact (fill a core's hardware threads first), spread (one per physical
     /// core first), none (let the OS decide), or a CPU list such as 0,2,4-7. More threads than
@@ -115,14 +141,14 @@ pub struct RunOptions {
     pub latency: LatencyMode,
 
     /// Time limit of each run: every thread stops then, and the result is marked incomplete
-    /// (exit status 4).
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse::parse_duration)]
-    pub max_time: Duration,
+    /// (exit status 4) [default: 60s; with --duration, 60s past the run's planned end].
+    #[arg(long, value_name = "DURATION", value_parser = parse::parse_duration)]
+    pub max_time: Option<Duration>,
 }
 
 impl RunOptions {
     /// The request for one run of `backend` with these options, on `threads` threads or
-    /// `processes` processes.
+    /// `processes` processes (one value of each list: a list is for `sweep`).
     pub fn request(
         &self,
         backend: &'static str,
@@ -130,12 +156,28 @@ impl RunOptions {
         processes: Option<usize>,
     ) -> Result<RunRequest, UsageError> {
         Ok(RunRequest {
-            backend,
             threads,
             processes,
+            locks: self.locks.single("--locks")?,
+            cs_work: self.cs_work.single("--cs-work")?,
+            think: self.think.single("--think")?,
+            ..self.request_with_lists(backend)?
+        })
+    }
+
+    /// The request with the lists' first values (a sweep sets them per regime).
+    pub fn request_with_lists(&self, backend: &'static str) -> Result<RunRequest, UsageError> {
+        Ok(RunRequest {
+            backend,
+            threads: None,
+            processes: None,
             ops: self.ops,
-            cs_work: self.cs_work,
-            think: self.think,
+            duration: self.duration,
+            warmup: self.warmup,
+            locks: self.locks.0[0],
+            cs_work: self.cs_work.0[0],
+            think: self.think.0[0],
+            work_unit: self.work_unit,
             pin: self.pin.clone(),
             latency: self.latency,
             max_time: self.max_time,

@@ -46,6 +46,14 @@ impl UsageError {
         }
     }
 
+    /// Why the value was refused (the whole message for other errors).
+    pub fn reason(&self) -> String {
+        match self {
+            UsageError::Invalid { reason, .. } => reason.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// The file or directory at `path` has a `problem` (words that follow its name).
     pub fn file(path: &Path, problem: impl Into<String>) -> Self {
         UsageError::File {

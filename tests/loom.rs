@@ -224,6 +224,59 @@ fn control_word_window() {
     });
 }
 
+/// The control word with a warm-up: two workers count themselves started while the supervisor
+/// ends the warm-up and then stops the run, in every interleaving. The window opens at most
+/// once: by the supervisor if both workers had started by the warm-up's end, else by the last
+/// of them after it (never during the warm-up, or the supervisor would open it a second time);
+/// its start is its opener's stamp, and it never ends before it began.
+#[test]
+fn control_word_warmup() {
+    use lockbench::runner::control::Control;
+    use loom::sync::atomic::{AtomicU64, Ordering};
+
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(3);
+    builder.check(|| {
+        let control = Arc::new(Control::new());
+        control.begin_warmup();
+        // SeqCst: the logical clock stands for a real one, which every thread reads in one order.
+        let clock = Arc::new(AtomicU64::new(1));
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                let (control, clock) = (Arc::clone(&control), Arc::clone(&clock));
+                thread::spawn(move || {
+                    let now = clock.fetch_add(1, Ordering::SeqCst);
+                    control
+                        .count_started(2, now)
+                        .opened_window(2)
+                        .then_some(now)
+                })
+            })
+            .collect();
+        let warm_end = clock.fetch_add(1, Ordering::SeqCst);
+        let supervisor = control.end_warmup(2, warm_end).then_some(warm_end);
+        let stop_at = clock.fetch_add(1, Ordering::SeqCst);
+        control.request_stop(|| stop_at);
+        let openers: Vec<u64> = workers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .chain([supervisor])
+            .flatten()
+            .collect();
+        assert!(openers.len() <= 1, "opened more than once: {openers:?}");
+        let (start, end) = control.window();
+        assert_eq!(
+            start,
+            openers.first().copied(),
+            "the start is its opener's stamp"
+        );
+        if let Some(start) = start {
+            assert!(start <= end, "window reversed");
+        }
+        assert!(control.state().measuring(2), "both started, warm-up over");
+    });
+}
+
 /// Three threads each lock, increment, unlock: the only shape in which two waiters can sleep at
 /// once, so that an unlock must wake one while the other stays asleep (a lost wake-up there is
 /// a deadlock in the model).

@@ -6,7 +6,7 @@
 //! broke exclusion, was stopped by the time limit, or fell back to whole-run figures is flagged
 //! instead, and with fewer than [`MIN_REPETITIONS`] repetitions a side there is no verdict.
 
-use crate::model::{Change, ComparedPoint, Comparison, Point, SeriesKey, SweepResults};
+use crate::model::{Change, ComparedPoint, Comparison, Point, Regime, SeriesKey, SweepResults};
 
 /// Fewest repetitions a side for a verdict.
 pub const MIN_REPETITIONS: usize = 3;
@@ -18,20 +18,25 @@ pub const SIGNIFICANCE: f64 = 0.10;
 
 /// Compares `after` with `before`.
 pub fn compare(before: &SweepResults, after: &SweepResults) -> Comparison {
-    let mut keys: Vec<(SeriesKey, usize)> = before
+    let mut keys: Vec<(Regime, usize, SeriesKey)> = before
         .points
         .iter()
         .chain(&after.points)
         .filter(|p| !p.repetitions.is_empty())
-        .map(|p| (p.key(), p.workers))
+        .map(|p| (p.regime, p.workers, p.key()))
         .collect();
-    keys.sort_by(|x, y| x.1.cmp(&y.1).then_with(|| x.0.cmp(&y.0)));
+    keys.sort();
     keys.dedup();
     let points = keys
         .iter()
-        .map(|(key, workers)| {
-            let (x, y) = (find(before, key, *workers), find(after, key, *workers));
-            point(key.clone(), *workers, x, y)
+        .map(|(regime, workers, key)| {
+            let (x, y) = (
+                find(before, key, *workers, regime),
+                find(after, key, *workers, regime),
+            );
+            let mut compared = point(key.clone(), *workers, x, y);
+            compared.regime = *regime;
+            compared
         })
         .collect();
     Comparison {
@@ -48,11 +53,16 @@ pub fn compare(before: &SweepResults, after: &SweepResults) -> Comparison {
     }
 }
 
-/// The measured point of `key` at `workers` in `r`.
-fn find<'a>(r: &'a SweepResults, key: &SeriesKey, workers: usize) -> Option<&'a Point> {
-    r.points
-        .iter()
-        .find(|p| p.is_in(key) && p.workers == workers && !p.repetitions.is_empty())
+/// The measured point of `key` at `workers` in `regime` in `r`.
+fn find<'a>(
+    r: &'a SweepResults,
+    key: &SeriesKey,
+    workers: usize,
+    regime: &Regime,
+) -> Option<&'a Point> {
+    r.points.iter().find(|p| {
+        p.is_in(key) && p.workers == workers && p.regime == *regime && !p.repetitions.is_empty()
+    })
 }
 
 fn point(series: SeriesKey, workers: usize, x: Option<&Point>, y: Option<&Point>) -> ComparedPoint {
@@ -98,6 +108,7 @@ fn point(series: SeriesKey, workers: usize, x: Option<&Point>, y: Option<&Point>
     ComparedPoint {
         series,
         workers,
+        regime: Regime::default(),
         before,
         after,
         ratio,

@@ -11,9 +11,11 @@ use hdrhistogram::Histogram;
 
 use crate::measure::recorder::{Recorder, decode_histogram, encode_histogram, latency_histogram};
 use crate::measure::stats::{LatencySummary, jain_index};
+use crate::measure::usage::CpuUsage;
 use crate::model::{
     BackendFacts, Environment, Fairness, Interval, Point, Repetition, RunConfig, RunResult,
-    SCHEMA_VERSION, Spread, Verdict, Verification, WorkerResult,
+    SCHEMA_VERSION, SHORT_RUN_NS, SPEED_CHANGE, SpeedProbe, Spread, Verdict, Verification,
+    WorkerResult,
 };
 use crate::workload;
 
@@ -49,6 +51,8 @@ pub struct RunRecord {
     pub stopped_by_time_limit: bool,
     /// The clock the ticks are of.
     pub clock: Clock,
+    /// The machine's speed just before and just after the run (ns per work-loop iteration).
+    pub speed_probe_ns: Option<(f64, f64)>,
 }
 
 /// The shortest contended interval whose figures count: 100 chunks (of the runner's 32
@@ -121,6 +125,7 @@ pub fn run_result(
                 share: in_window.map(share),
                 handoffs: w.rec.handoffs,
                 exclusion_violations: w.rec.exclusion_violations,
+                cpu: worker_usage(w, interval),
                 start_ns: clock.delta_ns(first_start, w.start_ticks),
                 stop_ns: clock.delta_ns(first_start, w.stop_ticks),
             }
@@ -154,7 +159,30 @@ pub fn run_result(
         &record,
         exclusion_violations.unwrap_or(0),
     );
-    let complete = workers.iter().all(|w| w.rec.ops == w.quota);
+    // A timed run is complete when its end, not the time limit, stopped it (a very long timed
+    // bank run may also end early, its sides full).
+    let complete = if cfg.timed() {
+        !record.stopped_by_time_limit
+    } else {
+        workers.iter().all(|w| w.rec.ops == w.quota)
+    };
+    let cpu = cpu_cost(workers, interval, window_ops, window_ns);
+    let realised = |of: fn(&Recorder) -> crate::measure::recorder::Tally| {
+        workers
+            .iter()
+            .map(|w| of(&w.rec))
+            .fold(Default::default(), crate::measure::recorder::Tally::plus)
+            .mean_ns()
+    };
+    let speed_probe = record.speed_probe_ns.map(|(before, after)| SpeedProbe {
+        before_ns_per_iteration: before,
+        after_ns_per_iteration: after,
+    });
+    // The measured part of the run: its whole length but the warm-up.
+    let measurable_ns = wall_ns.saturating_sub(cfg.warmup_ms.saturating_mul(1_000_000));
+    let short_run = wall_ns < SHORT_RUN_NS
+        || interval == Interval::WholeRun
+        || window_ns.saturating_mul(2) < measurable_ns;
     RunResult {
         schema_version: SCHEMA_VERSION,
         config: cfg.clone(),
@@ -188,8 +216,60 @@ pub fn run_result(
         latency: LatencySummary::of(&latency),
         latency_whole_run: LatencySummary::of(&whole_run_latency),
         latency_histogram: (!latency.is_empty()).then(|| encode_histogram(&latency)),
+        cpu_ns_per_op: cpu.map(|c| c.cpu_ns_per_op),
+        user_ns_per_op: cpu.map(|c| c.user_ns_per_op),
+        system_ns_per_op: cpu.map(|c| c.system_ns_per_op),
+        cpu_utilisation: cpu.map(|c| c.utilisation),
+        voluntary_switches_per_kop: cpu.map(|c| c.voluntary_per_kop),
+        involuntary_switches_per_kop: cpu.map(|c| c.involuntary_per_kop),
+        realised_cs_ns: realised(|r| r.hold_ns),
+        realised_think_ns: realised(|r| r.think_ns),
+        speed_changed: speed_probe.is_some_and(|p| p.change().abs() > SPEED_CHANGE),
+        speed_probe,
+        short_run,
         workers: worker_results,
     }
+}
+
+/// A worker's CPU use over `interval`: the contended interval's where it saw it, else its
+/// whole loop's.
+fn worker_usage(w: &WorkerRecord, interval: Interval) -> Option<CpuUsage> {
+    match interval {
+        Interval::Contended => w.rec.window_usage,
+        Interval::WholeRun => w.rec.usage,
+    }
+}
+
+/// The run's CPU figures.
+#[derive(Clone, Copy)]
+struct CpuCost {
+    cpu_ns_per_op: f64,
+    user_ns_per_op: f64,
+    system_ns_per_op: f64,
+    utilisation: f64,
+    voluntary_per_kop: f64,
+    involuntary_per_kop: f64,
+}
+
+/// CPU time and switches of every worker over `interval` (`ops` operations, `ns` long), per
+/// operation; none unless every worker's use was read.
+fn cpu_cost(workers: &[WorkerRecord], interval: Interval, ops: u64, ns: u64) -> Option<CpuCost> {
+    let mut total = CpuUsage::default();
+    for w in workers {
+        total = total.plus(worker_usage(w, interval)?);
+    }
+    if ops == 0 || ns == 0 || workers.is_empty() {
+        return None;
+    }
+    let per_op = |x: u64| x as f64 / ops as f64;
+    Some(CpuCost {
+        cpu_ns_per_op: per_op(total.cpu_ns()),
+        user_ns_per_op: per_op(total.user_ns),
+        system_ns_per_op: per_op(total.system_ns),
+        utilisation: total.cpu_ns() as f64 / (ns as f64 * workers.len() as f64),
+        voluntary_per_kop: per_op(total.voluntary_switches) * 1000.0,
+        involuntary_per_kop: per_op(total.involuntary_switches) * 1000.0,
+    })
 }
 
 /// The contended interval of a run, as far as the figures can use it.
@@ -294,6 +374,12 @@ pub fn repetition(round: u32, r: &RunResult) -> Repetition {
         wall_ns: r.wall_ns,
         latency: r.latency.clone(),
         latency_histogram: r.latency_histogram.clone(),
+        cpu_ns_per_op: r.cpu_ns_per_op,
+        cpu_utilisation: r.cpu_utilisation,
+        voluntary_switches_per_kop: r.voluntary_switches_per_kop,
+        involuntary_switches_per_kop: r.involuntary_switches_per_kop,
+        short_run: r.short_run,
+        speed_changed: r.speed_changed,
     }
 }
 
@@ -305,6 +391,14 @@ pub fn add_repetition(point: &mut Point, rep: Repetition) {
     point.ns_per_op = spread(reps.iter().map(|r| r.ns_per_op));
     point.jain_index = spread(reps.iter().filter_map(|r| r.jain_index));
     point.handoff_rate = spread(reps.iter().filter_map(|r| r.handoff_rate));
+    point.cpu_ns_per_op = spread(reps.iter().filter_map(|r| r.cpu_ns_per_op));
+    point.cpu_utilisation = spread(reps.iter().filter_map(|r| r.cpu_utilisation));
+    point.voluntary_switches_per_kop =
+        spread(reps.iter().filter_map(|r| r.voluntary_switches_per_kop));
+    point.involuntary_switches_per_kop =
+        spread(reps.iter().filter_map(|r| r.involuntary_switches_per_kop));
+    point.short_runs = reps.iter().filter(|r| r.short_run).count() as u32;
+    point.speed_changed_runs = reps.iter().filter(|r| r.speed_changed).count() as u32;
     let mut merged = latency_histogram();
     for h in reps.iter().filter_map(|r| r.latency_histogram.as_deref()) {
         if let Ok(h) = decode_histogram(h) {
@@ -392,8 +486,12 @@ mod tests {
             workers: 2,
             mode: WorkerMode::Threads,
             ops: 200_000,
+            duration_ms: None,
+            warmup_ms: 0,
+            locks: 1,
             cs_work_ns: 0,
             think_ns: 0,
+            work_unit: crate::model::WorkUnit::Time,
             pin: PinPolicy::Compact,
             latency: LatencyMode::Off,
             max_time_ms: 1000,
@@ -411,6 +509,7 @@ mod tests {
             window_end_ticks: base + 1_000_000,
             stopped_by_time_limit: false,
             clock,
+            speed_probe_ns: None,
         }
     }
 
@@ -576,7 +675,7 @@ mod tests {
         assert_eq!((s.median, s.min, s.max), (2.0, 1.0, 3.0));
         assert_eq!(spread([1.0, 2.0, 4.0, 5.0]).unwrap().median, 3.0);
 
-        let mut p = Point::new("test", 2, WorkerMode::Threads, false);
+        let mut p = Point::new("test", 2, WorkerMode::Threads, Default::default(), false);
         let mut good = result(Protection::Lock, 200_000, Some(100));
         add_repetition(&mut p, repetition(0, &good));
         assert!(!p.wide_spread && !p.failed_verification && !p.whole_run_fallback);

@@ -5,23 +5,33 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::model::RunConfig;
 use crate::report::format;
 use crate::runner::Progress;
 
-/// The bar of one run of `total_ops` operations under a `max_time_ms` limit.
-pub(crate) fn run_bar(quiet: bool, total_ops: u64, max_time_ms: u64) -> ProgressBar {
+/// The bar of one run of `cfg`: operations done of its total, or for a timed run, time passed
+/// of its length (in milliseconds, warm-up included).
+pub(crate) fn run_bar(quiet: bool, cfg: &RunConfig) -> ProgressBar {
+    let len = match cfg.duration_ms {
+        Some(ms) => ms + cfg.warmup_ms,
+        None => cfg.ops,
+    };
     let bar = if quiet {
         ProgressBar::hidden()
     } else {
-        ProgressBar::new(total_ops)
+        ProgressBar::new(len)
     };
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {bar:40} {pos}/{len} ops, {elapsed} (limit {msg}), ETA {eta}",
-        )
-        .expect("the template is valid"),
-    );
-    bar.set_message(format::duration_ns(max_time_ms as f64 * 1e6));
+    let template = if cfg.timed() {
+        "{spinner} {bar:40} {elapsed} of {msg}"
+    } else {
+        "{spinner} {bar:40} {pos}/{len} ops, {elapsed} (limit {msg}), ETA {eta}"
+    };
+    bar.set_style(ProgressStyle::with_template(template).expect("the template is valid"));
+    bar.set_message(format::duration_ns(
+        cfg.duration_ms
+            .map_or(cfg.max_time_ms, |ms| ms + cfg.warmup_ms) as f64
+            * 1e6,
+    ));
     bar
 }
 
@@ -34,7 +44,10 @@ pub(crate) fn follow(bar: &ProgressBar) -> impl FnMut(&Progress) + '_ {
             bar.reset_elapsed();
             shown = true;
         }
-        bar.set_position(p.done_ops);
+        bar.set_position(match p.total_ops {
+            Some(_) => p.done_ops,
+            None => p.elapsed.as_millis() as u64,
+        });
         bar.tick();
     }
 }

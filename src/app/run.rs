@@ -9,7 +9,7 @@ use super::{Bench, exit, progress};
 use crate::cli::RunArgs;
 use crate::config;
 use crate::environment;
-use crate::model::{RunResult, Verdict};
+use crate::model::{RunResult, Verdict, WorkUnit};
 use crate::report::table;
 use crate::runner::affinity::Topology;
 use crate::workload::busy;
@@ -20,7 +20,8 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .options
         .request(args.backend, args.threads, args.processes)?;
     let cfg = config::validate(request, &topology)?;
-    let calibration = (cfg.cs_work_ns > 0 || cfg.think_ns > 0).then(busy::calibrate);
+    let calibration =
+        (cfg.has_work() && cfg.work_unit == WorkUnit::Instructions).then(busy::calibrate);
     let environment = environment::capture(&topology, calibration);
     let bench = Bench {
         topology: &topology,
@@ -28,7 +29,7 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         environment: &environment,
     };
 
-    let bar = progress::run_bar(args.quiet, cfg.ops, cfg.max_time_ms);
+    let bar = progress::run_bar(args.quiet, &cfg);
     let result = super::measure(
         super::entry_of(&cfg),
         &cfg,
@@ -73,8 +74,13 @@ fn status(result: &RunResult, terse: bool) -> u8 {
         exit::LOST_UPDATES
     } else if !result.complete {
         eprintln!(
-            "error: incomplete: the time limit stopped the run after {} of {} operations (raise --max-time)",
-            result.total_ops, result.config.ops
+            "error: incomplete: the time limit stopped the run after {} operations{} (raise --max-time)",
+            result.total_ops,
+            if result.config.timed() {
+                String::new()
+            } else {
+                format!(" of {}", result.config.ops)
+            }
         );
         exit::INCOMPLETE
     } else {

@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use super::{Bench, exit, progress, report::write_reports};
 use crate::analysis;
@@ -12,7 +11,8 @@ use crate::config::{self, sweep::SweepPlan, sweep::SweepRequest};
 use crate::environment;
 use crate::error::UsageError;
 use crate::model::{
-    Environment, Point, RunConfig, SCHEMA_VERSION, SWEEP_KIND, SweepResults, SweepSettings,
+    Environment, Point, Regime, RunConfig, SCHEMA_VERSION, SWEEP_KIND, SweepResults, SweepSettings,
+    WorkUnit,
 };
 use crate::registry;
 use crate::report::{self, format, markdown};
@@ -28,7 +28,10 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             backends: args.backends.map(|l| l.0),
             threads: args.threads,
             processes: args.processes,
-            run: o.request("", None, None)?,
+            locks: o.locks.0.clone(),
+            cs_work: o.cs_work.0.clone(),
+            think: o.think.0.clone(),
+            run: o.request_with_lists("")?,
         },
         &topology,
     )?;
@@ -45,8 +48,11 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&out)
         .map_err(|e| UsageError::file(&out, format!("cannot be created: {e}")))?;
 
-    let calibration =
-        (o.cs_work > Duration::ZERO || o.think > Duration::ZERO).then(busy::calibrate);
+    let calibration = plan
+        .configs
+        .iter()
+        .any(|c| c.has_work() && c.work_unit == WorkUnit::Instructions)
+        .then(busy::calibrate);
     let environment = environment::capture(&topology, calibration);
     let mut results = skeleton(&plan, args.repeat, started, environment.clone());
     // The directory must take our files before the first run, not after an hour of them.
@@ -113,8 +119,12 @@ fn skeleton(
             processes: plan.processes.clone(),
             repeat,
             ops: first.ops,
+            duration_ms: first.duration_ms,
+            warmup_ms: first.warmup_ms,
             cs_work_ns: first.cs_work_ns,
             think_ns: first.think_ns,
+            regimes: plan.regimes.clone(),
+            work_unit: first.work_unit,
             pin: first.pin.to_string(),
             latency: first.latency.to_string(),
             max_time_ms: first.max_time_ms,
@@ -133,6 +143,7 @@ fn skeleton(
                     &c.backend,
                     c.workers,
                     c.mode,
+                    Regime::of(c),
                     c.workers > environment.allowed_cpus.len(),
                 )
             })

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use crate::error::UsageError;
-use crate::model::{LatencyMode, PinPolicy};
+use crate::model::{LatencyMode, PinPolicy, WorkUnit};
 use crate::registry;
+pub use crate::runner::region::MAX_LOCKS;
 
 /// The workloads, by CLI name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -215,6 +216,90 @@ pub fn parse_duration(s: &str) -> Result<Duration, UsageError> {
         ));
     }
     Ok(Duration::from_nanos(ns.round() as u64))
+}
+
+/// A comma-separated list of values, as `sweep` takes `--locks`, `--cs-work` and `--think`
+/// (`run` takes one); a newtype, so that clap takes it as one value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct List<T>(pub Vec<T>);
+
+impl<T: Copy> List<T> {
+    /// The one value of a list that `run` was given, or the reason it has several.
+    pub fn single(&self, flag: &'static str) -> Result<T, UsageError> {
+        match self.0.as_slice() {
+            [one] => Ok(*one),
+            _ => Err(UsageError::invalid(
+                flag,
+                format!("{} values", self.0.len()),
+                "`run` measures one setting: give one value (lists are for `sweep`)",
+            )),
+        }
+    }
+}
+
+/// Splits a comma-separated list, refusing empty elements and repeats.
+fn parse_list<T: PartialEq>(
+    flag: &'static str,
+    s: &str,
+    one: impl Fn(&str) -> Result<T, UsageError>,
+) -> Result<List<T>, UsageError> {
+    let mut list = Vec::new();
+    for item in s.split(',') {
+        if item.trim().is_empty() {
+            return Err(UsageError::invalid(flag, s, "empty element in the list"));
+        }
+        let value = one(item)?;
+        if list.contains(&value) {
+            return Err(UsageError::invalid(
+                flag,
+                s,
+                format!("'{}' appears twice", item.trim()),
+            ));
+        }
+        list.push(value);
+    }
+    Ok(List(list))
+}
+
+/// Parses `--locks`: a count of locks from 1 to [`MAX_LOCKS`], or a list of them (`1,64,100k`).
+pub fn parse_locks(s: &str) -> Result<List<u64>, UsageError> {
+    parse_list("--locks", s, |item| {
+        let n = parse_count(item).map_err(|_| {
+            UsageError::invalid("--locks", s, "expected whole numbers such as 1, 64 or 100k")
+        })?;
+        if !(1..=MAX_LOCKS).contains(&n) {
+            return Err(UsageError::invalid(
+                "--locks",
+                s,
+                format!("lock counts must be from 1 to {MAX_LOCKS}"),
+            ));
+        }
+        Ok(n)
+    })
+}
+
+/// Parses a duration, or a list of them, for `flag`.
+pub fn parse_duration_list(
+    flag: &'static str,
+) -> impl Fn(&str) -> Result<List<Duration>, UsageError> + Clone {
+    move |s: &str| {
+        parse_list(flag, s, |item| {
+            parse_duration(item).map_err(|e| UsageError::invalid(flag, s, e.reason()))
+        })
+    }
+}
+
+/// Parses `--work-unit`: `time` or `instructions`.
+pub fn parse_work_unit(s: &str) -> Result<WorkUnit, UsageError> {
+    match s.trim() {
+        "time" => Ok(WorkUnit::Time),
+        "instructions" => Ok(WorkUnit::Instructions),
+        _ => Err(UsageError::invalid(
+            "--work-unit",
+            s,
+            "expected time or instructions",
+        )),
+    }
 }
 
 /// Parses `--pin`: `compact`, `spread`, `none`, or a CPU list such as `0,2,4-7`.

@@ -4,15 +4,37 @@ use std::time::Duration;
 
 use super::parse::{MAX_THREADS, WorkloadChoice};
 use crate::error::UsageError;
-use crate::model::{LatencyMode, PinPolicy, RunConfig, WorkerMode, Workload};
+use crate::model::{LatencyMode, PinPolicy, RunConfig, WorkUnit, WorkerMode, Workload};
 use crate::registry;
 use crate::runner::affinity::Topology;
+use crate::runner::region::MAX_LOCKS;
 
 /// The bank's starting balance when `--initial` is not given.
 pub const DEFAULT_INITIAL: i64 = 200;
 
 /// Largest `--initial` balance accepted.
 pub const MAX_INITIAL: i64 = 1_000_000_000_000;
+
+/// The time limit of a run of fixed work when none is given.
+pub const DEFAULT_MAX_TIME: Duration = Duration::from_secs(60);
+
+/// The longest default warm-up of a timed run.
+pub const MAX_DEFAULT_WARMUP: Duration = Duration::from_secs(1);
+
+/// The warm-up when none is given: none for fixed work (every operation promised is measured,
+/// as it always was), and for a timed run a twentieth of its duration, at most a second. That is
+/// long enough for what the first milliseconds of a run get wrong (a CPU clocking up from idle,
+/// cold caches, the threads still being placed, a lock's adaptive spinning still learning) and
+/// short enough that a `--duration 2s` run still ends within a tenth of two seconds.
+pub fn default_warmup(duration: Option<Duration>) -> Duration {
+    duration.map_or(Duration::ZERO, |d| (d / 20).min(MAX_DEFAULT_WARMUP))
+}
+
+/// The time limit when none is given: a minute for fixed work; for a timed run, a minute past
+/// its planned end.
+pub fn default_max_time(duration: Option<Duration>, warmup: Duration) -> Duration {
+    duration.map_or(DEFAULT_MAX_TIME, |d| d + warmup + DEFAULT_MAX_TIME)
+}
 
 /// What `lockbench run` asked for, before validation.
 #[derive(Clone, Debug)]
@@ -23,18 +45,26 @@ pub struct RunRequest {
     pub threads: Option<usize>,
     /// Worker processes instead of threads.
     pub processes: Option<usize>,
-    /// Total operations, split across threads.
+    /// Total operations, split across threads (ignored when `duration` is given).
     pub ops: u64,
+    /// A timed run instead: every worker runs this long after the warm-up.
+    pub duration: Option<Duration>,
+    /// Warm-up before the measured interval (none given: [`default_warmup`]).
+    pub warmup: Option<Duration>,
+    /// Independent locks the operations spread over.
+    pub locks: u64,
     /// Work inside the critical section.
     pub cs_work: Duration,
     /// Work between critical sections.
     pub think: Duration,
+    /// What those durations mean.
+    pub work_unit: WorkUnit,
     /// Placement.
     pub pin: PinPolicy,
     /// Latency measurement.
     pub latency: LatencyMode,
-    /// Time limit of the run.
-    pub max_time: Duration,
+    /// Time limit of the run (none given: [`default_max_time`]).
+    pub max_time: Option<Duration>,
     /// The workload.
     pub workload: Workload,
 }
@@ -79,18 +109,40 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
             ));
         }
     }
-    if req.ops == 0 {
+    let timed = req.duration.is_some();
+    if req.duration.is_some_and(|d| d.is_zero()) {
+        return Err(UsageError::invalid(
+            "--duration",
+            "0s",
+            "a timed run must last longer than zero",
+        ));
+    }
+    if req.duration.is_some_and(|d| d < Duration::from_millis(1)) {
+        return Err(UsageError::invalid(
+            "--duration",
+            format!("{:?}", req.duration.unwrap_or_default()),
+            "a timed run lasts at least 1ms",
+        ));
+    }
+    if !timed && req.ops == 0 {
         return Err(UsageError::invalid(
             "--ops",
             "0",
             "at least one operation is needed",
         ));
     }
-    if req.ops < threads as u64 {
+    if !timed && req.ops < threads as u64 {
         return Err(UsageError::TooFewOps {
             ops: req.ops,
             threads,
         });
+    }
+    if !(1..=MAX_LOCKS).contains(&req.locks) {
+        return Err(UsageError::invalid(
+            "--locks",
+            req.locks,
+            format!("lock counts must be from 1 to {MAX_LOCKS}"),
+        ));
     }
     if let Workload::Bank { initial } = req.workload {
         if !(0..=MAX_INITIAL).contains(&initial) {
@@ -107,7 +159,7 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
                 "the bank workload pairs a depositor with a withdrawer: use an even number of workers",
             ));
         }
-        if req.ops % 2 == 1 {
+        if !timed && req.ops % 2 == 1 {
             return Err(UsageError::invalid(
                 "--ops",
                 req.ops,
@@ -115,7 +167,7 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
             ));
         }
         let most = 2 * crate::workload::bank::MAX_PER_SIDE;
-        if req.ops > most {
+        if !timed && req.ops > most {
             return Err(UsageError::invalid(
                 "--ops",
                 req.ops,
@@ -123,11 +175,33 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
             ));
         }
     }
-    if req.max_time.is_zero() {
+    let warmup = req.warmup.unwrap_or_else(|| default_warmup(req.duration));
+    let max_time = req
+        .max_time
+        .unwrap_or_else(|| default_max_time(req.duration, warmup));
+    if max_time.is_zero() {
         return Err(UsageError::invalid(
             "--max-time",
             "0s",
             "the time limit must be longer than zero",
+        ));
+    }
+    let planned = req.duration.unwrap_or_default() + warmup;
+    if max_time <= planned {
+        return Err(UsageError::invalid(
+            "--max-time",
+            humantime::format_duration(max_time),
+            format!(
+                "the time limit must be longer than the warm-up and the duration ({})",
+                humantime::format_duration(planned)
+            ),
+        ));
+    }
+    if req.cs_work + req.think >= max_time {
+        return Err(UsageError::invalid(
+            "--cs-work",
+            humantime::format_duration(req.cs_work),
+            "one operation's work (with --think) would outlast the time limit",
         ));
     }
     if let PinPolicy::List(cpus) = &req.pin {
@@ -164,17 +238,16 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
         backend: entry.name().to_string(),
         workers: threads,
         mode,
-        ops: req.ops,
+        ops: if timed { 0 } else { req.ops },
+        duration_ms: req.duration.map(duration_ms),
+        warmup_ms: duration_ms(warmup),
+        locks: req.locks,
         cs_work_ns: duration_ns(req.cs_work),
         think_ns: duration_ns(req.think),
+        work_unit: req.work_unit,
         pin: req.pin,
         latency: req.latency,
-        max_time_ms: req
-            .max_time
-            .as_millis()
-            .try_into()
-            .unwrap_or(u64::MAX)
-            .max(1),
+        max_time_ms: duration_ms(max_time).max(1),
         workload: req.workload,
     })
 }
@@ -196,6 +269,10 @@ pub fn workload(choice: WorkloadChoice, initial: Option<i64>) -> Result<Workload
 
 fn duration_ns(d: Duration) -> u64 {
     d.as_nanos().try_into().unwrap_or(u64::MAX)
+}
+
+fn duration_ms(d: Duration) -> u64 {
+    d.as_millis().try_into().unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]
@@ -222,11 +299,15 @@ mod tests {
             backend: "ticket",
             threads: Some(8),
             ops: 1_000_000,
+            duration: None,
+            warmup: None,
+            locks: 1,
             cs_work: Duration::ZERO,
             think: Duration::ZERO,
+            work_unit: WorkUnit::Time,
             pin: PinPolicy::Compact,
             latency: LatencyMode::DEFAULT,
-            max_time: Duration::from_secs(60),
+            max_time: Some(Duration::from_secs(60)),
         }
     }
 
@@ -286,7 +367,7 @@ mod tests {
             (
                 "no time",
                 RunRequest {
-                    max_time: Duration::ZERO,
+                    max_time: Some(Duration::ZERO),
                     ..request()
                 },
                 "longer than zero",
@@ -383,7 +464,7 @@ mod tests {
             RunRequest {
                 threads: None,
                 cs_work: Duration::from_nanos(200),
-                max_time: Duration::from_micros(1),
+                max_time: Some(Duration::from_micros(1)),
                 ..request()
             },
             &topo(3),

@@ -4,7 +4,9 @@
 use super::parse::ThreadList;
 use super::run::{RunRequest, validate};
 use crate::error::UsageError;
-use crate::model::RunConfig;
+use std::time::Duration;
+
+use crate::model::{Regime, RunConfig};
 use crate::registry;
 use crate::runner::affinity::Topology;
 
@@ -22,7 +24,14 @@ pub struct SweepRequest {
     pub threads: Option<ThreadList>,
     /// Process counts.
     pub processes: Option<ThreadList>,
-    /// Everything else, as for one run (its backend and worker counts are ignored).
+    /// Lock counts (the contention dial).
+    pub locks: Vec<u64>,
+    /// Critical-section work lengths.
+    pub cs_work: Vec<Duration>,
+    /// Think-time lengths.
+    pub think: Vec<Duration>,
+    /// Everything else, as for one run (its backend, worker counts, lock count and work are
+    /// ignored).
     pub run: RunRequest,
 }
 
@@ -34,8 +43,11 @@ pub struct SweepPlan {
     pub threads: Vec<usize>,
     /// Process counts, ascending.
     pub processes: Vec<usize>,
-    /// One configuration per point: thread counts first, then process counts, each by worker
-    /// count, backends inner.
+    /// The contention regimes, in order: lock counts outer, then critical-section work, then
+    /// think time.
+    pub regimes: Vec<Regime>,
+    /// One configuration per point: regimes outer; within one, thread counts first, then
+    /// process counts, each by worker count, backends inner.
     pub configs: Vec<RunConfig>,
     /// Backends that run with threads only although process counts were given.
     pub threads_only: Vec<&'static str>,
@@ -57,25 +69,39 @@ pub fn plan(req: SweepRequest, topology: &Topology) -> Result<SweepPlan, UsageEr
     let registry = registry::global();
     let across = |b: &str| registry.get(b).is_some_and(|e| e.across_processes());
     let mut configs = Vec::new();
-    let modes = threads
+    let mut regimes = Vec::new();
+    let modes: Vec<(usize, bool)> = threads
         .iter()
         .map(|&t| (t, false))
-        .chain(processes.iter().map(|&p| (p, true)));
-    for (workers, as_processes) in modes {
-        for &backend in &backends {
-            if as_processes && !across(backend) {
-                continue;
+        .chain(processes.iter().map(|&p| (p, true)))
+        .collect();
+    for &locks in &req.locks {
+        for &cs_work in &req.cs_work {
+            for &think in &req.think {
+                for &(workers, as_processes) in &modes {
+                    for &backend in &backends {
+                        if as_processes && !across(backend) {
+                            continue;
+                        }
+                        configs.push(validate(
+                            RunRequest {
+                                backend,
+                                threads: (!as_processes).then_some(workers),
+                                processes: as_processes.then_some(workers),
+                                pin: req.run.pin.clone(),
+                                locks,
+                                cs_work,
+                                think,
+                                ..req.run
+                            },
+                            topology,
+                        )?);
+                    }
+                }
+                if let Some(last) = configs.last() {
+                    regimes.push(Regime::of(last));
+                }
             }
-            configs.push(validate(
-                RunRequest {
-                    backend,
-                    threads: (!as_processes).then_some(workers),
-                    processes: as_processes.then_some(workers),
-                    pin: req.run.pin.clone(),
-                    ..req.run
-                },
-                topology,
-            )?);
         }
     }
     if configs.is_empty() {
@@ -94,6 +120,7 @@ pub fn plan(req: SweepRequest, topology: &Topology) -> Result<SweepPlan, UsageEr
         backends,
         threads,
         processes,
+        regimes,
         configs,
         threads_only,
     })

@@ -166,13 +166,13 @@ pub(crate) mod stress {
     /// The same for any backend, initialised in place in a region as the runner makes it.
     pub(crate) fn exact_count_backend<B: super::Backend>(threads: usize, per_thread: u64) {
         use std::sync::atomic::{AtomicU64, Ordering};
-        let region = crate::runner::region::HeapRegion::<B>::new(1, 0);
+        let region = crate::runner::region::HeapRegion::<B>::new(1, 1, 0);
         let counter = AtomicU64::new(0);
         std::thread::scope(|s| {
             for _ in 0..threads {
                 s.spawn(|| {
                     for _ in 0..per_thread {
-                        region.view().lock.with(|| {
+                        region.view().slots[0].lock.0.with(|| {
                             // Relaxed: the lock orders these; a broken lock loses counts.
                             let v = counter.load(Ordering::Relaxed);
                             counter.store(v + 1, Ordering::Relaxed);

@@ -46,6 +46,16 @@ impl Clock {
         self.inner.raw()
     }
 
+    /// The clock ticks that make `duration` (at least one for a non-zero duration).
+    pub fn ticks_for(&self, duration: std::time::Duration) -> u64 {
+        const SPAN: u64 = 1 << 32;
+        let ns_per_span = u128::from(self.inner.delta_as_nanos(0, SPAN).max(1));
+        let ticks = duration.as_nanos() * u128::from(SPAN) / ns_per_span;
+        u64::try_from(ticks)
+            .unwrap_or(u64::MAX)
+            .max(u64::from(!duration.is_zero()))
+    }
+
     /// Nanoseconds from raw reading `start` to raw reading `end` (0 if `end` is earlier).
     #[inline]
     pub fn delta_ns(&self, start: u64, end: u64) -> u64 {
@@ -150,5 +160,9 @@ mod tests {
             "{ns} ns vs os {os_ns} ns"
         );
         assert_eq!(clock.delta_ns(b, a), 0);
+        // Ticks for a duration convert back to it.
+        let ticks = clock.ticks_for(std::time::Duration::from_millis(10));
+        let back = clock.delta_ns(1_000, 1_000 + ticks);
+        assert!((9_900_000..=10_100_000).contains(&back), "{back} ns");
     }
 }

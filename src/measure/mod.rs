@@ -3,3 +3,4 @@
 pub mod clock;
 pub mod recorder;
 pub mod stats;
+pub mod usage;

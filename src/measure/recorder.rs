@@ -1,6 +1,9 @@
 //! What one worker records while it runs; merged by the runner after all workers are joined.
 
 use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
+
+use super::usage::CpuUsage;
 
 /// Highest latency the histograms track: an hour, in nanoseconds. Longer waits are clamped.
 pub const MAX_TRACKED_NS: u64 = 3_600_000_000_000;
@@ -23,6 +26,16 @@ pub struct Recorder {
     pub window_handoffs: Option<u64>,
     /// Times this worker found another inside the critical section, on entry or on exit.
     pub exclusion_violations: u64,
+    /// CPU time and context switches over the worker's whole loop (`None`: not read).
+    pub usage: Option<CpuUsage>,
+    /// The same over the contended interval, from when the worker saw it open to when it saw
+    /// it close (`None`: it never saw it open).
+    pub window_usage: Option<CpuUsage>,
+    /// The realised critical sections of the timed acquisitions (with busy work only): from
+    /// the acquire to just before the release, ns.
+    pub hold_ns: Tally,
+    /// The realised think time of the timed operations (with busy work only), ns.
+    pub think_ns: Tally,
     /// Acquire latencies sampled outside the contended interval, in ns.
     pub wait_ns: Histogram<u64>,
     /// Those sampled inside it (the whole run's are both together).
@@ -38,6 +51,10 @@ impl Recorder {
             handoffs: 0,
             window_handoffs: None,
             exclusion_violations: 0,
+            usage: None,
+            window_usage: None,
+            hold_ns: Tally::default(),
+            think_ns: Tally::default(),
             wait_ns: latency_histogram(),
             window_wait_ns: latency_histogram(),
         }
@@ -52,6 +69,37 @@ impl Recorder {
             &mut self.wait_ns
         };
         into.saturating_record(ns.max(1));
+    }
+}
+
+/// A sum of durations and their count: a mean without its samples.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// The durations added, ns.
+    pub sum_ns: u64,
+    /// How many.
+    pub count: u64,
+}
+
+impl Tally {
+    /// Adds one duration.
+    #[inline]
+    pub fn add(&mut self, ns: u64) {
+        self.sum_ns = self.sum_ns.saturating_add(ns);
+        self.count += 1;
+    }
+
+    /// Both tallies together.
+    pub fn plus(self, other: Tally) -> Tally {
+        Tally {
+            sum_ns: self.sum_ns.saturating_add(other.sum_ns),
+            count: self.count + other.count,
+        }
+    }
+
+    /// The mean, ns (`None` without a duration).
+    pub fn mean_ns(self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum_ns as f64 / self.count as f64)
     }
 }
 

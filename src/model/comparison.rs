@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{SeriesKey, Spread};
+use super::{Regime, SeriesKey, Spread};
 
 /// The verdict on one point of a comparison.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +30,9 @@ pub struct ComparedPoint {
     pub series: SeriesKey,
     /// Workers.
     pub workers: usize,
+    /// The contention regime.
+    #[serde(default)]
+    pub regime: Regime,
     /// Throughput before.
     pub before: Option<Spread>,
     /// Throughput after.

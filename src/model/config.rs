@@ -99,6 +99,37 @@ impl Workload {
     }
 }
 
+/// What `--cs-work` and `--think` durations mean (see `workload::busy`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WorkUnit {
+    /// Spin on the clock for the duration: exactly the length asked for.
+    #[default]
+    Time,
+    /// A fixed number of work-loop iterations, sized by a calibration to the duration: the
+    /// same instructions every time, whose length follows the machine's speed.
+    Instructions,
+}
+
+impl WorkUnit {
+    /// What results written before the choice existed used.
+    pub(crate) fn before_choice() -> WorkUnit {
+        WorkUnit::Instructions
+    }
+
+    /// The command-line spelling.
+    pub fn name(self) -> &'static str {
+        match self {
+            WorkUnit::Time => "time",
+            WorkUnit::Instructions => "instructions",
+        }
+    }
+}
+
+fn one() -> u64 {
+    1
+}
+
 /// A run configuration that has passed every check (made by `config`, carried by results).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunConfig {
@@ -110,12 +141,25 @@ pub struct RunConfig {
     /// Threads or processes.
     #[serde(default)]
     pub mode: WorkerMode,
-    /// Total operations.
+    /// Total operations (0 when the run is timed: `duration_ms`).
     pub ops: u64,
+    /// A timed run: every worker runs this long (after the warm-up), ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// Warm-up before the measured interval, ms (0: none).
+    #[serde(default)]
+    pub warmup_ms: u64,
+    /// Independent instances of the backend, each guarding its own value (the contention
+    /// dial: 1 is the most contended).
+    #[serde(default = "one")]
+    pub locks: u64,
     /// Work inside the critical section, ns.
     pub cs_work_ns: u64,
     /// Work between critical sections, ns.
     pub think_ns: u64,
+    /// What those durations mean.
+    #[serde(default = "WorkUnit::before_choice")]
+    pub work_unit: WorkUnit,
     /// Placement policy.
     pub pin: PinPolicy,
     /// Latency measurement.
@@ -124,4 +168,16 @@ pub struct RunConfig {
     pub max_time_ms: u64,
     /// The workload.
     pub workload: Workload,
+}
+
+impl RunConfig {
+    /// Whether the run is timed rather than a fixed number of operations.
+    pub fn timed(&self) -> bool {
+        self.duration_ms.is_some()
+    }
+
+    /// Whether any busy work is asked for.
+    pub fn has_work(&self) -> bool {
+        self.cs_work_ns > 0 || self.think_ns > 0
+    }
 }

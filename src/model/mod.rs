@@ -21,10 +21,13 @@ pub mod run;
 pub mod sweep;
 
 pub use comparison::{Change, ComparedPoint, Comparison};
-pub use config::{LatencyMode, PinPolicy, RunConfig, WorkerMode, Workload};
+pub use config::{LatencyMode, PinPolicy, RunConfig, WorkUnit, WorkerMode, Workload};
 pub use environment::{BackendFacts, Environment, WorkCalibration};
-pub use run::{Fairness, Interval, RunResult, SideCount, Verdict, Verification, WorkerResult};
-pub use sweep::{Point, Repetition, SeriesKey, Spread, SweepResults, SweepSettings};
+pub use run::{
+    Fairness, Interval, RunResult, SHORT_RUN_NS, SPEED_CHANGE, SideCount, SpeedProbe, Verdict,
+    Verification, WorkerResult,
+};
+pub use sweep::{Point, Regime, Repetition, SeriesKey, Spread, SweepResults, SweepSettings};
 
 /// Version of this model; bumped on any change that an older reader would misread.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{Environment, RunConfig};
 use crate::locks::{Protection, Waiting};
 use crate::measure::stats::LatencySummary;
+use crate::measure::usage::CpuUsage;
 
 /// How the run's final count compares with what was done.
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -112,6 +113,9 @@ pub struct WorkerResult {
     /// Times it found another worker inside the critical section (on entry or on exit).
     #[serde(default)]
     pub exclusion_violations: u64,
+    /// Its CPU time and context switches over the same interval as the throughput.
+    #[serde(default)]
+    pub cpu: Option<CpuUsage>,
     /// Start, ns after the earliest worker's start.
     pub start_ns: u64,
     /// Stop, ns after the earliest worker's start.
@@ -185,9 +189,72 @@ pub struct RunResult {
     pub latency_whole_run: Option<LatencySummary>,
     /// The histogram behind `latency`, in HdrHistogram's compressed form (base64 `HISTF...`).
     pub latency_histogram: Option<String>,
+    /// CPU time (user plus system, all workers) per operation over the interval, ns.
+    #[serde(default)]
+    pub cpu_ns_per_op: Option<f64>,
+    /// Of which in user mode, ns.
+    #[serde(default)]
+    pub user_ns_per_op: Option<f64>,
+    /// Of which in the kernel, ns.
+    #[serde(default)]
+    pub system_ns_per_op: Option<f64>,
+    /// CPU time / (interval × workers): 1 when every worker was on a CPU throughout (spinning
+    /// or working), low when they slept.
+    #[serde(default)]
+    pub cpu_utilisation: Option<f64>,
+    /// Times a worker gave up its CPU (slept), per 1,000 operations.
+    #[serde(default)]
+    pub voluntary_switches_per_kop: Option<f64>,
+    /// Times a worker was preempted, per 1,000 operations.
+    #[serde(default)]
+    pub involuntary_switches_per_kop: Option<f64>,
+    /// The realised critical section of the timed acquisitions (acquire to release, with
+    /// `--cs-work` or `--think` only), mean ns: beside the requested `config.cs_work_ns`.
+    #[serde(default)]
+    pub realised_cs_ns: Option<f64>,
+    /// The realised think time of the timed operations, mean ns.
+    #[serde(default)]
+    pub realised_think_ns: Option<f64>,
+    /// The machine's speed just before and just after the run.
+    #[serde(default)]
+    pub speed_probe: Option<SpeedProbe>,
+    /// The machine's speed changed by more than [`SPEED_CHANGE`] during the run: its figures
+    /// are not comparable with others.
+    #[serde(default)]
+    pub speed_changed: bool,
+    /// The run was too short to trust: under [`SHORT_RUN_NS`], or its workers overlapped for
+    /// less than half of it. A timed run (`--duration`) is the remedy.
+    #[serde(default)]
+    pub short_run: bool,
     /// Per-worker figures (the field keeps its first name, `threads`, for readers of version 1).
     #[serde(rename = "threads")]
     pub workers: Vec<WorkerResult>,
+}
+
+/// A run shorter than this (earliest start to last stop) is flagged as short: 100 ms.
+pub const SHORT_RUN_NS: u64 = 100_000_000;
+
+/// A change of the machine's speed over a run beyond this fraction flags the run: 10%.
+pub const SPEED_CHANGE: f64 = 0.10;
+
+/// The speed probe's readings around a run: ns per iteration of the work loop.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SpeedProbe {
+    /// Just before the workers started.
+    pub before_ns_per_iteration: f64,
+    /// Just after they ended.
+    pub after_ns_per_iteration: f64,
+}
+
+impl SpeedProbe {
+    /// after / before - 1: positive when the machine got slower.
+    pub fn change(&self) -> f64 {
+        if self.before_ns_per_iteration > 0.0 {
+            self.after_ns_per_iteration / self.before_ns_per_iteration - 1.0
+        } else {
+            0.0
+        }
+    }
 }
 
 impl RunResult {

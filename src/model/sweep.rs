@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    BackendFacts, Environment, Interval, SCHEMA_VERSION, SWEEP_KIND, Verdict, WorkerMode, Workload,
+    BackendFacts, Environment, Interval, SCHEMA_VERSION, SWEEP_KIND, Verdict, WorkUnit, WorkerMode,
+    Workload,
 };
 use crate::measure::stats::LatencySummary;
 
@@ -60,6 +61,58 @@ pub struct Repetition {
     pub latency: Option<LatencySummary>,
     /// Merged latency histogram, compressed base64.
     pub latency_histogram: Option<String>,
+    /// CPU time per operation, ns.
+    #[serde(default)]
+    pub cpu_ns_per_op: Option<f64>,
+    /// CPU utilisation (1: every worker on a CPU throughout).
+    #[serde(default)]
+    pub cpu_utilisation: Option<f64>,
+    /// Sleeps per 1,000 operations.
+    #[serde(default)]
+    pub voluntary_switches_per_kop: Option<f64>,
+    /// Preemptions per 1,000 operations.
+    #[serde(default)]
+    pub involuntary_switches_per_kop: Option<f64>,
+    /// The run was too short to trust.
+    #[serde(default)]
+    pub short_run: bool,
+    /// The machine's speed changed during the run.
+    #[serde(default)]
+    pub speed_changed: bool,
+}
+
+/// The contention regime of a point: how many locks the operations spread over, and how long
+/// the critical section and the think time are. A sweep may take lists of each (the report
+/// then shows each regime apart); one run has one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Regime {
+    /// Independent locks (1: all operations on one).
+    pub locks: u64,
+    /// Work inside the critical section, ns.
+    pub cs_work_ns: u64,
+    /// Work between critical sections, ns.
+    pub think_ns: u64,
+}
+
+impl Default for Regime {
+    fn default() -> Self {
+        Regime {
+            locks: 1,
+            cs_work_ns: 0,
+            think_ns: 0,
+        }
+    }
+}
+
+impl Regime {
+    /// The regime of a run configuration.
+    pub fn of(cfg: &super::RunConfig) -> Regime {
+        Regime {
+            locks: cfg.locks,
+            cs_work_ns: cfg.cs_work_ns,
+            think_ns: cfg.think_ns,
+        }
+    }
 }
 
 /// What identifies a series of a sweep (a line in a chart): the backend and how its workers ran.
@@ -83,6 +136,9 @@ pub struct Point {
     /// Threads or processes.
     #[serde(default)]
     pub mode: WorkerMode,
+    /// The contention regime (files written before regimes: filled in from the settings).
+    #[serde(default)]
+    pub regime: Regime,
     /// More workers than allowed CPUs.
     pub oversubscribed: bool,
     /// Every repetition, in the order run.
@@ -95,6 +151,24 @@ pub struct Point {
     pub jain_index: Option<Spread>,
     /// Hand-off rate over the repetitions.
     pub handoff_rate: Option<Spread>,
+    /// CPU time per operation over the repetitions, ns.
+    #[serde(default)]
+    pub cpu_ns_per_op: Option<Spread>,
+    /// CPU utilisation over the repetitions.
+    #[serde(default)]
+    pub cpu_utilisation: Option<Spread>,
+    /// Sleeps per 1,000 operations over the repetitions.
+    #[serde(default)]
+    pub voluntary_switches_per_kop: Option<Spread>,
+    /// Preemptions per 1,000 operations over the repetitions.
+    #[serde(default)]
+    pub involuntary_switches_per_kop: Option<Spread>,
+    /// Repetitions too short to trust.
+    #[serde(default)]
+    pub short_runs: u32,
+    /// Repetitions during which the machine's speed changed.
+    #[serde(default)]
+    pub speed_changed_runs: u32,
     /// Latency percentiles of all repetitions' samples together.
     pub latency: Option<LatencySummary>,
     /// All repetitions' latency histograms merged, compressed base64.
@@ -116,17 +190,30 @@ pub struct Point {
 
 impl Point {
     /// A point with no repetition yet.
-    pub fn new(backend: &str, workers: usize, mode: WorkerMode, oversubscribed: bool) -> Self {
+    pub fn new(
+        backend: &str,
+        workers: usize,
+        mode: WorkerMode,
+        regime: Regime,
+        oversubscribed: bool,
+    ) -> Self {
         Point {
             backend: backend.to_string(),
             workers,
             mode,
+            regime,
             oversubscribed,
             repetitions: Vec::new(),
             ops_per_sec: None,
             ns_per_op: None,
             jain_index: None,
             handoff_rate: None,
+            cpu_ns_per_op: None,
+            cpu_utilisation: None,
+            voluntary_switches_per_kop: None,
+            involuntary_switches_per_kop: None,
+            short_runs: 0,
+            speed_changed_runs: 0,
             latency: None,
             latency_histogram: None,
             lost_updates: 0,
@@ -166,12 +253,25 @@ pub struct SweepSettings {
     pub processes: Vec<usize>,
     /// Repetitions per point.
     pub repeat: u32,
-    /// Operations per run.
+    /// Operations per run (0 for timed runs).
     pub ops: u64,
-    /// Work inside the critical section, ns.
+    /// Timed runs: each this long, ms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// Warm-up of each run, ms.
+    #[serde(default)]
+    pub warmup_ms: u64,
+    /// Work inside the critical section, ns (the first regime's; see `regimes`).
     pub cs_work_ns: u64,
-    /// Work between critical sections, ns.
+    /// Work between critical sections, ns (the first regime's).
     pub think_ns: u64,
+    /// Every contention regime of the sweep, in order (files written before regimes: filled in
+    /// from the two fields above, with one lock).
+    #[serde(default)]
+    pub regimes: Vec<Regime>,
+    /// What the work durations mean.
+    #[serde(default = "WorkUnit::before_choice")]
+    pub work_unit: WorkUnit,
     /// Placement policy.
     pub pin: String,
     /// Latency measurement.
@@ -241,8 +341,30 @@ impl SweepResults {
             }
             None => return Err("has no schema_version".to_string()),
         }
-        serde_json::from_value(value)
-            .map_err(|e| format!("does not have the shape of a results file: {e}"))
+        let mut results: SweepResults = serde_json::from_value(value)
+            .map_err(|e| format!("does not have the shape of a results file: {e}"))?;
+        if results.settings.regimes.is_empty() {
+            let only = Regime {
+                locks: 1,
+                cs_work_ns: results.settings.cs_work_ns,
+                think_ns: results.settings.think_ns,
+            };
+            results.settings.regimes = vec![only];
+            for p in &mut results.points {
+                p.regime = only;
+            }
+        }
+        Ok(results)
+    }
+
+    /// The regimes that have points, in the settings' order.
+    pub fn regimes(&self) -> Vec<Regime> {
+        self.settings
+            .regimes
+            .iter()
+            .copied()
+            .filter(|r| self.points.iter().any(|p| p.regime == *r))
+            .collect()
     }
 
     /// The series of the sweep, in the order charts and tables show them: every backend with

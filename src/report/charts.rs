@@ -203,6 +203,35 @@ pub fn throughput(
     )
 }
 
+/// CPU time per operation (median, min–max bars) against workers, on a log axis: spinning and
+/// sleeping locks lie decades apart.
+pub fn cpu_per_op(
+    points: &[Point],
+    keys: &[SeriesKey],
+    threads: &[usize],
+) -> Result<String, String> {
+    let y = YAxis {
+        desc: "CPU time per operation",
+        format: &|v| duration_ns(*v),
+        scale: Scale::Log,
+    };
+    lines(points, keys, threads, y, &|p| p.cpu_ns_per_op)
+}
+
+/// CPU utilisation against workers.
+pub fn utilisation(
+    points: &[Point],
+    keys: &[SeriesKey],
+    threads: &[usize],
+) -> Result<String, String> {
+    let y = YAxis {
+        desc: "CPU utilisation",
+        format: &|v| format!("{:.0}%", v * 100.0),
+        scale: Scale::Fixed(0.0, 1.05),
+    };
+    lines(points, keys, threads, y, &|p| p.cpu_utilisation)
+}
+
 /// Jain's fairness index against threads.
 pub fn fairness(points: &[Point], keys: &[SeriesKey], threads: &[usize]) -> Result<String, String> {
     let y = YAxis {

@@ -1,4 +1,4 @@
-//! results.csv: one row per backend x thread count.
+//! results.csv: one row per backend x worker count x regime.
 
 use serde::Serialize;
 
@@ -10,6 +10,9 @@ struct Row<'a> {
     backend: &'a str,
     mode: &'a str,
     threads: usize,
+    locks: u64,
+    cs_work_ns: u64,
+    think_ns: u64,
     oversubscribed: bool,
     repetitions: usize,
     ops_per_sec_median: Option<f64>,
@@ -18,6 +21,10 @@ struct Row<'a> {
     ns_per_op_median: Option<f64>,
     jain_index_median: Option<f64>,
     handoff_rate_median: Option<f64>,
+    cpu_ns_per_op_median: Option<f64>,
+    cpu_utilisation_median: Option<f64>,
+    voluntary_switches_per_kop_median: Option<f64>,
+    involuntary_switches_per_kop_median: Option<f64>,
     wait_p50_ns: Option<u64>,
     wait_p99_ns: Option<u64>,
     wait_p999_ns: Option<u64>,
@@ -28,6 +35,8 @@ struct Row<'a> {
     incomplete: bool,
     wide_spread: bool,
     whole_run_fallback: bool,
+    short_runs: u32,
+    speed_changed_runs: u32,
 }
 
 /// The CSV text.
@@ -38,6 +47,9 @@ pub fn render(r: &SweepResults) -> anyhow::Result<Vec<u8>> {
             backend: &p.backend,
             mode: mode_name(p.mode),
             threads: p.workers,
+            locks: p.regime.locks,
+            cs_work_ns: p.regime.cs_work_ns,
+            think_ns: p.regime.think_ns,
             oversubscribed: p.oversubscribed,
             repetitions: p.repetitions.len(),
             ops_per_sec_median: p.ops_per_sec.map(|s| s.median),
@@ -46,6 +58,10 @@ pub fn render(r: &SweepResults) -> anyhow::Result<Vec<u8>> {
             ns_per_op_median: p.ns_per_op.map(|s| s.median),
             jain_index_median: p.jain_index.map(|s| s.median),
             handoff_rate_median: p.handoff_rate.map(|s| s.median),
+            cpu_ns_per_op_median: p.cpu_ns_per_op.map(|s| s.median),
+            cpu_utilisation_median: p.cpu_utilisation.map(|s| s.median),
+            voluntary_switches_per_kop_median: p.voluntary_switches_per_kop.map(|s| s.median),
+            involuntary_switches_per_kop_median: p.involuntary_switches_per_kop.map(|s| s.median),
             wait_p50_ns: p.latency.as_ref().map(|l| l.p50_ns),
             wait_p99_ns: p.latency.as_ref().map(|l| l.p99_ns),
             wait_p999_ns: p.latency.as_ref().map(|l| l.p999_ns),
@@ -56,6 +72,8 @@ pub fn render(r: &SweepResults) -> anyhow::Result<Vec<u8>> {
             incomplete: p.incomplete,
             wide_spread: p.wide_spread,
             whole_run_fallback: p.whole_run_fallback,
+            short_runs: p.short_runs,
+            speed_changed_runs: p.speed_changed_runs,
         })?;
     }
     Ok(w.into_inner()?)

@@ -1,7 +1,7 @@
 //! Formatting shared by the text outputs: numbers, durations, and the labels of series and
 //! worker counts (results carry values; their words are made here).
 
-use crate::model::{SeriesKey, WorkerMode};
+use crate::model::{Regime, SeriesKey, WorkerMode};
 
 /// A series' label: the backend, marked when its workers are processes.
 pub fn series_label(key: &SeriesKey) -> String {
@@ -9,6 +9,22 @@ pub fn series_label(key: &SeriesKey) -> String {
         WorkerMode::Threads => key.backend.clone(),
         WorkerMode::Processes => format!("{} (processes)", key.backend),
     }
+}
+
+/// A contention regime in words: "1 lock", "64 locks, cs-work 1.00 µs, think 500 ns".
+pub fn regime_label(r: &Regime) -> String {
+    let mut parts = vec![if r.locks == 1 {
+        "1 lock".to_string()
+    } else {
+        format!("{} locks", grouped(r.locks))
+    }];
+    if r.cs_work_ns > 0 {
+        parts.push(format!("cs-work {}", duration_ns(r.cs_work_ns as f64)));
+    }
+    if r.think_ns > 0 {
+        parts.push(format!("think {}", duration_ns(r.think_ns as f64)));
+    }
+    parts.join(", ")
 }
 
 /// "thread" or "process".

@@ -5,9 +5,9 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use super::charts;
-use super::format::{duration_ns, grouped, series_label, workers};
-use super::markdown::{COLUMNS, cells};
-use crate::model::{Point, SweepResults};
+use super::format::{duration_ns, grouped, regime_label, series_label, workers};
+use super::markdown::{COLUMNS, cells, run_length};
+use crate::model::{Point, Regime, SweepResults};
 
 const TEMPLATE: &str = include_str!("templates/report.html");
 
@@ -36,6 +36,23 @@ struct Row {
     cells: Vec<String>,
 }
 
+/// The charts of one contention regime.
+#[derive(Serialize)]
+struct Section {
+    /// The regime, when the sweep has more than one.
+    title: Option<String>,
+    /// What follows each heading: the regime again, briefly.
+    suffix: String,
+    log_default: bool,
+    throughput_linear: String,
+    throughput_log: String,
+    cpu: Option<String>,
+    utilisation: Option<String>,
+    latency: Vec<String>,
+    fairness: Option<String>,
+    handoffs: Option<String>,
+}
+
 #[derive(Serialize)]
 struct Page {
     title: String,
@@ -43,12 +60,7 @@ struct Page {
     command: String,
     version: String,
     notes: Vec<Note>,
-    log_default: bool,
-    throughput_linear: String,
-    throughput_log: String,
-    latency: Vec<String>,
-    fairness: Option<String>,
-    handoffs: Option<String>,
+    sections: Vec<Section>,
     columns: Vec<&'static str>,
     rows: Vec<Row>,
     backends: Vec<Backend>,
@@ -79,17 +91,23 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
         .collect();
     let threads: Vec<usize> = r.worker_counts();
     let page_notes = notes(r, &measured, &threads);
-    // How many times the fastest median exceeds the slowest: past 50x, the log axis first.
-    let spans = {
-        let medians: Vec<f64> = measured
-            .iter()
-            .filter_map(|p| p.ops_per_sec.map(|spread| spread.median))
-            .filter(|median| *median > 0.0)
-            .collect();
-        let lo = medians.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = medians.iter().copied().fold(0.0, f64::max);
-        hi / lo
-    };
+    let regimes = r.regimes();
+    let sections = regimes
+        .iter()
+        .map(|regime| {
+            let points: Vec<Point> = measured
+                .iter()
+                .filter(|p| p.regime == *regime)
+                .cloned()
+                .collect();
+            section(
+                &points,
+                keys,
+                &threads,
+                (regimes.len() > 1).then_some(regime),
+            )
+        })
+        .collect();
     let rows = measured
         .iter()
         .map(|p| Row {
@@ -105,10 +123,10 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
             env.hostname
         ),
         subtitle: format!(
-            "{} · {} workload, {} operations per run · {} repetitions per point · pin {} · started {}",
+            "{} · {} workload, {} per run · {} repetitions per point · pin {} · started {}",
             env.cpu_model,
             settings.workload.name(),
-            grouped(settings.ops),
+            run_length(settings),
             settings.repeat,
             settings.pin,
             r.started_utc
@@ -116,15 +134,7 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
         command: r.command.clone(),
         version: env.lockbench_version.clone(),
         notes: page_notes,
-        log_default: spans > 50.0,
-        throughput_linear: chart_or_note(charts::throughput(&measured, keys, &threads, false)),
-        throughput_log: chart_or_note(charts::throughput(&measured, keys, &threads, true)),
-        latency: threads
-            .iter()
-            .filter_map(|&t| charts::latency_percentiles(&measured, keys, t).ok())
-            .collect(),
-        fairness: charts::fairness(&measured, keys, &threads).ok(),
-        handoffs: charts::handoffs(&measured, keys, &threads).ok(),
+        sections,
         columns: COLUMNS.to_vec(),
         rows,
         backends: keys
@@ -145,6 +155,41 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
     Ok(env
         .get_template("report.html")?
         .render(minijinja::Value::from(minijinja::value::Serde(&page)))?)
+}
+
+/// The charts of the `points` of one regime (named when the sweep has several).
+fn section(
+    points: &[Point],
+    keys: &[crate::model::SeriesKey],
+    threads: &[usize],
+    regime: Option<&Regime>,
+) -> Section {
+    // How many times the fastest median exceeds the slowest: past 50x, the log axis first.
+    let spans = {
+        let medians: Vec<f64> = points
+            .iter()
+            .filter_map(|p| p.ops_per_sec.map(|spread| spread.median))
+            .filter(|median| *median > 0.0)
+            .collect();
+        let lo = medians.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = medians.iter().copied().fold(0.0, f64::max);
+        hi / lo
+    };
+    Section {
+        title: regime.map(regime_label),
+        suffix: regime.map_or_else(String::new, |r| format!(" ({})", regime_label(r))),
+        log_default: spans > 50.0,
+        throughput_linear: chart_or_note(charts::throughput(points, keys, threads, false)),
+        throughput_log: chart_or_note(charts::throughput(points, keys, threads, true)),
+        cpu: charts::cpu_per_op(points, keys, threads).ok(),
+        utilisation: charts::utilisation(points, keys, threads).ok(),
+        latency: threads
+            .iter()
+            .filter_map(|&t| charts::latency_percentiles(points, keys, t).ok())
+            .collect(),
+        fairness: charts::fairness(points, keys, threads).ok(),
+        handoffs: charts::handoffs(points, keys, threads).ok(),
+    }
 }
 
 /// The notes above the charts: what did not finish, what lost updates, what ran
@@ -215,6 +260,29 @@ fn notes(r: &SweepResults, measured: &[Point], worker_counts: &[usize]) -> Vec<N
             severe: true,
         });
     }
+    let short: Vec<String> = measured
+        .iter()
+        .filter(|p| p.short_runs > 0)
+        .map(|p| format!("{} at {}", series_label(&p.key()), p.workers))
+        .collect();
+    if !short.is_empty() {
+        page_notes.push(Note {
+            text: format!(
+                "Short runs (under 100 ms, or workers overlapping for less than half of the run): a few scheduler time slices decide such figures; rerun with --duration (e.g. --duration 2s): {}.",
+                short.join(", ")
+            ),
+            severe: false,
+        });
+    }
+    let slowed: u32 = measured.iter().map(|p| p.speed_changed_runs).sum();
+    if slowed > 0 {
+        page_notes.push(Note {
+            text: format!(
+                "The machine's speed changed by more than 10% during {slowed} run(s) (a work-loop probe before and after each run): their figures are not comparable with the others."
+            ),
+            severe: true,
+        });
+    }
     let wide: Vec<String> = measured
         .iter()
         .filter(|p| p.wide_spread)
@@ -274,10 +342,15 @@ fn facts(r: &SweepResults) -> Vec<Fact> {
         fact(
             "run settings",
             format!(
-                "{} increments, cs-work {}, think {}, latency {}, time limit {}",
-                grouped(settings.ops),
-                duration_ns(settings.cs_work_ns as f64),
-                duration_ns(settings.think_ns as f64),
+                "{} per run; {}; work unit {}, latency {}, time limit {}",
+                run_length(settings),
+                settings
+                    .regimes
+                    .iter()
+                    .map(regime_label)
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+                settings.work_unit.name(),
                 settings.latency,
                 duration_ns(settings.max_time_ms as f64 * 1e6)
             ),

@@ -2,16 +2,19 @@
 
 use std::fmt::Write;
 
-use super::format::{duration_ns, grouped, percent, rate, series_label};
-use crate::model::{Point, SweepResults};
+use super::format::{duration_ns, grouped, percent, rate, regime_label, series_label};
+use crate::model::{Point, SweepResults, SweepSettings};
 
 /// The columns of the table of points, in Markdown and in HTML.
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 15] = [
     "backend",
     "workers",
+    "regime",
     "ops/s (median)",
     "range",
     "ns/op",
+    "CPU/op",
+    "CPU use",
     "wait p50",
     "wait p99",
     "wait p99.9",
@@ -32,10 +35,13 @@ pub fn cells(p: &Point) -> Vec<String> {
     vec![
         series_label(&p.key()),
         p.workers.to_string(),
+        regime_label(&p.regime),
         p.ops_per_sec.map_or_else(dash, |s| rate(s.median)),
         p.ops_per_sec
             .map_or_else(dash, |s| format!("{} – {}", rate(s.min), rate(s.max))),
         p.ns_per_op.map_or_else(dash, |s| duration_ns(s.median)),
+        p.cpu_ns_per_op.map_or_else(dash, |s| duration_ns(s.median)),
+        p.cpu_utilisation.map_or_else(dash, |s| percent(s.median)),
         wait(|l| l.p50_ns),
         wait(|l| l.p99_ns),
         wait(|l| l.p999_ns),
@@ -69,7 +75,26 @@ pub fn notes(p: &Point) -> Vec<&'static str> {
     if p.whole_run_fallback {
         n.push("no contended interval in some runs");
     }
+    if p.short_runs > 0 {
+        n.push("short runs (use --duration)");
+    }
+    if p.speed_changed_runs > 0 {
+        n.push("machine speed changed");
+    }
     n
+}
+
+/// How long each run of the sweep was: operations, or time after a warm-up.
+pub fn run_length(s: &SweepSettings) -> String {
+    match s.duration_ms {
+        Some(ms) if s.warmup_ms > 0 => format!(
+            "{} after a {} warm-up",
+            duration_ns(ms as f64 * 1e6),
+            duration_ns(s.warmup_ms as f64 * 1e6)
+        ),
+        Some(ms) => duration_ns(ms as f64 * 1e6),
+        None => format!("{} operations", grouped(s.ops)),
+    }
 }
 
 /// The Markdown text.
@@ -93,9 +118,9 @@ pub fn render(r: &SweepResults) -> String {
     );
     let _ = writeln!(
         o,
-        "{} workload, {} operations per run, {} repetitions per point, pin {}, latency {}{}.\n",
+        "{} workload, {} per run, {} repetitions per point, pin {}, latency {}{}.\n",
         s.workload.name(),
-        s.ops,
+        run_length(s),
         s.repeat,
         s.pin,
         s.latency,
@@ -108,7 +133,7 @@ pub fn render(r: &SweepResults) -> String {
     let _ = writeln!(o, "| {} |", COLUMNS.join(" | "));
     let _ = writeln!(
         o,
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     );
     for p in r.points.iter().filter(|p| !p.repetitions.is_empty()) {
         let _ = writeln!(o, "| {} |", cells(p).join(" | "));

@@ -11,9 +11,10 @@ use crate::model::{Interval, RunResult, Verdict, Workload};
 pub fn render(r: &RunResult) -> String {
     let mut o = String::new();
     let c = &r.config;
-    let what = match c.workload {
-        Workload::Counter => format!("{} increments", grouped(c.ops)),
-        Workload::Bank { initial } => {
+    let what = match (c.workload, c.duration_ms) {
+        (Workload::Counter, None) => format!("{} increments", grouped(c.ops)),
+        (Workload::Counter, Some(_)) => "increments".to_string(),
+        (Workload::Bank { initial }, None) => {
             format!(
                 "bank: {} deposits and {} withdrawals of 1 from a balance of {}",
                 grouped(c.ops / 2),
@@ -21,6 +22,20 @@ pub fn render(r: &RunResult) -> String {
                 signed(initial)
             )
         }
+        (Workload::Bank { initial }, Some(_)) => {
+            format!(
+                "bank: deposits and withdrawals of 1 from a balance of {}",
+                signed(initial)
+            )
+        }
+    };
+    let what = match c.duration_ms {
+        Some(ms) => format!(
+            "{what} for {}{}",
+            duration_ns(ms as f64 * 1e6),
+            warmup_note(c.warmup_ms)
+        ),
+        None => format!("{what}{}", warmup_note(c.warmup_ms)),
     };
     let _ = writeln!(
         o,
@@ -42,11 +57,20 @@ pub fn render(r: &RunResult) -> String {
     if !r.complete {
         let _ = writeln!(
             o,
-            "INCOMPLETE: the {} time limit stopped the run after {} of {} operations; the figures cover only what ran",
+            "INCOMPLETE: the {} time limit stopped the run after {}; the figures cover only what ran",
             duration_ns(c.max_time_ms as f64 * 1e6),
-            grouped(r.total_ops),
-            grouped(c.ops),
+            if c.timed() {
+                format!("{} operations", grouped(r.total_ops))
+            } else {
+                format!("{} of {} operations", grouped(r.total_ops), grouped(c.ops))
+            },
         );
+    }
+    if r.short_run {
+        let _ = writeln!(o, "note: {}", short_run_note(r));
+    }
+    if r.speed_changed {
+        let _ = writeln!(o, "note: {}", speed_note(r));
     }
     let _ = writeln!(o);
 
@@ -80,6 +104,39 @@ pub fn render(r: &RunResult) -> String {
         rate(r.ops_per_sec),
         duration_ns(r.ns_per_op)
     );
+    if let Some(cpu) = r.cpu_ns_per_op {
+        let _ = writeln!(
+            o,
+            "  cpu         {}/op ({} user, {} system), utilisation {} of {} CPUs; {} sleeps and {} preemptions per 1,000 ops",
+            duration_ns(cpu),
+            duration_ns(r.user_ns_per_op.unwrap_or(0.0)),
+            duration_ns(r.system_ns_per_op.unwrap_or(0.0)),
+            percent(r.cpu_utilisation.unwrap_or(0.0)),
+            c.workers,
+            per_kop(r.voluntary_switches_per_kop),
+            per_kop(r.involuntary_switches_per_kop),
+        );
+    }
+    if c.has_work() {
+        // Sampled with the timed acquisitions: none with --latency off.
+        let realised = |ns: Option<f64>| ns.map_or("not measured".to_string(), duration_ns);
+        let think = if c.think_ns > 0 {
+            format!(
+                "; think {} asked, realised {}",
+                duration_ns(c.think_ns as f64),
+                realised(r.realised_think_ns)
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            o,
+            "  work        cs-work {} asked, realised critical section (acquire to release) {}{think}; work unit {}",
+            duration_ns(c.cs_work_ns as f64),
+            realised(r.realised_cs_ns),
+            c.work_unit.name(),
+        );
+    }
     if c.workers > 1 {
         match &r.fairness {
             Some(f) => {
@@ -199,9 +256,54 @@ pub fn render(r: &RunResult) -> String {
     o
 }
 
+/// Why a run is flagged as short, and the remedy.
+pub fn short_run_note(r: &RunResult) -> String {
+    format!(
+        "a short run ({} in all, {} with every worker taking part): a few scheduler time slices decide such figures; use --duration (e.g. --duration 2s) for figures to rely on",
+        duration_ns(r.wall_ns as f64),
+        match r.interval {
+            Interval::Contended => duration_ns(r.window_ns as f64),
+            Interval::WholeRun => "none".to_string(),
+        }
+    )
+}
+
+/// What the speed probe saw.
+pub fn speed_note(r: &RunResult) -> String {
+    let change = r.speed_probe.map_or(0.0, |p| p.change());
+    format!(
+        "the machine {} by {} during this run (work-loop speed probe before and after): its figures are not comparable with others",
+        if change > 0.0 {
+            "slowed down"
+        } else {
+            "sped up"
+        },
+        percent(change.abs())
+    )
+}
+
+fn per_kop(x: Option<f64>) -> String {
+    match x {
+        Some(x) if x >= 10.0 => format!("{x:.0}"),
+        Some(x) => format!("{x:.2}"),
+        None => "n/a".to_string(),
+    }
+}
+
+fn warmup_note(warmup_ms: u64) -> String {
+    if warmup_ms == 0 {
+        String::new()
+    } else {
+        format!(" after a {} warm-up", duration_ns(warmup_ms as f64 * 1e6))
+    }
+}
+
 fn work_note(r: &RunResult) -> String {
     let c = &r.config;
     let mut parts = Vec::new();
+    if c.locks > 1 {
+        parts.push(format!("{} locks", grouped(c.locks)));
+    }
     if c.cs_work_ns > 0 {
         parts.push(format!("cs-work {}", duration_ns(c.cs_work_ns as f64)));
     }

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 use super::region::HeapRegion;
 use crate::locks::Backend;
 use crate::workload::Operation;
-use crate::workload::busy::BusyWork;
 use crate::workload::counter::Increment;
 
 /// Times a number of operations of one backend.
@@ -24,7 +23,7 @@ pub trait Rig {
 pub fn rig<B: Backend>(threads: usize) -> Box<dyn Rig> {
     if threads <= 1 {
         Box::new(Inline::<B> {
-            region: HeapRegion::new(1, 0),
+            region: HeapRegion::new(1, 1, 0),
         })
     } else {
         Box::new(Pool::<B>::start(threads))
@@ -34,9 +33,10 @@ pub fn rig<B: Backend>(threads: usize) -> Box<dyn Rig> {
 /// One increment of the region's counter under its lock.
 #[inline(always)]
 fn increment<B: Backend>(region: &HeapRegion<B>) {
-    let view = region.view();
-    view.lock
-        .with(|| Increment.update::<false>(&view.data.counter, B::KIND, BusyWork::NONE));
+    let slot = &region.view().slots[0];
+    slot.lock
+        .0
+        .with(|| Increment.update::<false>(&slot.data.0.counter, B::KIND, || {}));
 }
 
 struct Inline<B: Backend> {
@@ -70,7 +70,7 @@ struct Pool<B: Backend> {
 impl<B: Backend> Pool<B> {
     fn start(threads: usize) -> Self {
         let shared = Arc::new(Shared {
-            region: HeapRegion::<B>::new(1, 0),
+            region: HeapRegion::<B>::new(1, 1, 0),
             per_thread: AtomicU64::new(0),
             quit: AtomicBool::new(false),
             go: Barrier::new(threads + 1),
@@ -136,17 +136,16 @@ mod tests {
     #[test]
     fn rigs_do_the_operations_they_time() {
         let mut one = super::Inline::<TicketLock> {
-            region: super::HeapRegion::new(1, 0),
+            region: super::HeapRegion::new(1, 1, 0),
         };
         one.run_and_check(1_000);
         let mut pool = super::Pool::<TicketLock>::start(2);
         super::Rig::run(&mut pool, 1_000);
         // Relaxed: the pool's barrier ordered the workers' writes before this.
         assert_eq!(
-            pool.shared
-                .region
-                .view()
+            pool.shared.region.view().slots[0]
                 .data
+                .0
                 .counter
                 .load(Ordering::Relaxed),
             1_000
@@ -158,7 +157,11 @@ mod tests {
             super::Rig::run(self, iters);
             // Relaxed: single-threaded.
             assert_eq!(
-                self.region.view().data.counter.load(Ordering::Relaxed),
+                self.region.view().slots[0]
+                    .data
+                    .0
+                    .counter
+                    .load(Ordering::Relaxed),
                 iters
             );
         }

@@ -13,9 +13,13 @@
 //! started: then there is no such window, and the result says so and falls back to the whole
 //! run.
 //!
+//! With a warm-up (`--warmup`), the window opens no earlier than the warm-up's end: at the
+//! supervisor's [`Control::end_warmup`] if every worker has started by then, else when the last
+//! one does. A timed run (`--duration`) is closed by the supervisor's stop.
+//!
 //! The control word packs the count of workers past their first chunk (low 32 bits) with the
-//! window-closed and stop flags, so one atomic operation orders "all started" against "first
-//! finished", and a worker reads both with one load per chunk.
+//! window-closed, stop and warming flags, so one atomic operation orders "all started" against
+//! "warm-up over" and "first finished", and a worker reads them all with one load per chunk.
 
 use crate::sync::{AtomicU64, AtomicUsize, Ordering, spin_loop, yield_now};
 
@@ -31,6 +35,8 @@ const STARTED_MASK: u64 = u32::MAX as u64;
 const WINDOW_CLOSED: u64 = 1 << 32;
 /// Control word: stop now (time limit, or a worker died).
 const STOP: u64 = 1 << 33;
+/// Control word: the warm-up is still on; the window may not open yet.
+const WARMING: u64 = 1 << 34;
 
 /// The control word and the ends of the contended interval, in clock ticks.
 #[repr(C)]
@@ -55,9 +61,20 @@ impl State {
         self.0 & STARTED_MASK == workers
     }
 
+    /// The contended interval is open or has been: every worker has started and the warm-up
+    /// is over.
+    pub fn measuring(self, workers: u64) -> bool {
+        self.all_started(workers) && self.0 & WARMING == 0
+    }
+
     /// The contended interval has closed.
     pub fn window_closed(self) -> bool {
         self.0 & WINDOW_CLOSED != 0
+    }
+
+    /// For the reading [`Control::count_started`] returned: whether that call opened the window.
+    pub fn opened_window(self, workers: u64) -> bool {
+        self.0 & (WINDOW_CLOSED | WARMING) == 0 && self.all_started(workers)
     }
 
     /// Workers must stop now.
@@ -106,13 +123,33 @@ impl Control {
         }
     }
 
+    /// Before the start: a warm-up comes first, and the window opens only at its end
+    /// ([`Control::end_warmup`]).
+    pub fn begin_warmup(&self) {
+        self.state.fetch_or(WARMING, Ordering::Relaxed);
+    }
+
+    /// The supervisor, at the end of the warm-up read at `now`: lets the window open, and opens
+    /// it if every one of `workers` workers has started (else the last to start will). Says
+    /// whether this call opened it.
+    pub fn end_warmup(&self, workers: u64, now: u64) -> bool {
+        let before = self.state.fetch_and(!WARMING, Ordering::Relaxed);
+        let opens =
+            before & (WARMING | WINDOW_CLOSED) == WARMING && before & STARTED_MASK == workers;
+        if opens {
+            self.window_start_ticks.store(now, Ordering::Relaxed);
+        }
+        opens
+    }
+
     /// A worker has completed its first chunk: counts it, and opens the window if it is the
-    /// last of `workers` to do so before the window closed. `now` was read before this call,
-    /// so that the window's start is never later than a close that follows in the word's order.
+    /// last of `workers` to do so before the window closed, and the warm-up is over. `now` was
+    /// read before this call, so that the window's start is never later than a close that
+    /// follows in the word's order.
     #[inline]
     pub fn count_started(&self, workers: u64, now: u64) -> State {
         let before = self.state.fetch_add(1, Ordering::Relaxed);
-        if before & WINDOW_CLOSED == 0 && (before & STARTED_MASK) + 1 == workers {
+        if before & (WINDOW_CLOSED | WARMING) == 0 && (before & STARTED_MASK) + 1 == workers {
             self.window_start_ticks.store(now, Ordering::Relaxed);
         }
         State(before + 1)

@@ -6,10 +6,11 @@ use std::sync::atomic::Ordering;
 
 use super::LoopSettings;
 use super::control::CHUNK;
-use super::region::{FREE, NO_HOLDER, RegionView};
+use super::region::{FREE, NO_HOLDER, RegionView, Slot};
 use crate::locks::{Backend, Protection};
 use crate::measure::clock::Clock;
 use crate::measure::recorder::Recorder;
+use crate::measure::usage::CpuUsage;
 use crate::model::LatencyMode;
 use crate::workload::busy::BusyWork;
 use crate::workload::{self, Operation, WithOperation};
@@ -64,18 +65,24 @@ impl<B: Backend> WithOperation for Compiled<'_, '_, B> {
 
     fn call<O: Operation>(self, operation: O) -> LoopOutcome {
         let (s, seat, settings, clock) = (self.s, self.seat, self.settings, self.clock);
-        // Without work the loop is compiled without the work checks: every instruction counts
-        // when an uncontended lock costs a dozen nanoseconds.
-        if settings.cs_work == BusyWork::NONE && settings.think == BusyWork::NONE {
-            worker_loop::<B, O, false>(s, seat, operation, settings, clock)
-        } else {
-            worker_loop::<B, O, true>(s, seat, operation, settings, clock)
+        // Without work, and with one lock, the loop is compiled without the work checks and
+        // the lock choice: every instruction counts when an uncontended lock costs a dozen
+        // nanoseconds.
+        let work = settings.cs_work != BusyWork::NONE || settings.think != BusyWork::NONE;
+        match (work, s.slots.len() > 1) {
+            (false, false) => {
+                worker_loop::<B, O, false, false>(s, seat, operation, settings, clock)
+            }
+            (true, false) => worker_loop::<B, O, true, false>(s, seat, operation, settings, clock),
+            (false, true) => worker_loop::<B, O, false, true>(s, seat, operation, settings, clock),
+            (true, true) => worker_loop::<B, O, true, true>(s, seat, operation, settings, clock),
         }
     }
 }
 
-/// The loop; `WORK` says whether `--cs-work` or `--think` is in play.
-fn worker_loop<B: Backend, O: Operation, const WORK: bool>(
+/// The loop; `WORK` says whether `--cs-work` or `--think` is in play, `MANY` whether there is
+/// more than one lock to choose from.
+fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
     s: &RegionView<'_, B>,
     seat: Seat,
     operation: O,
@@ -86,28 +93,66 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool>(
     let mut rec = Recorder::new();
     let me = index as u64;
     let mut sampling = Sampling::new(settings.latency, index, clock.raw());
+    let mut choice = LockChoice::new(index, clock.raw(), s.slots.len());
+    let first_slot = &s.slots[0];
+    let usage_at_start = CpuUsage::of_this_thread();
     let start = clock.raw();
     let mut done = 0u64;
     let mut until_sample = sampling.next_gap();
     let workers = s.progress.len() as u64;
     let mut counted_start = false;
-    // (operations, hand-offs) when this worker saw the window open, and when it saw it close.
-    let mut window_open_at: Option<(u64, u64)> = None;
-    let mut window_close_at: Option<(u64, u64)> = None;
+    // (operations, hand-offs, CPU use) when this worker saw the window open, and when it saw
+    // it close.
+    let mut window_open_at = None;
+    let mut window_close_at = None;
     let mut in_window = false;
     while done < quota {
         let n = CHUNK.min(quota - done);
         let mut left = n;
+        let mut next = || {
+            if MANY {
+                &s.slots[choice.next()]
+            } else {
+                first_slot
+            }
+        };
         while until_sample <= left {
             for _ in 1..until_sample {
-                op::<B, O, false, WORK>(s, me, operation, settings, clock, &mut rec, in_window);
+                op::<B, O, false, WORK>(
+                    s,
+                    next(),
+                    me,
+                    operation,
+                    settings,
+                    clock,
+                    &mut rec,
+                    in_window,
+                );
             }
-            op::<B, O, true, WORK>(s, me, operation, settings, clock, &mut rec, in_window);
+            op::<B, O, true, WORK>(
+                s,
+                next(),
+                me,
+                operation,
+                settings,
+                clock,
+                &mut rec,
+                in_window,
+            );
             left -= until_sample;
             until_sample = sampling.next_gap();
         }
         for _ in 0..left {
-            op::<B, O, false, WORK>(s, me, operation, settings, clock, &mut rec, in_window);
+            op::<B, O, false, WORK>(
+                s,
+                next(),
+                me,
+                operation,
+                settings,
+                clock,
+                &mut rec,
+                in_window,
+            );
         }
         until_sample -= left;
         done += n;
@@ -119,11 +164,13 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool>(
             counted_start = true;
             s.control.count_started(workers, clock.raw())
         };
-        if window_open_at.is_none() && state.all_started(workers) {
-            window_open_at = Some((done, rec.handoffs));
+        if window_open_at.is_none() && state.measuring(workers) {
+            window_open_at = Some((done, rec.handoffs, CpuUsage::of_this_thread()));
         }
         if state.window_closed() {
-            window_close_at.get_or_insert((done, rec.handoffs));
+            if window_close_at.is_none() {
+                window_close_at = Some((done, rec.handoffs, CpuUsage::of_this_thread()));
+            }
             if state.stop() {
                 break;
             }
@@ -131,13 +178,21 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool>(
         in_window = window_open_at.is_some() && window_close_at.is_none();
     }
     let stop = clock.raw();
+    let usage_at_stop = CpuUsage::of_this_thread();
     if done == quota {
         // The first finisher closes the contended interval.
         s.control.close_window(|| clock.raw_ordered());
     }
-    let (close_ops, close_handoffs) = window_close_at.unwrap_or((done, rec.handoffs));
-    rec.window_ops = window_open_at.map(|(ops, _)| close_ops.saturating_sub(ops));
-    rec.window_handoffs = window_open_at.map(|(_, h)| close_handoffs.saturating_sub(h));
+    let (close_ops, close_handoffs, close_usage) =
+        window_close_at.unwrap_or((done, rec.handoffs, usage_at_stop));
+    if let Some((open_ops, open_handoffs, open_usage)) = window_open_at {
+        rec.window_ops = Some(close_ops.saturating_sub(open_ops));
+        rec.window_handoffs = Some(close_handoffs.saturating_sub(open_handoffs));
+        rec.window_usage = close_usage.zip(open_usage).map(|(c, o)| c.since(o));
+    }
+    rec.usage = usage_at_stop
+        .zip(usage_at_start)
+        .map(|(end, start)| end.since(start));
     rec.ops = done;
     LoopOutcome {
         start_ticks: start,
@@ -146,12 +201,15 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool>(
     }
 }
 
-/// One operation: acquire, check that nobody else is inside, update, check again, release;
-/// then think. `TIMED` measures the wait from just before the acquire to the first instruction
-/// inside the critical section, that reading ordered after the acquire.
+/// One operation on `slot`: acquire, check that nobody else is inside, update, check again,
+/// release; then think. `TIMED` measures the wait from just before the acquire to the first
+/// instruction inside the critical section, that reading ordered after the acquire (and, with
+/// work, how long the critical section and the think time really lasted).
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     s: &RegionView<'_, B>,
+    slot: &Slot<B>,
     me: u64,
     operation: O,
     settings: LoopSettings,
@@ -161,14 +219,17 @@ fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
 ) {
     // The atomic baseline has no critical section to check: its updates overlap by design.
     let checked = B::KIND != Protection::AtomicRmw;
+    // Busy work ends early when the run is stopped: no operation outlives the time limit.
+    // Relaxed: a poll of the control word, as after every chunk.
+    let stopped = || s.control.state().stop();
     // Only the acquired reading is ordered: it must not run before the acquire completes, or
     // the contended cache-line transfer (the hand-off itself) would fall outside the figure.
     // The reading before may run a little early, which can only lengthen a wait.
     let before = if TIMED { clock.raw() } else { 0 };
     let (handoffs, violations) = (&mut rec.handoffs, &mut rec.exclusion_violations);
-    let acquired = s.lock.with(|| {
+    let (acquired, released) = slot.lock.0.with(|| {
         let acquired = if TIMED { clock.raw_ordered() } else { 0 };
-        let data = s.data;
+        let data = &slot.data.0;
         // The exclusion check, as the kernel's locktorture makes it: on entry the holder word
         // must say that nobody is inside; on exit it must still name us. Relaxed (all four):
         // under a lock they are ordered by it like the counter; without one, a broken lock
@@ -183,20 +244,56 @@ fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
                 *handoffs += u64::from(previous != NO_HOLDER && previous != (me | FREE));
             }
         }
-        operation.update::<WORK>(&data.counter, B::KIND, settings.cs_work);
+        operation.update::<WORK>(&data.counter, B::KIND, || {
+            settings.cs_work.run(clock, stopped)
+        });
         if checked {
             if data.holder.load(Ordering::Relaxed) != me {
                 *violations += 1;
             }
             data.holder.store(me | FREE, Ordering::Relaxed);
         }
-        acquired
+        (acquired, if TIMED && WORK { clock.raw() } else { 0 })
     });
     if TIMED {
         rec.record_wait(clock.delta_ns(before, acquired), in_window);
     }
     if WORK {
-        settings.think.run();
+        if TIMED {
+            rec.hold_ns.add(clock.delta_ns(acquired, released));
+            let thinking = clock.raw();
+            settings.think.run(clock, stopped);
+            rec.think_ns.add(clock.delta_ns(thinking, clock.raw()));
+        } else {
+            settings.think.run(clock, stopped);
+        }
+    }
+}
+
+/// Which lock an operation takes when there are several: uniformly at random, from a
+/// xorshift64 generator seeded per worker. The same few instructions for every backend.
+struct LockChoice {
+    state: u64,
+    locks: u64,
+}
+
+impl LockChoice {
+    fn new(index: usize, seed: u64, locks: usize) -> Self {
+        LockChoice {
+            // Never zero (xorshift's fixed point): the index's odd multiple is mixed in.
+            state: seed ^ ((index as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03) | 1),
+            locks: locks as u64,
+        }
+    }
+
+    /// The next lock's index, below the lock count.
+    #[inline(always)]
+    fn next(&mut self) -> usize {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        // The high half of a 64 x 64-bit product: uniform enough, and no division.
+        ((u128::from(self.state) * u128::from(self.locks)) >> 64) as usize
     }
 }
 
@@ -282,6 +379,22 @@ mod tests {
         );
         assert_eq!(Sampling::new(LatencyMode::Sample(1), 0, 1).next_gap(), 1);
         assert_eq!(Sampling::new(LatencyMode::Off, 0, 1).next_gap(), u64::MAX);
+    }
+
+    #[test]
+    fn the_lock_choice_covers_every_lock_evenly() {
+        let mut choice = LockChoice::new(2, 99, 64);
+        let mut counts = [0u32; 64];
+        for _ in 0..64_000 {
+            counts[choice.next()] += 1;
+        }
+        // 1,000 expected each; a uniform draw stays well within 30% of it.
+        assert!(
+            counts.iter().all(|&c| (700..1300).contains(&c)),
+            "{counts:?}"
+        );
+        let mut one = LockChoice::new(0, 1, 1);
+        assert!((0..100).all(|_| one.next() == 0));
     }
 
     #[test]

@@ -41,10 +41,12 @@ pub(crate) const TICK: Duration = Duration::from_millis(100);
 pub struct Progress {
     /// Operations completed so far, all workers.
     pub done_ops: u64,
-    /// Operations the run will do in all.
-    pub total_ops: u64,
+    /// Operations the run will do in all (`None`: a timed run).
+    pub total_ops: Option<u64>,
     /// Time since the start.
     pub elapsed: Duration,
+    /// A timed run's length, warm-up included.
+    pub planned: Option<Duration>,
 }
 
 /// A run that could not produce a result at all (as opposed to a result that failed its check).
@@ -104,11 +106,9 @@ pub(crate) struct LoopSettings {
 }
 
 impl LoopSettings {
-    fn of(cfg: &RunConfig, calibration: Option<WorkCalibration>) -> Self {
+    fn of(cfg: &RunConfig, calibration: Option<WorkCalibration>, clock: &Clock) -> Self {
         let work = |ns: u64| {
-            calibration.map_or(BusyWork::NONE, |c| {
-                workload::busy::work_for(c, Duration::from_nanos(ns))
-            })
+            workload::busy::work_for(cfg.work_unit, Duration::from_nanos(ns), clock, calibration)
         };
         LoopSettings {
             workload: cfg.workload,
@@ -119,8 +119,9 @@ impl LoopSettings {
     }
 }
 
-/// Runs `cfg` with backend `B` and returns what was measured. `calibration` sizes the busy work
-/// (needed when the configuration has any); `on_progress` is called about every 100 ms.
+/// Runs `cfg` with backend `B` and returns what was measured. `calibration` sizes work in
+/// instructions (needed when the configuration has any); `on_progress` is called about every
+/// 100 ms. The machine's speed is probed just before and just after.
 pub fn run<B: Backend>(
     cfg: &RunConfig,
     topology: &Topology,
@@ -128,9 +129,10 @@ pub fn run<B: Backend>(
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<RunRecord, RunError> {
     let clock = Clock::new();
-    let settings = LoopSettings::of(cfg, calibration);
+    let settings = LoopSettings::of(cfg, calibration, &clock);
     let placement = topology.placement(&cfg.pin, cfg.workers);
-    match cfg.mode {
+    let speed_before = workload::busy::speed_probe();
+    let mut record = match cfg.mode {
         WorkerMode::Threads => {
             let set = threads::ThreadWorkers::<B>::start(cfg, &placement, settings, &clock)?;
             drive(set, cfg, clock, on_progress)
@@ -139,7 +141,9 @@ pub fn run<B: Backend>(
             let set = processes::ProcessWorkers::<B>::start(cfg, &placement, settings, &clock)?;
             drive(set, cfg, clock, on_progress)
         }
-    }
+    }?;
+    record.speed_probe_ns = Some((speed_before, workload::busy::speed_probe()));
+    Ok(record)
 }
 
 /// A started set of workers on a shared region: what [`drive`] needs beyond the supervisor's
@@ -182,13 +186,20 @@ fn drive<W: Workers>(
         }
         thread::sleep(Duration::from_millis(1));
     }
+    let warmup = (cfg.warmup_ms > 0).then(|| Duration::from_millis(cfg.warmup_ms));
+    if warmup.is_some() {
+        set.view().control.begin_warmup();
+    }
     worker::open_gate(set.view().gate, true);
     let limits = Limits {
         max_time: Duration::from_millis(cfg.max_time_ms),
         grace: STOP_GRACE,
         tick: TICK,
+        warmup,
+        duration: cfg.duration_ms.map(Duration::from_millis),
     };
-    let supervision = supervise::supervise(&mut set, limits, cfg.ops, on_progress)?;
+    let total_ops = (!cfg.timed()).then_some(cfg.ops);
+    let supervision = supervise::supervise(&mut set, limits, total_ops, on_progress)?;
     let workers = set.collect(&supervision)?;
     // Relaxed: every worker has been joined or reaped, which orders all their writes before
     // these loads.
@@ -196,12 +207,32 @@ fn drive<W: Workers>(
     let (window_start_ticks, window_end_ticks) = view.control.window();
     Ok(RunRecord {
         workers,
-        value: view.data.counter.load(std::sync::atomic::Ordering::Relaxed),
+        // Every lock's value, summed (wrapping: the bank's words are two's complement). A
+        // value can only lose updates, never gain one (each write is a value read plus one
+        // operation's delta), so the sum is short by exactly the updates every lock lost; the
+        // bank's halves cannot carry into each other, as each side's count fits its half.
+        value: view
+            .slots
+            .iter()
+            .map(|slot| {
+                slot.data
+                    .0
+                    .counter
+                    .load(std::sync::atomic::Ordering::Relaxed)
+            })
+            .fold(0u64, u64::wrapping_add),
         window_start_ticks,
         window_end_ticks,
         stopped_by_time_limit: supervision.stopped_by_time_limit,
         clock,
+        speed_probe_ns: None,
     })
+}
+
+/// Ends the warm-up of the run on `view`, at the reading of `clock` now.
+fn end_warmup<B: Backend>(view: &RegionView<'_, B>, clock: &Clock) {
+    view.control
+        .end_warmup(view.progress.len() as u64, clock.raw_ordered());
 }
 
 /// Operations done so far by the workers of `view`.
@@ -215,7 +246,12 @@ fn done_ops<B: Backend>(view: &RegionView<'_, B>) -> u64 {
 
 /// Operations for worker `index` of `cfg`.
 pub(crate) fn quota(cfg: &RunConfig, index: usize) -> u64 {
-    workload::quota(cfg.workload, cfg.ops, cfg.workers, index)
+    workload::quota(
+        cfg.workload,
+        (!cfg.timed()).then_some(cfg.ops),
+        cfg.workers,
+        index,
+    )
 }
 
 #[cfg(all(test, not(loom)))]
@@ -247,15 +283,19 @@ mod tests {
             workers: 2,
             mode: WorkerMode::Threads,
             ops: 20_000,
+            duration_ms: None,
+            warmup_ms: 0,
+            locks: 1,
             cs_work_ns: 1_000,
             think_ns: 0,
+            work_unit: crate::model::WorkUnit::Time,
             pin: PinPolicy::Compact,
             latency: LatencyMode::Off,
             max_time_ms: 60_000,
             workload: Workload::Counter,
         };
         let topology = Topology::detect();
-        let calibration = Some(crate::workload::busy::calibrate());
+        let calibration = None;
         let record = run::<LetsEveryoneIn>(&cfg, &topology, calibration, &mut |_| {}).unwrap();
         let violations: u64 = record
             .workers

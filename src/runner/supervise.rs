@@ -27,6 +27,8 @@ pub(crate) trait WorkerSet {
     fn done_ops(&self) -> u64;
     /// Tells every worker to stop after its current chunk (and closes the contended interval).
     fn request_stop(&mut self);
+    /// Ends the warm-up: the contended interval may open.
+    fn end_warmup(&mut self);
     /// Kills the workers still running, where this kind of worker can be killed, and reaps
     /// them; returns how many were still running.
     fn kill_running(&mut self) -> usize;
@@ -41,6 +43,10 @@ pub(crate) struct Limits {
     pub grace: Duration,
     /// How often progress is reported (and the longest the supervisor sleeps).
     pub tick: Duration,
+    /// A warm-up before the measured interval, from the start signal.
+    pub warmup: Option<Duration>,
+    /// A timed run: the workers are stopped this long after the warm-up.
+    pub duration: Option<Duration>,
 }
 
 /// How a supervised run ended.
@@ -52,19 +58,25 @@ pub(crate) struct Supervision {
     pub died: Option<usize>,
 }
 
-/// Watches `set` until every worker has ended: reports progress every tick; at the time limit,
-/// if operations remain, asks the workers to stop; when a worker dies, stops the others at once
-/// (nobody may wait on a lock it may still hold); a grace period after a stop, kills whoever is
-/// still running, and fails with [`RunError::DidNotStop`] unless a death already explains it.
+/// Watches `set` until every worker has ended: reports progress every tick; ends the warm-up
+/// on time; stops a timed run at its end; at the time limit, if operations remain, asks the
+/// workers to stop; when a worker dies, stops the others at once (nobody may wait on a lock it
+/// may still hold); a grace period after a stop, kills whoever is still running, and fails with
+/// [`RunError::DidNotStop`] unless a death already explains it. `total_ops` is `None` for a
+/// timed run.
 pub(crate) fn supervise<S: WorkerSet>(
     set: &mut S,
     limits: Limits,
-    total_ops: u64,
+    total_ops: Option<u64>,
     on_progress: &mut dyn FnMut(&Progress),
 ) -> Result<Supervision, RunError> {
     let workers = set.len();
     let started = Instant::now();
     let deadline = started + limits.max_time;
+    let mut warm_until = limits.warmup.map(|w| started + w);
+    let measured_until = limits
+        .duration
+        .map(|d| started + limits.warmup.unwrap_or_default() + d);
     let mut ended = 0;
     let mut stopped_at: Option<Instant> = None;
     let mut stopped_by_time_limit = false;
@@ -72,7 +84,14 @@ pub(crate) fn supervise<S: WorkerSet>(
     let mut last_report = started;
     while ended < workers {
         let now = Instant::now();
-        let wake = stopped_at.map_or(deadline, |at| at + limits.grace);
+        let wake = match stopped_at {
+            Some(at) => at + limits.grace,
+            None => [Some(deadline), warm_until, measured_until]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(deadline),
+        };
         for event in set.wait(limits.tick.min(wake.saturating_duration_since(now))) {
             ended += 1;
             if let Event::Died { index } = event {
@@ -90,12 +109,25 @@ pub(crate) fn supervise<S: WorkerSet>(
                 done_ops: set.done_ops(),
                 total_ops,
                 elapsed: now - started,
+                planned: measured_until.map(|end| end - started),
             });
         }
+        if warm_until.is_some_and(|end| now >= end) {
+            warm_until = None;
+            set.end_warmup();
+        }
         match stopped_at {
+            // The end of a timed run: a stop, but not the time limit's.
+            None if measured_until.is_some_and(|end| now >= end) && now < deadline => {
+                set.request_stop();
+                stopped_at = Some(now);
+            }
             // Workers that have done every operation but not yet ended are not stopped: that
             // would mark a complete run as cut short.
-            None if now >= deadline && ended < workers && set.done_ops() < total_ops => {
+            None if now >= deadline
+                && ended < workers
+                && total_ops.is_none_or(|total| set.done_ops() < total) =>
+            {
                 set.request_stop();
                 stopped_at = Some(now);
                 stopped_by_time_limit = true;
@@ -146,6 +178,9 @@ mod tests {
         ops_when_done: u64,
         stop_requests: usize,
         kills: usize,
+        /// When the first stop and the end of the warm-up came, after the start.
+        stopped_after: Option<Duration>,
+        warmup_ended_after: Vec<Duration>,
     }
 
     impl Mock {
@@ -159,6 +194,8 @@ mod tests {
                 ops_when_done: 0,
                 stop_requests: 0,
                 kills: 0,
+                stopped_after: None,
+                warmup_ended_after: Vec::new(),
             }
         }
     }
@@ -199,6 +236,11 @@ mod tests {
 
         fn request_stop(&mut self) {
             self.stop_requests += 1;
+            self.stopped_after.get_or_insert(self.started.elapsed());
+        }
+
+        fn end_warmup(&mut self) {
+            self.warmup_ended_after.push(self.started.elapsed());
         }
 
         fn kill_running(&mut self) -> usize {
@@ -213,16 +255,45 @@ mod tests {
         max_time: Duration::from_millis(40),
         grace: Duration::from_millis(40),
         tick: Duration::from_millis(5),
+        warmup: None,
+        duration: None,
     };
     const SOON: Option<Duration> = Some(Duration::from_millis(5));
 
     fn supervise_mock(set: &mut Mock) -> (Result<Supervision, RunError>, usize) {
         let mut ticks = 0;
-        let r = supervise(set, LIMITS, 100, &mut |p| {
-            assert_eq!(p.total_ops, 100);
+        let r = supervise(set, LIMITS, Some(100), &mut |p| {
+            assert_eq!(p.total_ops, Some(100));
             ticks += 1;
         });
         (r, ticks)
+    }
+
+    #[test]
+    fn a_timed_run_ends_its_warm_up_then_stops_on_time_not_by_the_limit() {
+        let mut set = Mock::new(vec![None, None]);
+        let limits = Limits {
+            max_time: Duration::from_secs(10),
+            warmup: Some(Duration::from_millis(10)),
+            duration: Some(Duration::from_millis(15)),
+            ..LIMITS
+        };
+        let mut planned = None;
+        let r = supervise(&mut set, limits, None, &mut |p| planned = p.planned);
+        assert_eq!(
+            r.unwrap(),
+            Supervision {
+                stopped_by_time_limit: false,
+                died: None
+            }
+        );
+        assert_eq!(set.warmup_ended_after.len(), 1, "the warm-up ends once");
+        assert!(set.warmup_ended_after[0] >= Duration::from_millis(10));
+        let stopped = set.stopped_after.unwrap();
+        assert!(stopped >= Duration::from_millis(25), "{stopped:?}");
+        assert!(stopped < Duration::from_secs(5), "{stopped:?}");
+        assert_eq!(set.stop_requests, 1);
+        assert_eq!(planned, Some(Duration::from_millis(25)));
     }
 
     #[test]

@@ -35,7 +35,11 @@ impl<B: Backend> ThreadWorkers<B> {
     ) -> Result<Self, RunError> {
         // Two's complement: the bank's balance may dip below zero while it runs.
         let initial = crate::workload::start_value(cfg.workload);
-        let region = Arc::new(HeapRegion::<B>::new(cfg.workers, initial));
+        let region = Arc::new(HeapRegion::<B>::new(
+            cfg.workers,
+            cfg.locks as usize,
+            initial,
+        ));
         let (ended_tx, ended) = mpsc::channel::<()>();
         let mut handles = Vec::with_capacity(cfg.workers);
         for (index, &cpu) in placement.iter().enumerate() {
@@ -104,6 +108,10 @@ impl<B: Backend> WorkerSet for ThreadWorkers<B> {
             .view()
             .control
             .request_stop(|| self.clock.raw_ordered());
+    }
+
+    fn end_warmup(&mut self) {
+        super::end_warmup(&self.region.view(), &self.clock);
     }
 
     fn kill_running(&mut self) -> usize {

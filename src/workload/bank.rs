@@ -9,7 +9,6 @@
 
 use std::sync::atomic::AtomicU64;
 
-use super::busy::BusyWork;
 use super::{Check, Operation};
 use crate::locks::Protection;
 use crate::model::SideCount;
@@ -43,7 +42,7 @@ impl Operation for Transaction {
         self,
         value: &AtomicU64,
         protection: Protection,
-        cs_work: BusyWork,
+        cs_work: impl FnOnce(),
     ) {
         super::add::<WORK>(value, self.add, protection, cs_work);
     }

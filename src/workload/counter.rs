@@ -5,7 +5,6 @@
 
 use std::sync::atomic::AtomicU64;
 
-use super::busy::BusyWork;
 use super::{Check, Operation};
 use crate::locks::Protection;
 
@@ -19,7 +18,7 @@ impl Operation for Increment {
         self,
         value: &AtomicU64,
         protection: Protection,
-        cs_work: BusyWork,
+        cs_work: impl FnOnce(),
     ) {
         super::add::<WORK>(value, 1, protection, cs_work);
     }

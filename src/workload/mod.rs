@@ -8,7 +8,7 @@
 //! - [`counter`]: every operation adds one to a shared counter (the card's 1M increments).
 //! - [`bank`]: the seeds' bank account: half the workers deposit, half withdraw.
 //!
-//! [`busy`] is the calibrated busy-work loop of `--cs-work` and `--think`.
+//! [`busy`] is the busy work of `--cs-work` and `--think`.
 
 pub mod bank;
 pub mod busy;
@@ -18,14 +18,19 @@ use std::sync::atomic::AtomicU64;
 
 use crate::locks::Protection;
 use crate::model::{SideCount, Workload};
-use busy::BusyWork;
 
 /// One operation's update of the shared value, made inside the backend's critical section.
 pub trait Operation: Copy + Send + 'static {
     /// Updates `value` as a backend of kind `protection` requires (a plain read, then a write,
     /// under a lock or under none; one atomic read-modify-write for the atomic baseline), with
-    /// `cs_work` between the read and the write (`WORK` false: no work, compiled out).
-    fn update<const WORK: bool>(self, value: &AtomicU64, protection: Protection, cs_work: BusyWork);
+    /// the critical section's work `cs_work` between the read and the write (`WORK` false: no
+    /// work, compiled out).
+    fn update<const WORK: bool>(
+        self,
+        value: &AtomicU64,
+        protection: Protection,
+        cs_work: impl FnOnce(),
+    );
 }
 
 /// The shared word's starting value (the bank's starting balance is added when it is read).
@@ -35,11 +40,16 @@ pub fn start_value(w: Workload) -> u64 {
     }
 }
 
-/// Operations for worker `index` of `workers`, when the run does `ops` in all.
-pub fn quota(w: Workload, ops: u64, workers: usize, index: usize) -> u64 {
-    match w {
-        Workload::Counter => counter::quota(ops, workers, index),
-        Workload::Bank { .. } => bank::quota(ops, workers, index),
+/// Operations for worker `index` of `workers`: its share of `ops`, or for a timed run (`None`)
+/// as many as the workload can count (the end of the run stops it long before; the bank's
+/// sides are counted in 32 bits, so a very long timed bank run ends when they are full).
+pub fn quota(w: Workload, ops: Option<u64>, workers: usize, index: usize) -> u64 {
+    match (w, ops) {
+        (Workload::Counter, Some(ops)) => counter::quota(ops, workers, index),
+        // The workers' operations are summed: together they must fit.
+        (Workload::Counter, None) => u64::MAX / workers as u64,
+        (Workload::Bank { .. }, Some(ops)) => bank::quota(ops, workers, index),
+        (Workload::Bank { .. }, None) => bank::quota(2 * bank::MAX_PER_SIDE, workers, index),
     }
 }
 
@@ -72,7 +82,7 @@ pub(crate) fn add<const WORK: bool>(
     value: &AtomicU64,
     delta: u64,
     protection: Protection,
-    cs_work: BusyWork,
+    cs_work: impl FnOnce(),
 ) {
     use std::sync::atomic::Ordering;
     match protection {
@@ -80,7 +90,7 @@ pub(crate) fn add<const WORK: bool>(
             // Relaxed: the increment needs atomicity only; the total is read after join.
             value.fetch_add(delta, Ordering::Relaxed);
             if WORK {
-                cs_work.run();
+                cs_work();
             }
         }
         Protection::Lock | Protection::Unsynchronised => {
@@ -89,7 +99,7 @@ pub(crate) fn add<const WORK: bool>(
             // pairs between ours is exactly the lost update being demonstrated.
             let current = value.load(Ordering::Relaxed);
             if WORK {
-                cs_work.run();
+                cs_work();
             }
             value.store(current.wrapping_add(delta), Ordering::Relaxed);
         }

@@ -10,7 +10,6 @@ use crate::runner::hot_loop::Seat;
 use crate::runner::region::Region;
 use crate::runner::worker::{self, NoStart};
 use crate::runner::{LoopSettings, quota};
-use crate::workload::busy::BusyWork;
 
 /// Runs worker `spec.index` of a process run with backend `B` (which the caller has checked
 /// works across processes) and returns its report.
@@ -31,14 +30,19 @@ pub fn run_child<B: Backend>(spec: &WorkerSpec) -> anyhow::Result<WorkerReport> 
     if spec.index >= n || bank_unpaired {
         anyhow::bail!("this worker spec does not describe a process run");
     }
-    let map = Mapping::open(spec.fd, Region::<B>::layout(n).size())?;
-    // SAFETY: the parent initialised the region for `n` workers before starting us.
-    let view = unsafe { map.view::<B>(n) };
+    let locks = usize::try_from(cfg.locks)?;
+    if !(1..=crate::runner::region::MAX_LOCKS as usize).contains(&locks) {
+        anyhow::bail!("this worker spec does not describe a process run");
+    }
+    let map = Mapping::open(spec.fd, Region::<B>::layout(n, locks).size())?;
+    // SAFETY: the parent initialised the region for `n` workers and `locks` locks before
+    // starting us (the mapping's size was checked against that layout).
+    let view = unsafe { map.view::<B>(n, locks) };
     let clock = Clock::new();
     let settings = LoopSettings {
         workload: cfg.workload,
-        cs_work: BusyWork::from_iterations(spec.cs_iterations),
-        think: BusyWork::from_iterations(spec.think_iterations),
+        cs_work: spec.cs_work,
+        think: spec.think,
         latency: cfg.latency,
     };
     let seat = Seat {
@@ -65,5 +69,9 @@ pub fn run_child<B: Backend>(spec: &WorkerSpec) -> anyhow::Result<WorkerReport> 
         window_latency_histogram: (!rec.window_wait_ns.is_empty())
             .then(|| encode_histogram(&rec.window_wait_ns)),
         owner_died: crate::locks::pshared::owner_died_seen(),
+        usage: rec.usage,
+        window_usage: rec.window_usage,
+        hold_ns: rec.hold_ns,
+        think_ns: rec.think_ns,
     })
 }

@@ -103,11 +103,15 @@ impl Mapping {
     /// References into the region in this mapping, borrowing the mapping.
     ///
     /// # Safety
-    /// The mapping holds a region made by `Region::<B>::init` for `workers` workers.
-    pub(crate) unsafe fn view<B: Backend>(&self, workers: usize) -> RegionView<'_, B> {
+    /// The mapping holds a region made by `Region::<B>::init` for `workers` and `locks`.
+    pub(crate) unsafe fn view<B: Backend>(
+        &self,
+        workers: usize,
+        locks: usize,
+    ) -> RegionView<'_, B> {
         // SAFETY: the caller's contract; the returned view borrows `self`, so the memory stays
         // mapped for as long as it is used.
-        unsafe { Region::<B>::view(self.at, workers) }
+        unsafe { Region::<B>::view(self.at, workers, locks) }
     }
 }
 
@@ -117,15 +121,15 @@ impl Mapping {
         self.fd.as_raw_fd()
     }
 
-    /// Makes a region for `workers` workers in this (fresh, zeroed) mapping.
+    /// Makes a region for `workers` workers and `locks` locks in this (fresh, zeroed) mapping.
     ///
     /// # Safety
-    /// The mapping is fresh from [`Mapping::create`] with `Region::<B>::layout(workers).size()`
-    /// bytes, and holds no region yet.
-    pub(crate) unsafe fn init<B: Backend>(&self, initial: u64) {
+    /// The mapping is fresh from [`Mapping::create`] with
+    /// `Region::<B>::layout(workers, locks).size()` bytes, and holds no region yet.
+    pub(crate) unsafe fn init<B: Backend>(&self, workers: usize, locks: usize, initial: u64) {
         // SAFETY: per the contract, zero-filled and large enough; mmap returned a page-aligned
         // (so 128-aligned) address that stays mapped as long as `self`.
-        unsafe { Region::<B>::init(self.at, initial) }
+        unsafe { Region::<B>::init(self.at, workers, locks, initial) }
     }
 }
 

@@ -27,8 +27,11 @@ use super::{LoopSettings, RunError, Workers, worker};
 use crate::analysis::WorkerRecord;
 use crate::locks::Backend;
 use crate::measure::clock::Clock;
+use crate::measure::recorder::Tally;
 use crate::measure::recorder::{Recorder, decode_histogram};
+use crate::measure::usage::CpuUsage;
 use crate::model::RunConfig;
+use crate::workload::busy::BusyWork;
 
 /// How long the parent waits for a child whose output has ended to be reaped.
 const REAP_STEP: Duration = Duration::from_millis(1);
@@ -49,10 +52,11 @@ pub struct WorkerSpec {
     pub cpu: Option<usize>,
     /// The inherited memfd of the shared region.
     pub fd: std::os::fd::RawFd,
-    /// Work-loop iterations inside the critical section (calibrated by the parent).
-    pub cs_iterations: u64,
-    /// Work-loop iterations between critical sections.
-    pub think_iterations: u64,
+    /// Work inside the critical section, sized by the parent (clock ticks are the same TSC in
+    /// every process).
+    pub cs_work: BusyWork,
+    /// Work between critical sections.
+    pub think: BusyWork,
     /// The parent's process id: a child whose parent is gone leaves at once.
     pub parent: u32,
 }
@@ -85,6 +89,14 @@ pub struct WorkerReport {
     pub window_latency_histogram: Option<String>,
     /// A robust mutex told this worker that a holder had died.
     pub owner_died: bool,
+    /// CPU use over its whole loop.
+    pub usage: Option<CpuUsage>,
+    /// CPU use over the contended interval.
+    pub window_usage: Option<CpuUsage>,
+    /// Realised critical sections of the timed acquisitions.
+    pub hold_ns: Tally,
+    /// Realised think times.
+    pub think_ns: Tally,
 }
 
 /// One child and the threads reading its output.
@@ -128,12 +140,12 @@ impl<B: Backend> ProcessWorkers<B> {
         let n = cfg.workers;
         let setup =
             |what: &'static str| move |source: std::io::Error| RunError::Setup { what, source };
-        let map = Mapping::create(Region::<B>::layout(n).size())
+        let map = Mapping::create(Region::<B>::layout(n, cfg.locks as usize).size())
             .map_err(setup("creating the shared memory (memfd)"))?;
         let initial = crate::workload::start_value(cfg.workload);
         // SAFETY: a fresh mapping of the region's size, zero-filled; `ProcessWorkers` keeps it
         // mapped until every child has been reaped (its Drop runs before its fields').
-        unsafe { map.init::<B>(initial) };
+        unsafe { map.init::<B>(n, cfg.locks as usize, initial) };
         // Children must stay ours to reap: a parent that inherited SIGCHLD ignored would have the
         // kernel reap them, and `try_wait` could never see them end.
         // SAFETY: resetting one signal's disposition to its default has no other effect.
@@ -154,8 +166,8 @@ impl<B: Backend> ProcessWorkers<B> {
                 index,
                 cpu,
                 fd: set.map.fd(),
-                cs_iterations: settings.cs_work.iterations(),
-                think_iterations: settings.think.iterations(),
+                cs_work: settings.cs_work,
+                think: settings.think,
                 parent: std::process::id(),
             };
             let spawned = Command::new(THIS_BINARY)
@@ -307,6 +319,10 @@ impl<B: Backend> WorkerSet for ProcessWorkers<B> {
             .request_stop(|| self.clock.raw_ordered());
     }
 
+    fn end_warmup(&mut self) {
+        super::end_warmup(&self.view(), &self.clock);
+    }
+
     fn kill_running(&mut self) -> usize {
         let mut running = 0;
         for w in self.children.iter_mut().filter(|w| w.status.is_none()) {
@@ -344,8 +360,11 @@ impl<B: Backend> Workers for ProcessWorkers<B> {
     type Lock = B;
 
     fn view(&self) -> RegionView<'_, B> {
-        // SAFETY: `start` made a region for `cfg.threads` workers in this mapping.
-        unsafe { self.map.view::<B>(self.cfg.workers) }
+        // SAFETY: `start` made a region for `cfg.workers` workers and `cfg.locks` locks here.
+        unsafe {
+            self.map
+                .view::<B>(self.cfg.workers, self.cfg.locks as usize)
+        }
     }
 
     fn failed_to_start(&mut self) -> Option<RunError> {
@@ -375,6 +394,10 @@ impl<B: Backend> Workers for ProcessWorkers<B> {
                 rec.handoffs = r.handoffs;
                 rec.window_handoffs = r.window_handoffs;
                 rec.exclusion_violations = r.exclusion_violations;
+                rec.usage = r.usage;
+                rec.window_usage = r.window_usage;
+                rec.hold_ns = r.hold_ns;
+                rec.think_ns = r.think_ns;
                 let decoded =
                     |h: &Option<String>| h.as_deref().and_then(|h| decode_histogram(h).ok());
                 if let Some(h) = decoded(&r.latency_histogram) {

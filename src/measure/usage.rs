@@ -1,0 +1,91 @@
+//! What a worker cost the machine, from the kernel: CPU time (user and system) and context
+//! switches (voluntary: it slept, in a futex wait or a yield that slept; involuntary: it was
+//! preempted), read with `getrusage(RUSAGE_THREAD)` by the worker itself, thread or process.
+
+use serde::{Deserialize, Serialize};
+
+/// The kernel's count of one thread's resource use, or the difference of two such readings.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CpuUsage {
+    /// CPU time in user mode, ns (the kernel keeps it to the microsecond).
+    pub user_ns: u64,
+    /// CPU time in the kernel on the thread's behalf, ns.
+    pub system_ns: u64,
+    /// Times the thread gave up the CPU itself (it slept).
+    pub voluntary_switches: u64,
+    /// Times the scheduler took the CPU away (preemption).
+    pub involuntary_switches: u64,
+}
+
+impl CpuUsage {
+    /// The calling thread's use so far (`None` where the kernel refuses, which Linux does not).
+    pub fn of_this_thread() -> Option<CpuUsage> {
+        // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: getrusage writes into `ru`, which lives for the call; RUSAGE_THREAD asks for
+        // the calling thread only (a worker process's worker is its main thread).
+        if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) } != 0 {
+            return None;
+        }
+        let ns = |t: libc::timeval| t.tv_sec as u64 * 1_000_000_000 + t.tv_usec as u64 * 1_000;
+        Some(CpuUsage {
+            user_ns: ns(ru.ru_utime),
+            system_ns: ns(ru.ru_stime),
+            voluntary_switches: ru.ru_nvcsw as u64,
+            involuntary_switches: ru.ru_nivcsw as u64,
+        })
+    }
+
+    /// What was used from `earlier` to `self` (a later reading of the same thread).
+    pub fn since(self, earlier: CpuUsage) -> CpuUsage {
+        CpuUsage {
+            user_ns: self.user_ns.saturating_sub(earlier.user_ns),
+            system_ns: self.system_ns.saturating_sub(earlier.system_ns),
+            voluntary_switches: self
+                .voluntary_switches
+                .saturating_sub(earlier.voluntary_switches),
+            involuntary_switches: self
+                .involuntary_switches
+                .saturating_sub(earlier.involuntary_switches),
+        }
+    }
+
+    /// The sum of two uses (of different workers).
+    pub fn plus(self, other: CpuUsage) -> CpuUsage {
+        CpuUsage {
+            user_ns: self.user_ns + other.user_ns,
+            system_ns: self.system_ns + other.system_ns,
+            voluntary_switches: self.voluntary_switches + other.voluntary_switches,
+            involuntary_switches: self.involuntary_switches + other.involuntary_switches,
+        }
+    }
+
+    /// User plus system time, ns.
+    pub fn cpu_ns(self) -> u64 {
+        self.user_ns + self.system_ns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_thread_uses_cpu_and_a_sleeping_one_switches() {
+        let before = CpuUsage::of_this_thread().unwrap();
+        let t = std::time::Instant::now();
+        let mut x = 0u64;
+        while t.elapsed() < std::time::Duration::from_millis(30) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        for _ in 0..5 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let used = CpuUsage::of_this_thread().unwrap().since(before);
+        // Spinning 30 ms is at least some ms of CPU (even on a busy machine), and each sleep
+        // gave the CPU up.
+        assert!(used.cpu_ns() >= 1_000_000, "{used:?}");
+        assert!(used.voluntary_switches >= 5, "{used:?}");
+        assert_eq!(used.plus(used).cpu_ns(), 2 * used.cpu_ns());
+    }
+}
