@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks that the loom models can fail: weakens each Acquire or Release ordering in our own
 # locks to Relaxed, one at a time, in a scratch copy of the crate, and runs the loom tests
-# against it; then a few mutants that break exclusion itself, and two that break the runner's
+# against it; then a few mutants that break exclusion itself, and three that break the runner's
 # control word. Every mutant must be caught (a failing model). Prints one line per mutant and
 # exits non-zero if any survived.
 #
@@ -77,8 +77,10 @@ try src/locks/futex.rs "" 's/(self\.wait\(CONTENDED\);\n\s*\/\/ Acquire: as abov
   "futex mutex: the slow path takes the lock as LOCKED, forgetting other sleepers"
 
 # Control-word mutants: the runner's contended window (src/runner/control.rs).
-try src/runner/control.rs "" 's/if before & WINDOW_CLOSED == 0 && \(before & STARTED_MASK\) \+ 1 == workers \{/if (before & STARTED_MASK) + 1 == workers {/' \
+try src/runner/control.rs "" 's/if before & \(WINDOW_CLOSED \| WARMING\) == 0 && \(before & STARTED_MASK\) \+ 1 == workers \{/if before & WARMING == 0 && (before & STARTED_MASK) + 1 == workers {/' \
   "control word: the window opens after it closed"
+try src/runner/control.rs "" 's/if before & \(WINDOW_CLOSED \| WARMING\) == 0 && \(before & STARTED_MASK\) \+ 1 == workers \{/if before & WINDOW_CLOSED == 0 && (before & STARTED_MASK) + 1 == workers {/' \
+  "control word: the window opens during the warm-up"
 try src/runner/control.rs "" 's/(fetch_or\(WINDOW_CLOSED, Ordering::Relaxed\);\n\s*let closes = )before & WINDOW_CLOSED == 0;/${1}true;/' \
   "control word: a finisher closes a window that was closed already"
 

@@ -224,11 +224,12 @@ fn control_word_window() {
     });
 }
 
-/// The control word with a warm-up: two workers count themselves started while the supervisor
-/// ends the warm-up and then stops the run, in every interleaving. The window opens at most
-/// once: by the supervisor if both workers had started by the warm-up's end, else by the last
-/// of them after it (never during the warm-up, or the supervisor would open it a second time);
-/// its start is its opener's stamp, and it never ends before it began.
+/// The control word with a warm-up: two workers count themselves started (one then finishes
+/// its quota) while the supervisor ends the warm-up and then stops the run, in every
+/// interleaving. The window opens at most once: by the supervisor if both workers had started
+/// by the warm-up's end, else by the last of them after it, and never during the warm-up (a run
+/// that ended in its warm-up has no window); its start is its opener's stamp, and it never ends
+/// before it began.
 #[test]
 fn control_word_warmup() {
     use lockbench::runner::control::Control;
@@ -255,8 +256,7 @@ fn control_word_warmup() {
             .collect();
         let warm_end = clock.fetch_add(1, Ordering::SeqCst);
         let supervisor = control.end_warmup(2, warm_end).then_some(warm_end);
-        let stop_at = clock.fetch_add(1, Ordering::SeqCst);
-        control.request_stop(|| stop_at);
+        control.request_stop(|| clock.fetch_add(1, Ordering::SeqCst));
         let openers: Vec<u64> = workers
             .into_iter()
             .map(|w| w.join().unwrap())

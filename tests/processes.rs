@@ -48,6 +48,33 @@ fn every_process_capable_lock_keeps_every_update() {
 }
 
 #[test]
+fn processes_run_the_dial_timed_and_report_their_cpu() {
+    for backend in ["ticket", "process-shared"] {
+        let (code, r) = run_json(&[
+            "--backend",
+            backend,
+            "--processes",
+            "2",
+            "--locks",
+            "64",
+            "--duration",
+            "200ms",
+            "--cs-work",
+            "100ns",
+        ]);
+        assert_eq!(code, 0, "{backend}: {r}");
+        assert_eq!(r["config"]["locks"], 64);
+        assert_eq!(r["verification"]["verdict"], "ok", "{backend}: {r}");
+        assert_eq!(r["verification"]["actual"], r["total_ops"]);
+        assert!(r["cpu_ns_per_op"].as_f64().is_some(), "{backend}: {r}");
+        assert!(
+            r["realised_cs_ns"].as_f64().unwrap() >= 100.0,
+            "{backend}: {r}"
+        );
+    }
+}
+
+#[test]
 fn the_bank_balances_across_processes_and_drifts_without_a_lock() {
     for backend in ["process-shared", "posix-sem", "futex", "ticket"] {
         let (code, r) = run_json(&[
