@@ -22,6 +22,9 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let cfg = config::validate(request, &topology)?;
     let calibration = (cfg.cs_work_ns > 0 || cfg.think_ns > 0).then(busy::calibrate);
     let environment = environment::capture(&topology, calibration);
+    if let Some(warning) = environment.busy_warning().filter(|_| !args.quiet) {
+        eprintln!("warning: {warning}");
+    }
     let bench = Bench {
         topology: &topology,
         calibration,

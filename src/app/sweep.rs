@@ -48,6 +48,9 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     let calibration =
         (o.cs_work > Duration::ZERO || o.think > Duration::ZERO).then(busy::calibrate);
     let environment = environment::capture(&topology, calibration);
+    if let Some(warning) = environment.busy_warning().filter(|_| !args.quiet) {
+        eprintln!("warning: {warning}");
+    }
     let mut results = skeleton(&plan, args.repeat, started, environment.clone());
     // The directory must take our files before the first run, not after an hour of them.
     write_reports(&out, &results)?;

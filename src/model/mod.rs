@@ -22,7 +22,7 @@ pub mod sweep;
 
 pub use comparison::{Change, ComparedPoint, Comparison};
 pub use config::{LatencyMode, PinPolicy, RunConfig, WorkerMode, Workload};
-pub use environment::{BackendFacts, Environment, WorkCalibration};
+pub use environment::{BackendFacts, CrateVersion, Environment, WorkCalibration};
 pub use run::{Fairness, Interval, RunResult, SideCount, Verdict, Verification, WorkerResult};
 pub use sweep::{Point, Repetition, SeriesKey, Spread, SweepResults, SweepSettings};
 
