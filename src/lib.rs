@@ -11,7 +11,7 @@
 //!
 //! ```
 //! use lockbench::config::{self, RunRequest};
-//! use lockbench::model::{LatencyMode, PinPolicy, Workload};
+//! use lockbench::model::{LatencyMode, PinPolicy, WorkUnit, Workload};
 //! use lockbench::runner::affinity::Topology;
 //! use lockbench::{analysis, environment, registry};
 //! use std::time::Duration;
@@ -23,11 +23,15 @@
 //!         threads: Some(2),
 //!         processes: None,
 //!         ops: 10_000,
+//!         duration: None,
+//!         warmup: None,
+//!         locks: 1,
 //!         cs_work: Duration::ZERO,
 //!         think: Duration::ZERO,
+//!         work_unit: WorkUnit::Time,
 //!         pin: PinPolicy::Compact,
 //!         latency: LatencyMode::DEFAULT,
-//!         max_time: Duration::from_secs(30),
+//!         max_time: Some(Duration::from_secs(30)),
 //!         workload: Workload::Counter,
 //!     },
 //!     &topology,

@@ -72,3 +72,52 @@ fn compare_text_and_page() {
     insta::assert_snapshot!("compare.txt", compare::render_text(&c));
     insta::assert_snapshot!("compare.html", compare::render_html(&c).unwrap());
 }
+
+/// The machine facts that older files lack, as a new file carries them: the Markdown's head
+/// (above the table) and the page's lines that show them.
+#[test]
+fn machine_facts_and_a_busy_start() {
+    let mut r = sweep("2-core-xeon-vm");
+    let e = &mut r.environment;
+    e.physical_cores = Some(2);
+    e.threads_per_core = Some(1);
+    e.sockets = Some(1);
+    e.numa_nodes = Some(1);
+    e.virtualized = Some(true);
+    e.hypervisor = Some("KVM".into());
+    e.governor = Some("performance".into());
+    e.turbo = Some(true);
+    e.lock_crates = [("parking_lot", "0.13.0"), ("lock_api", "0.5.0")]
+        .map(|(name, version)| lockbench::model::CrateVersion {
+            name: name.into(),
+            version: version.into(),
+        })
+        .to_vec();
+    e.libc = Some("glibc 2.39".into());
+    e.load_average = Some(1.25);
+    e.other_runnable = Some(1);
+    let md = markdown::render(&r);
+    let head: String = md
+        .lines()
+        .take_while(|l| !l.starts_with('|'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("machine-facts.md", head);
+    let page = html::render(&r).unwrap();
+    let shown: Vec<&str> = page
+        .lines()
+        .filter(|l| {
+            [
+                "Warning",
+                "topology",
+                "virtual machine",
+                "frequency",
+                "lock libraries",
+                "at the start",
+            ]
+            .iter()
+            .any(|w| l.contains(w))
+        })
+        .collect();
+    insta::assert_snapshot!("machine-facts.html", shown.join("\n"));
+}

@@ -6,7 +6,9 @@
 //! broke exclusion, was stopped by the time limit, or fell back to whole-run figures is flagged
 //! instead, and with fewer than [`MIN_REPETITIONS`] repetitions a side there is no verdict.
 
-use crate::model::{Change, ComparedPoint, Comparison, Point, Regime, SeriesKey, SweepResults};
+use crate::model::{
+    Change, ComparedPoint, Comparison, Environment, Point, Regime, SeriesKey, SweepResults,
+};
 
 /// Fewest repetitions a side for a verdict.
 pub const MIN_REPETITIONS: usize = 3;
@@ -118,11 +120,67 @@ fn point(series: SeriesKey, workers: usize, x: Option<&Point>, y: Option<&Point>
     }
 }
 
+/// The machine facts that older files do not carry, as compared: `None` where unknown.
+fn machine_facts(e: &Environment) -> [(&'static str, Option<String>); 9] {
+    let count = |n: Option<usize>| n.map(|n| n.to_string());
+    [
+        ("physical cores", count(e.physical_cores)),
+        ("threads per core", count(e.threads_per_core)),
+        ("sockets", count(e.sockets)),
+        ("NUMA nodes", count(e.numa_nodes)),
+        (
+            "virtual machine",
+            e.virtualized.map(|v| match (v, &e.hypervisor) {
+                (true, Some(h)) => format!("yes ({h})"),
+                (true, None) => "yes".to_string(),
+                (false, _) => "no".to_string(),
+            }),
+        ),
+        ("governor", e.governor.clone()),
+        (
+            "turbo",
+            e.turbo.map(|t| if t { "on" } else { "off" }.to_string()),
+        ),
+        (
+            "lock crates",
+            (!e.lock_crates.is_empty()).then(|| {
+                e.lock_crates
+                    .iter()
+                    .map(|c| format!("{} {}", c.name, c.version))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }),
+        ),
+        ("C library", e.libc.clone()),
+    ]
+}
+
+/// Whether the machine was busy at the start, and how busy, where the file says.
+fn busy_at_start(e: &Environment) -> Option<(bool, String)> {
+    if e.other_runnable.is_none() && e.load_average.is_none() {
+        return None;
+    }
+    let how = format!(
+        "{} other runnable, load average {}",
+        e.other_runnable.map_or("?".to_string(), |n| n.to_string()),
+        e.load_average
+            .map_or("?".to_string(), |l| format!("{l:.2}"))
+    );
+    Some(match e.busy_warning() {
+        Some(_) => (true, format!("yes ({how})")),
+        None => (false, format!("no ({how})")),
+    })
+}
+
 /// What differs between the two sides' machines and settings: (what, before, after).
+///
+/// A fact that one side did not record (files written before it was) is not listed: unknown is
+/// no difference. Whether the machine was busy at the start is listed when one side was and
+/// the other was not, not when only the counts differ.
 fn differences(before: &SweepResults, after: &SweepResults) -> Vec<(String, String, String)> {
     let (a, b) = (&before.environment, &after.environment);
     let (s, t) = (&before.settings, &after.settings);
-    let rows: [(&str, String, String); 17] = [
+    let mut rows: Vec<(&str, String, String)> = vec![
         ("host", a.hostname.clone(), b.hostname.clone()),
         ("CPU", a.cpu_model.clone(), b.cpu_model.clone()),
         (
@@ -143,6 +201,18 @@ fn differences(before: &SweepResults, after: &SweepResults) -> Vec<(String, Stri
             format!("{:.1}", a.pause_ns),
             format!("{:.1}", b.pause_ns),
         ),
+    ];
+    for ((what, x), (_, y)) in machine_facts(a).into_iter().zip(machine_facts(b)) {
+        if let (Some(x), Some(y)) = (x, y) {
+            rows.push((what, x, y));
+        }
+    }
+    if let (Some((x, xs)), Some((y, ys))) = (busy_at_start(a), busy_at_start(b)) {
+        if x != y {
+            rows.push(("busy at start", xs, ys));
+        }
+    }
+    rows.extend([
         (
             "workload",
             format!("{:?}", s.workload),
@@ -168,7 +238,7 @@ fn differences(before: &SweepResults, after: &SweepResults) -> Vec<(String, Stri
             before.schema_version.to_string(),
             after.schema_version.to_string(),
         ),
-    ];
+    ]);
     rows.into_iter()
         .filter(|(_, x, y)| x != y)
         .map(|(what, x, y)| (what.to_string(), x, y))
@@ -351,6 +421,88 @@ mod tests {
         let c = compare(&before, &after);
         let what: Vec<&str> = c.differences.iter().map(|d| d.0.as_str()).collect();
         assert_eq!(what, ["workload", "latency", "repetitions"]);
+    }
+
+    fn crates(list: &[(&str, &str)]) -> Vec<crate::model::CrateVersion> {
+        list.iter()
+            .map(|&(name, version)| crate::model::CrateVersion {
+                name: name.into(),
+                version: version.into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn machine_facts_that_differ_are_listed_and_unknown_ones_are_not() {
+        let before = sweep();
+        let mut after = before.clone();
+        // The kept report predates these facts: one side knowing them is no difference.
+        after.environment.governor = Some("performance".into());
+        after.environment.other_runnable = Some(3);
+        assert!(compare(&before, &after).differences.is_empty());
+
+        let mut before = before;
+        let e = &mut before.environment;
+        e.physical_cores = Some(2);
+        e.threads_per_core = Some(1);
+        e.sockets = Some(1);
+        e.numa_nodes = Some(1);
+        e.virtualized = Some(true);
+        e.hypervisor = Some("KVM".into());
+        e.governor = Some("powersave".into());
+        e.turbo = Some(true);
+        e.lock_crates = crates(&[("parking_lot", "0.12.3"), ("lock_api", "0.4.12")]);
+        e.libc = Some("glibc 2.39".into());
+        e.other_runnable = Some(0);
+        e.load_average = Some(0.1);
+        after.environment = before.environment.clone();
+        assert!(compare(&before, &after).differences.is_empty());
+        // Busy both times, by different counts: no difference.
+        before.environment.other_runnable = Some(1);
+        after.environment.other_runnable = Some(2);
+        assert!(compare(&before, &after).differences.is_empty());
+
+        let e = &mut after.environment;
+        e.rustc = "rustc 1.61.0".into();
+        e.physical_cores = Some(4);
+        e.threads_per_core = Some(2);
+        e.sockets = Some(2);
+        e.numa_nodes = Some(2);
+        e.virtualized = Some(false);
+        e.governor = Some("performance".into());
+        e.turbo = Some(false);
+        e.lock_crates = crates(&[("parking_lot", "0.13.0"), ("lock_api", "0.5.0")]);
+        e.libc = Some("glibc 2.41".into());
+        e.other_runnable = Some(0);
+        let c = compare(&before, &after);
+        let what: Vec<&str> = c.differences.iter().map(|d| d.0.as_str()).collect();
+        assert_eq!(
+            what,
+            [
+                "compiler",
+                "physical cores",
+                "threads per core",
+                "sockets",
+                "NUMA nodes",
+                "virtual machine",
+                "governor",
+                "turbo",
+                "lock crates",
+                "C library",
+                "busy at start"
+            ]
+        );
+        let row = |w: &str| c.differences.iter().find(|d| d.0 == w).unwrap().clone();
+        assert_eq!(row("virtual machine").1, "yes (KVM)");
+        assert_eq!(row("lock crates").2, "parking_lot 0.13.0, lock_api 0.5.0");
+        assert_eq!(
+            row("busy at start"),
+            (
+                "busy at start".to_string(),
+                "yes (1 other runnable, load average 0.10)".to_string(),
+                "no (0 other runnable, load average 0.10)".to_string()
+            )
+        );
     }
 
     #[test]

@@ -477,6 +477,18 @@ mod tests {
             },
             pause_ns: 1.0,
             work_calibration: None,
+            physical_cores: None,
+            threads_per_core: None,
+            sockets: None,
+            numa_nodes: None,
+            virtualized: None,
+            hypervisor: None,
+            governor: None,
+            turbo: None,
+            load_average: None,
+            other_runnable: None,
+            lock_crates: Vec::new(),
+            libc: None,
         }
     }
 

@@ -23,6 +23,9 @@ pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let calibration =
         (cfg.has_work() && cfg.work_unit == WorkUnit::Instructions).then(busy::calibrate);
     let environment = environment::capture(&topology, calibration);
+    if let Some(warning) = environment.busy_warning().filter(|_| !args.quiet) {
+        eprintln!("warning: {warning}");
+    }
     let bench = Bench {
         topology: &topology,
         calibration,

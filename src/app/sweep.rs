@@ -54,6 +54,9 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         .any(|c| c.has_work() && c.work_unit == WorkUnit::Instructions)
         .then(busy::calibrate);
     let environment = environment::capture(&topology, calibration);
+    if let Some(warning) = environment.busy_warning().filter(|_| !args.quiet) {
+        eprintln!("warning: {warning}");
+    }
     let mut results = skeleton(&plan, args.repeat, started, environment.clone());
     // The directory must take our files before the first run, not after an hour of them.
     write_reports(&out, &results)?;

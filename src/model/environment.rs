@@ -27,7 +27,20 @@ pub struct WorkCalibration {
     pub ns_per_iteration: f64,
 }
 
+/// A crate compiled into lockbench, at the version `Cargo.lock` pinned.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CrateVersion {
+    /// The crate's name, e.g. `parking_lot`.
+    pub name: String,
+    /// Its version, e.g. `0.13.0`.
+    pub version: String,
+}
+
 /// The machine and build a result was measured on.
+///
+/// The facts after `pause_ns` were added later: files written before them read them as unknown
+/// (`None`, or an empty list), and so does a machine that does not expose them (containers
+/// often lack the `/sys` entries).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Environment {
     /// Host name.
@@ -42,7 +55,9 @@ pub struct Environment {
     pub kernel: String,
     /// Operating system and architecture.
     pub os: String,
-    /// The compiler lockbench was built with.
+    /// The compiler lockbench was built with. It is the version of the `std` backend too:
+    /// `std::sync::Mutex` was a boxed pthread mutex on Linux until Rust 1.62, and a futex
+    /// lock of std's own since.
     pub rustc: String,
     /// lockbench's version.
     pub lockbench_version: String,
@@ -56,4 +71,164 @@ pub struct Environment {
     pub pause_ns: f64,
     /// The work-loop calibration, when `--cs-work` or `--think` was used.
     pub work_calibration: Option<WorkCalibration>,
+    /// Physical cores over all online CPUs: distinct (package, core) pairs in sysfs.
+    #[serde(default)]
+    pub physical_cores: Option<usize>,
+    /// Hardware (SMT) threads per core: the most logical CPUs that share one core (1 without
+    /// SMT; on hybrid CPUs the big cores' count).
+    #[serde(default)]
+    pub threads_per_core: Option<usize>,
+    /// Sockets: distinct physical packages among the online CPUs.
+    #[serde(default)]
+    pub sockets: Option<usize>,
+    /// NUMA nodes online.
+    #[serde(default)]
+    pub numa_nodes: Option<usize>,
+    /// Whether the machine is a virtual one: the `hypervisor` CPU flag in /proc/cpuinfo
+    /// (`None` where the CPU lists no flags, as on ARM).
+    #[serde(default)]
+    pub virtualized: Option<bool>,
+    /// The hypervisor or cloud, where a virtual machine says (/sys/hypervisor/type, else the
+    /// DMI system vendor).
+    #[serde(default)]
+    pub hypervisor: Option<String>,
+    /// cpu0's frequency governor (`performance`, `powersave`, `schedutil`...), where the
+    /// machine exposes cpufreq.
+    #[serde(default)]
+    pub governor: Option<String>,
+    /// Whether turbo (boost) frequencies were enabled, where the machine says.
+    #[serde(default)]
+    pub turbo: Option<bool>,
+    /// The 1-minute load average when the command started. lockbench's own earlier runs
+    /// raise it for minutes afterwards: see [`Environment::busy_warning`].
+    #[serde(default)]
+    pub load_average: Option<f64>,
+    /// Other runnable tasks (threads) on the machine when the command started, lockbench's
+    /// own thread excluded: the fewest of a few readings of /proc/loadavg.
+    #[serde(default)]
+    pub other_runnable: Option<usize>,
+    /// The lock crates compiled in (`parking_lot`, `parking_lot_core`, `lock_api`), at the
+    /// versions `Cargo.lock` pinned.
+    #[serde(default)]
+    pub lock_crates: Vec<CrateVersion>,
+    /// The C library, which implements the pthread and semaphore backends (e.g.
+    /// `glibc 2.39`).
+    #[serde(default)]
+    pub libc: Option<String>,
+}
+
+impl Environment {
+    /// A one-line warning when the machine was busy as the command started, `None` otherwise:
+    /// plain text without a `warning:` prefix, which each output adds in its own way.
+    ///
+    /// The workers take every allowed CPU, so one other runnable task already takes a CPU from
+    /// a worker, and a lock holder preempted by it stalls every waiter: the warning is given
+    /// from one other runnable task up. That count is the fewest of a few readings, so a
+    /// passing kernel thread does not raise it; it counts the whole machine, so a task on a CPU
+    /// outside the allowed set counts too. The load average is the second sign: over half a
+    /// task per allowed CPU for the last minute means something competed recently, but
+    /// lockbench's own earlier commands raise it as much as a stranger would, so with nothing
+    /// else runnable at the start it gives only a milder line, which says so.
+    pub fn busy_warning(&self) -> Option<String> {
+        let cpus = self.allowed_cpus.len().max(1);
+        let load = self
+            .load_average
+            .map(|l| format!("load average {l:.2} on {cpus} allowed CPUs"));
+        match (self.other_runnable, self.load_average) {
+            (Some(n), _) if n >= 1 => Some(format!(
+                "busy machine: {n} other runnable task{} when the command started{}: \
+                 the figures may be low and noisy",
+                if n == 1 { "" } else { "s" },
+                load.map(|l| format!(" ({l})")).unwrap_or_default()
+            )),
+            (_, Some(l)) if l > 0.5 * cpus as f64 => Some(format!(
+                "{} over the last minute, though nothing else was runnable at the \
+                 start (earlier runs, lockbench's own included, raise it): check that nothing \
+                 else competes for the CPUs",
+                load.unwrap_or_default()
+            )),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An environment as files written before the machine facts carry it.
+    const OLD: &str = r#"{"hostname": "vm", "cpu_model": "AMD EPYC", "logical_cpus": 2,
+        "allowed_cpus": [0, 1], "kernel": "6.18.44", "os": "linux x86_64",
+        "rustc": "rustc 1.95.0 (59807616e 2026-04-14)", "lockbench_version": "0.1.0",
+        "optimized_build": true,
+        "clock": {"source": "tsc", "read_cost_ns": 12.0, "ordered_floor_ns": 20.0},
+        "work_calibration": null}"#;
+
+    #[test]
+    fn an_older_file_reads_with_every_new_fact_unknown() {
+        let e: Environment = serde_json::from_str(OLD).unwrap();
+        assert_eq!(e.hostname, "vm");
+        assert_eq!(e.pause_ns, 0.0);
+        assert_eq!(
+            (
+                e.physical_cores,
+                e.threads_per_core,
+                e.sockets,
+                e.numa_nodes
+            ),
+            (None, None, None, None)
+        );
+        assert_eq!((e.virtualized, e.hypervisor.as_deref()), (None, None));
+        assert_eq!((e.governor.as_deref(), e.turbo), (None, None));
+        assert_eq!((e.load_average, e.other_runnable), (None, None));
+        assert!(e.lock_crates.is_empty());
+        assert_eq!(e.libc, None);
+        assert_eq!(e.busy_warning(), None);
+    }
+
+    #[test]
+    fn the_new_facts_round_trip() {
+        let mut e: Environment = serde_json::from_str(OLD).unwrap();
+        e.physical_cores = Some(1);
+        e.governor = Some("performance".into());
+        e.lock_crates = vec![CrateVersion {
+            name: "parking_lot".into(),
+            version: "0.13.0".into(),
+        }];
+        let back: Environment = serde_json::from_str(&serde_json::to_string(&e).unwrap()).unwrap();
+        assert_eq!(back, e);
+    }
+
+    #[test]
+    fn busy_warning_on_other_runnable_tasks_first_then_on_the_load_average() {
+        let mut e: Environment = serde_json::from_str(OLD).unwrap();
+        e.other_runnable = Some(0);
+        e.load_average = Some(0.9);
+        assert_eq!(
+            e.busy_warning(),
+            None,
+            "0.9 on 2 CPUs is under half a task each"
+        );
+        e.load_average = Some(1.5);
+        let mild = e.busy_warning().unwrap();
+        assert!(
+            mild.contains("load average 1.50 on 2 allowed CPUs"),
+            "{mild}"
+        );
+        assert!(mild.contains("nothing else was runnable"), "{mild}");
+        e.other_runnable = Some(2);
+        let loud = e.busy_warning().unwrap();
+        assert!(
+            loud.starts_with("busy machine: 2 other runnable tasks"),
+            "{loud}"
+        );
+        assert!(!loud.contains('\n'));
+        e.load_average = None;
+        e.other_runnable = Some(1);
+        assert_eq!(
+            e.busy_warning().unwrap(),
+            "busy machine: 1 other runnable task when the command started: the figures may \
+             be low and noisy"
+        );
+    }
 }

@@ -22,7 +22,7 @@ pub mod sweep;
 
 pub use comparison::{Change, ComparedPoint, Comparison};
 pub use config::{LatencyMode, PinPolicy, RunConfig, WorkUnit, WorkerMode, Workload};
-pub use environment::{BackendFacts, Environment, WorkCalibration};
+pub use environment::{BackendFacts, CrateVersion, Environment, WorkCalibration};
 pub use run::{
     Fairness, Interval, RunResult, SHORT_RUN_NS, SPEED_CHANGE, SideCount, SpeedProbe, Verdict,
     Verification, WorkerResult,

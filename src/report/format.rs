@@ -1,7 +1,7 @@
 //! Formatting shared by the text outputs: numbers, durations, and the labels of series and
 //! worker counts (results carry values; their words are made here).
 
-use crate::model::{Regime, SeriesKey, WorkerMode};
+use crate::model::{Environment, Regime, SeriesKey, WorkerMode};
 
 /// A series' label: the backend, marked when its workers are processes.
 pub fn series_label(key: &SeriesKey) -> String {
@@ -116,6 +116,68 @@ fn three_figures(v: f64) -> String {
     } else {
         format!("{v:.2}")
     }
+}
+
+/// "1 socket", "2 sockets".
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The machine facts that change a lock benchmark's answer, as (name, value) lines, each only
+/// where the results know it (files written before these facts were recorded give none).
+pub fn machine_facts(e: &Environment) -> Vec<(&'static str, String)> {
+    let mut facts = Vec::new();
+    let topology: Vec<String> = [
+        e.physical_cores.map(|n| count(n, "physical core")),
+        e.threads_per_core.map(|n| count(n, "thread") + " per core"),
+        e.sockets.map(|n| count(n, "socket")),
+        e.numa_nodes.map(|n| count(n, "NUMA node")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !topology.is_empty() {
+        facts.push(("topology", topology.join(", ")));
+    }
+    if let Some(v) = e.virtualized {
+        let value = match (v, &e.hypervisor) {
+            (true, Some(h)) => format!("yes ({h})"),
+            (true, None) => "yes".to_string(),
+            (false, _) => "no".to_string(),
+        };
+        facts.push(("virtual machine", value));
+    }
+    let frequency: Vec<String> = [
+        e.governor.as_ref().map(|g| format!("governor {g}")),
+        e.turbo
+            .map(|t| format!("turbo {}", if t { "on" } else { "off" })),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !frequency.is_empty() {
+        facts.push(("frequency", frequency.join(", ")));
+    }
+    let libraries: Vec<String> = e
+        .lock_crates
+        .iter()
+        .map(|c| format!("{} {}", c.name, c.version))
+        .chain(e.libc.clone())
+        .collect();
+    if !libraries.is_empty() {
+        facts.push(("lock libraries", libraries.join(", ")));
+    }
+    let load: Vec<String> = [
+        e.other_runnable.map(|n| count(n, "other runnable task")),
+        e.load_average.map(|l| format!("load average {l:.2}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !load.is_empty() {
+        facts.push(("at the start", load.join(", ")));
+    }
+    facts
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use super::charts;
-use super::format::{duration_ns, grouped, regime_label, series_label, workers};
+use super::format::{duration_ns, grouped, machine_facts, regime_label, series_label, workers};
 use super::markdown::{COLUMNS, cells, run_length};
 use crate::model::{Point, Regime, SweepResults};
 
@@ -239,6 +239,12 @@ fn notes(r: &SweepResults, measured: &[Point], worker_counts: &[usize]) -> Vec<N
             severe: false,
         });
     }
+    if let Some(warning) = r.environment.busy_warning() {
+        page_notes.push(Note {
+            text: format!("Warning: {warning}."),
+            severe: r.environment.other_runnable.is_some_and(|n| n > 0),
+        });
+    }
     if let Some(max) = worker_counts.iter().copied().max().filter(|&t| t > cpus) {
         page_notes.push(Note {
             text: format!("Points above {cpus} threads are oversubscribed: this process may use {cpus} CPUs, the sweep went up to {max} threads."),
@@ -356,6 +362,10 @@ fn facts(r: &SweepResults) -> Vec<Fact> {
             ),
         ),
     ];
+    // Files written before these were recorded carry none of them.
+    for (name, value) in machine_facts(env) {
+        facts.insert(facts.len() - 1, fact(name, value));
+    }
     // Files written before this was measured carry no figure.
     if env.pause_ns > 0.0 {
         facts.insert(

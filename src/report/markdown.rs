@@ -2,7 +2,9 @@
 
 use std::fmt::Write;
 
-use super::format::{duration_ns, grouped, percent, rate, regime_label, series_label};
+use super::format::{
+    duration_ns, grouped, machine_facts, percent, rate, regime_label, series_label,
+};
 use crate::model::{Point, SweepResults, SweepSettings};
 
 /// The columns of the table of points, in Markdown and in HTML.
@@ -116,6 +118,14 @@ pub fn render(r: &SweepResults) -> String {
         e.lockbench_version,
         r.started_utc
     );
+    let machine = machine_facts(e);
+    if !machine.is_empty() {
+        let line: Vec<String> = machine.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let _ = writeln!(o, "{}.\n", line.join("; "));
+    }
+    if let Some(warning) = e.busy_warning() {
+        let _ = writeln!(o, "**Warning: {warning}.**\n");
+    }
     let _ = writeln!(
         o,
         "{} workload, {} per run, {} repetitions per point, pin {}, latency {}{}.\n",
