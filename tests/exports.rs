@@ -37,7 +37,12 @@ fn html_structure(page: &str) -> String {
 
 #[test]
 fn terminal_tables_of_single_runs() {
-    for name in ["run-ticket", "run-none", "run-bank-processes"] {
+    for name in [
+        "run-ticket",
+        "run-none",
+        "run-bank-processes",
+        "run-timed-dial",
+    ] {
         insta::assert_snapshot!(name, table::render(&run(name)));
     }
 }

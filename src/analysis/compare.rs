@@ -177,6 +177,14 @@ fn busy_at_start(e: &Environment) -> Option<(bool, String)> {
 /// A fact that one side did not record (files written before it was) is not listed: unknown is
 /// no difference. Whether the machine was busy at the start is listed when one side was and
 /// the other was not, not when only the counts differ.
+fn regimes(s: &crate::model::SweepSettings) -> String {
+    s.regimes
+        .iter()
+        .map(|r| format!("({}, {}, {})", r.locks, r.cs_work_ns, r.think_ns))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn differences(before: &SweepResults, after: &SweepResults) -> Vec<(String, String, String)> {
     let (a, b) = (&before.environment, &after.environment);
     let (s, t) = (&before.settings, &after.settings);
@@ -225,6 +233,26 @@ fn differences(before: &SweepResults, after: &SweepResults) -> Vec<(String, Stri
             t.cs_work_ns.to_string(),
         ),
         ("think ns", s.think_ns.to_string(), t.think_ns.to_string()),
+        (
+            "duration ms",
+            format!("{:?}", s.duration_ms),
+            format!("{:?}", t.duration_ms),
+        ),
+        (
+            "warm-up ms",
+            s.warmup_ms.to_string(),
+            t.warmup_ms.to_string(),
+        ),
+        (
+            "work unit",
+            s.work_unit.name().to_string(),
+            t.work_unit.name().to_string(),
+        ),
+        (
+            "regimes (locks, cs-work ns, think ns)",
+            regimes(s),
+            regimes(t),
+        ),
         ("pin", s.pin.clone(), t.pin.clone()),
         ("latency", s.latency.clone(), t.latency.clone()),
         ("repetitions", s.repeat.to_string(), t.repeat.to_string()),

@@ -6,8 +6,8 @@ use std::fmt::Write;
 use minijinja::Environment;
 use serde::Serialize;
 
-use super::format::{rate, series_label};
-use crate::model::{Change, ComparedPoint, Comparison, Spread};
+use super::format::{rate, regime_label, series_label};
+use crate::model::{Change, ComparedPoint, Comparison, Regime, Spread};
 
 /// The verdict on a point, in words.
 pub fn verdict(p: &ComparedPoint) -> String {
@@ -21,6 +21,15 @@ pub fn verdict(p: &ComparedPoint) -> String {
         Change::TooFewRepetitions => "too few repetitions: no verdict".to_string(),
         Change::Flagged => format!("no verdict: {}", p.flags.join("; ")),
         Change::Missing => "measured in one file only".to_string(),
+    }
+}
+
+/// The series of a point, with its regime unless it is the plain one (one lock, no work).
+fn label(p: &ComparedPoint) -> String {
+    if p.regime == Regime::default() {
+        series_label(&p.series)
+    } else {
+        format!("{} · {}", series_label(&p.series), regime_label(&p.regime))
     }
 }
 
@@ -46,7 +55,7 @@ pub fn render_text(c: &Comparison) -> String {
     let width = c
         .points
         .iter()
-        .map(|r| series_label(&r.series).chars().count())
+        .map(|r| label(r).chars().count())
         .max()
         .unwrap_or(0)
         .max("backend".len());
@@ -59,7 +68,7 @@ pub fn render_text(c: &Comparison) -> String {
         let _ = writeln!(
             o,
             "{:<width$} {:>7} {:>14} {:>14} {:>8}  {}",
-            series_label(&r.series),
+            label(r),
             r.workers,
             cell(r.before),
             cell(r.after),
@@ -85,7 +94,7 @@ pub fn render_html(c: &Comparison) -> anyhow::Result<String> {
         .iter()
         .map(|r| HtmlRow {
             cells: vec![
-                series_label(&r.series),
+                label(r),
                 r.workers.to_string(),
                 cell(r.before),
                 cell(r.after),

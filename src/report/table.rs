@@ -107,7 +107,7 @@ pub fn render(r: &RunResult) -> String {
     if let Some(cpu) = r.cpu_ns_per_op {
         let _ = writeln!(
             o,
-            "  cpu         {}/op ({} user, {} system), utilisation {} of {} CPUs; {} sleeps and {} preemptions per 1,000 ops",
+            "  cpu         {}/op ({} user, {} system); workers on a CPU {} of the time ({} workers); {} sleeps and {} preemptions per 1,000 ops",
             duration_ns(cpu),
             duration_ns(r.user_ns_per_op.unwrap_or(0.0)),
             duration_ns(r.system_ns_per_op.unwrap_or(0.0)),
