@@ -91,7 +91,13 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
 ) -> LoopOutcome {
     let Seat { index, quota } = seat;
     let mut rec = Recorder::new();
-    let me = index as u64;
+    let w = Worker {
+        s,
+        me: index as u64,
+        operation,
+        settings,
+        clock,
+    };
     let mut sampling = Sampling::new(settings.latency, index, clock.raw());
     let mut choice = LockChoice::new(index, clock.raw(), s.slots.len());
     let first_slot = &s.slots[0];
@@ -118,41 +124,14 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
         };
         while until_sample <= left {
             for _ in 1..until_sample {
-                op::<B, O, false, WORK>(
-                    s,
-                    next(),
-                    me,
-                    operation,
-                    settings,
-                    clock,
-                    &mut rec,
-                    in_window,
-                );
+                op::<B, O, false, WORK>(&w, next(), &mut rec, in_window);
             }
-            op::<B, O, true, WORK>(
-                s,
-                next(),
-                me,
-                operation,
-                settings,
-                clock,
-                &mut rec,
-                in_window,
-            );
+            op::<B, O, true, WORK>(&w, next(), &mut rec, in_window);
             left -= until_sample;
             until_sample = sampling.next_gap();
         }
         for _ in 0..left {
-            op::<B, O, false, WORK>(
-                s,
-                next(),
-                me,
-                operation,
-                settings,
-                clock,
-                &mut rec,
-                in_window,
-            );
+            op::<B, O, false, WORK>(&w, next(), &mut rec, in_window);
         }
         until_sample -= left;
         done += n;
@@ -201,22 +180,41 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
     }
 }
 
+/// What every operation of one worker reads: the region, who it is, what it does and how.
+struct Worker<'a, 'r, B, O> {
+    s: &'a RegionView<'r, B>,
+    me: u64,
+    operation: O,
+    settings: LoopSettings,
+    clock: &'a Clock,
+}
+
+// Derived Clone/Copy would ask B: Copy; every field is a reference or Copy.
+impl<B, O: Copy> Clone for Worker<'_, '_, B, O> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<B, O: Copy> Copy for Worker<'_, '_, B, O> {}
+
 /// One operation on `slot`: acquire, check that nobody else is inside, update, check again,
 /// release; then think. `TIMED` measures the wait from just before the acquire to the first
 /// instruction inside the critical section, that reading ordered after the acquire (and, with
 /// work, how long the critical section and the think time really lasted).
-#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
-    s: &RegionView<'_, B>,
+    w: &Worker<'_, '_, B, O>,
     slot: &Slot<B>,
-    me: u64,
-    operation: O,
-    settings: LoopSettings,
-    clock: &Clock,
     rec: &mut Recorder,
     in_window: bool,
 ) {
+    let Worker {
+        s,
+        me,
+        operation,
+        settings,
+        clock,
+    } = *w;
     // The atomic baseline has no critical section to check: its updates overlap by design.
     let checked = B::KIND != Protection::AtomicRmw;
     // Busy work ends early when the run is stopped: no operation outlives the time limit.
