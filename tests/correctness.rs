@@ -138,31 +138,31 @@ fn a_single_thread_loses_nothing_even_without_a_lock() {
 #[test]
 fn handoffs_and_fairness_are_reported_for_locks() {
     // A FIFO lock with both workers in its queue hands the lock to the other one almost every
-    // time: more than 90% of the acquisitions of the contended interval. A timed run: on a
-    // 2-core VM a run of 200,000 operations had no contended interval in about half of the
-    // tries (one worker done in 0.3 ms before the other was back on a CPU). (A machine too
-    // busy to run both workers together may still leave a run without one: up to three tries.)
-    let contended = (0..3)
-        .map(|_| {
-            run_json(&[
-                "--backend",
-                "ticket",
-                "--threads",
-                "2",
-                "--duration",
-                "200ms",
-            ])
-            .1
-        })
-        .find(|r| r["interval"] == "contended")
-        .expect("one of three runs had a contended interval");
-    let rate = contended["handoff_rate"].as_f64().unwrap();
+    // time: more than 90% of the acquisitions of the contended interval, in near-equal shares.
+    // Only while both workers are on a CPU, though: beside the other tests on two cores, a
+    // worker is often off its CPU, and the other then takes the lock again and again (and a
+    // run of fixed work may end before the other even started: on a 2-core VM half of the
+    // 200,000-operation runs had no contended interval). So short timed runs, up to five: the
+    // property must show in one of them; a lock that stopped handing off fails all five.
+    let mut seen = Vec::new();
+    let handed_off = (0..5).any(|_| {
+        let (_, r) = run_json(&[
+            "--backend",
+            "ticket",
+            "--threads",
+            "2",
+            "--duration",
+            "50ms",
+        ]);
+        let rate = r["handoff_rate"].as_f64().unwrap_or(0.0);
+        let jain = r["fairness"]["jain_index"].as_f64().unwrap_or(0.0);
+        seen.push((r["interval"].to_string(), rate, jain));
+        r["interval"] == "contended" && rate > 0.9 && jain > 0.9
+    });
     assert!(
-        rate > 0.9,
-        "ticket hands off {rate} of the time at 2 threads"
+        handed_off,
+        "ticket at 2 threads never handed off > 90% in near-equal shares: {seen:?}"
     );
-    let jain = contended["fairness"]["jain_index"].as_f64().unwrap();
-    assert!(jain > 0.9, "FIFO shares are near equal: Jain {jain}");
     let (_, one) = run_json(&["--backend", "ticket", "--threads", "1", "--ops", "20000"]);
     assert_eq!(one["handoff_rate"], 0.0);
     assert_eq!(one["interval"], "contended");

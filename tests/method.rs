@@ -71,20 +71,27 @@ fn a_timed_run_lasts_its_duration_and_is_verified_exactly() {
         // The counter against every operation done, as in fixed-work mode.
         assert_eq!(r["verification"]["actual"], r["total_ops"]);
         assert!(r["total_ops"].as_u64().unwrap() > 0);
-        // The measured interval is the duration (after the warm-up), give or take a chunk.
+        // The measured interval is the duration after the warm-up, less any wait for a worker
+        // that was late to its CPU: never longer, give or take a chunk.
+        let (window, wall) = (
+            r["window_ns"].as_u64().unwrap(),
+            r["wall_ns"].as_u64().unwrap(),
+        );
         if r["interval"] == "contended" {
-            let window = r["window_ns"].as_u64().unwrap();
             assert!(
-                (250_000_000..400_000_000).contains(&window),
+                (1..400_000_000).contains(&window),
                 "{backend}: window {window} ns"
             );
         }
-        // Bounded: the whole command, start-up included, well inside a second and a half.
+        // Bounded: the whole command, start-up included, well inside three seconds.
         assert!(
             elapsed < Duration::from_millis(3000),
             "{backend}: {elapsed:?}"
         );
-        assert_eq!(r["short_run"], false, "{backend}: 300 ms is not short");
+        // Short means under 100 ms, or all workers together for under half the measured part.
+        let together_long_enough =
+            r["interval"] == "contended" && 2 * window >= wall.saturating_sub(50_000_000);
+        assert_eq!(r["short_run"], !together_long_enough, "{backend}: {r}");
     }
 }
 

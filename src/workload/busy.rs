@@ -108,7 +108,8 @@ fn loop_speed(iterations: u64, rounds: u32) -> f64 {
 }
 
 /// The work of `duration` in `unit`: ticks of `clock`, or iterations on a machine calibrated
-/// as `cal` (none for zero).
+/// as `cal` (none for zero). Without a calibration, work in instructions cannot be sized and
+/// is timed instead; the commands calibrate whenever a run asks for instructions.
 pub fn work_for(
     unit: WorkUnit,
     duration: Duration,
