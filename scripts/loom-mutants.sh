@@ -10,6 +10,7 @@
 #        scripts/loom-mutants.sh --fast     only the mutants that break the algorithms (exclusion,
 #                                            lost wake-ups, the control word), not each ordering;
 #                                            what CI runs
+#        scripts/loom-mutants.sh --file F   only the ordering mutants of one lock's file
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 scratch=$(mktemp -d)
@@ -47,9 +48,11 @@ try() {
 }
 
 fast=false
+only=""
 [ "${1:-}" = "--fast" ] && fast=true
+[ "${1:-}" = "--file" ] && only=${2:?--file needs a path such as src/locks/mcs.rs}
 
-for file in src/locks/ticket.rs src/locks/spin.rs src/locks/futex.rs; do
+for file in ${only:-src/locks/ticket.rs src/locks/spin.rs src/locks/tas.rs src/locks/mcs.rs src/locks/futex.rs}; do
   $fast && break
   # Only code lines, not comments.
   while IFS=: read -r line text; do
@@ -60,6 +63,15 @@ for file in src/locks/ticket.rs src/locks/spin.rs src/locks/futex.rs; do
   done < <(grep -n 'Ordering::\(Acquire\|Release\)' "$repo/$file" | grep -v '^[0-9]*:\s*//')
 done
 
+if [ -n "$only" ]; then
+  if [ -s "$scratch/survivors" ]; then
+    echo "some mutants went unnoticed by the loom models"
+    exit 1
+  fi
+  echo "every mutant was caught"
+  exit 0
+fi
+
 # Exclusion mutants.
 try src/locks/ticket.rs "" 's/now_serving\.load\(Ordering::Acquire\) == ticket/now_serving.load(Ordering::Acquire) <= ticket/g' \
   "ticket lock: a waiter enters before its turn (== ticket -> <= ticket)"
@@ -67,6 +79,10 @@ try src/locks/ticket.rs "" 's/\.compare_exchange\(\s*serving,\s*serving\.wrappin
   "ticket try_lock: takes the lock without taking a ticket"
 try src/locks/spin.rs "" 's/\.compare_exchange\(false, true,/.compare_exchange(false, false,/' \
   "spinlock try_lock: succeeds without marking the lock held"
+try src/locks/tas.rs "" 's/!self\.locked\.swap\(true, Ordering::Acquire\)/!self.locked.load(Ordering::Acquire)/' \
+  "test-and-set lock: tests without setting (two holders)"
+try src/locks/mcs.rs "" 's/if prev\.is_null\(\) \{\n\s*return;\n\s*\}/if prev.is_null() { return; }\n        return;/' \
+  "MCS lock: a waiter goes in without waiting for its predecessor"
 try src/locks/futex.rs "" 's/while seen != UNLOCKED \{/while seen == CONTENDED {/' \
   "futex mutex: a waiter enters when the lock is merely LOCKED"
 

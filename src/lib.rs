@@ -4,6 +4,10 @@
 //! that no update was lost, and reports throughput, acquire latency, fairness and hand-off
 //! figures.
 //!
+//! **Your own lock** beside the built-in ones, with the whole command line: implement
+//! `lock_api::RawMutex` for it and register it with [`Lockbench`] in your own `main` (the
+//! example there; `examples/custom_lock.rs` in the repository is a complete one).
+//!
 //! The layers, each handing data to the next and never back: [`app`] (the commands) validates
 //! with [`config`], runs through a backend's [`registry`] entry on the [`runner`], computes the
 //! figures in [`analysis`] and writes them with [`report`]; [`model`] is the plain data they
@@ -58,3 +62,11 @@ pub mod report;
 pub mod runner;
 mod sync;
 pub mod workload;
+
+pub use app::Lockbench;
+/// `lock_api` 0.4, the version of the lock trait most lock crates implement: implement its
+/// `RawMutex` for your lock and register it with [`Lockbench::raw_mutex`].
+pub use lock_api_04 as lock_api;
+/// `lock_api` 0.5 (parking_lot 0.13's), for [`Lockbench::raw_mutex_05`].
+pub use lock_api_05;
+pub use locks::{Facts, Waiting};

@@ -15,9 +15,9 @@ use serde::Serialize;
 use crate::analysis::RunRecord;
 use crate::locks::relax::{Backoff, Spin, SpinThenYield};
 use crate::locks::{
-    AtomicBaseline, Backend, Facts, FutexMutex, ParkingMutex, PosixSemaphore, ProcessSharedMutex,
-    Protection, PthreadMutex, PthreadShared, SpinLock, StdMutex, TicketLock, Unsynchronised,
-    Waiting,
+    AtomicBaseline, Backend, Facts, FutexMutex, LockApi, LockApi05, McsLock, ParkingMutex,
+    PosixSemaphore, ProcessSharedMutex, Protection, PthreadMutex, PthreadShared, SpinLock,
+    StdMutex, TasLock, TicketLock, Unsynchronised, Waiting,
 };
 use crate::model::{BackendFacts, RunConfig, WorkCalibration};
 use crate::runner::affinity::Topology;
@@ -258,6 +258,37 @@ impl Registry {
             not_across_processes: None,
         })
         .expect(fresh)
+        .register::<TasLock<Backoff>>(Facts {
+            name: "tas",
+            aliases: &[],
+            summary: "our test-and-set spinlock: every try is a write, also while the lock is held; the same backoff as spin (what spin's test-before-set saves)",
+            fair: false,
+            waiting: Waiting::Backoff,
+            not_across_processes: None,
+        })
+        .expect(fresh)
+        .register::<McsLock<SpinThenYield>>(Facts {
+            name: "mcs",
+            aliases: &[],
+            summary: "our MCS queue lock: FIFO, each waiter spins on its own node; spins 128 times, then yields",
+            fair: true,
+            waiting: Waiting::SpinThenYield,
+            not_across_processes: Some(
+                "its queue links nodes on the waiters' stacks, which another process cannot see",
+            ),
+        })
+        .expect(fresh)
+        .register::<McsLock<Spin>>(Facts {
+            name: "mcs-spin",
+            aliases: &[],
+            summary: "the same MCS lock, pure spinning (collapses when threads > cores)",
+            fair: true,
+            waiting: Waiting::Spin,
+            not_across_processes: Some(
+                "its queue links nodes on the waiters' stacks, which another process cannot see",
+            ),
+        })
+        .expect(fresh)
         .register::<TicketLock<SpinThenYield>>(Facts {
             name: "ticket",
             aliases: &[],
@@ -274,6 +305,35 @@ impl Registry {
             fair: true,
             waiting: Waiting::Spin,
             not_across_processes: None,
+        })
+        .expect(fresh)
+        .register::<LockApi<spin::mutex::SpinMutex<(), spin::relax::Spin>>>(Facts {
+            name: "spin-rs",
+            aliases: &[],
+            summary: "the spin crate's SpinMutex through lock_api: test-and-test-and-set, pure spinning (our spin-pure's counterpart)",
+            fair: false,
+            waiting: Waiting::Spin,
+            not_across_processes: None,
+        })
+        .expect(fresh)
+        .register::<LockApi<spin::mutex::TicketMutex<(), spin::relax::Spin>>>(Facts {
+            name: "spin-rs-ticket",
+            aliases: &[],
+            summary: "the spin crate's TicketMutex through lock_api, pure spinning (our ticket-spin's counterpart)",
+            fair: true,
+            waiting: Waiting::Spin,
+            not_across_processes: None,
+        })
+        .expect(fresh)
+        .register::<LockApi05<parking_lot::RawFairMutex>>(Facts {
+            name: "parking-lot-fair",
+            aliases: &["parking_lot_fair"],
+            summary: "parking_lot::FairMutex through lock_api: every unlock hands the lock to the next waiter (the price of fairness, beside parking-lot)",
+            fair: true,
+            waiting: Waiting::SpinThenSleep,
+            not_across_processes: Some(
+                "parking_lot parks waiters in a per-process hash table that another process cannot see",
+            ),
         })
         .expect(fresh)
         .register::<PthreadMutex>(Facts {
@@ -376,7 +436,7 @@ mod tests {
     #[test]
     fn builtin_names_are_distinct_and_found_by_alias_and_case() {
         let r = Registry::builtin();
-        assert_eq!(r.entries().len(), 14);
+        assert_eq!(r.entries().len(), 20);
         for e in r.entries() {
             assert_eq!(r.get(e.name()).map(Entry::name), Some(e.name()));
             for a in e.facts().aliases {

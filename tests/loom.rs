@@ -7,7 +7,7 @@
 #![cfg(loom)]
 
 use lockbench::locks::relax::{Backoff, Spin, SpinThenYield, Yield};
-use lockbench::locks::{FutexMutex, RawLock, SpinLock, TicketLock};
+use lockbench::locks::{Backend, FutexMutex, McsLock, RawLock, SpinLock, TasLock, TicketLock};
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
@@ -116,6 +116,20 @@ fn two_waiters_and_a_trier<L: RawLock + 'static>() {
     });
 }
 
+/// Two threads each `try_lock` once: at most one at a time gets in, and the total is what got
+/// in. (The test-and-set lock's waiting loop writes on every turn, which loom's bounded store
+/// history cannot follow through a long wait; its models keep the waits short.)
+fn two_tries<L: RawLock + 'static>() {
+    model(|| {
+        let shared = Protected::<L>::new();
+        let other = Arc::clone(&shared);
+        let trier = thread::spawn(move || other.try_add(1));
+        let mine = shared.try_add(10);
+        let theirs = trier.join().unwrap();
+        assert_eq!(shared.total(), u64::from(theirs) + 10 * u64::from(mine));
+    });
+}
+
 fn both<L: RawLock + 'static>() {
     two_threads_increment::<L>();
     lock_against_try_lock::<L>();
@@ -129,6 +143,14 @@ fn ticket_three_threads() {
 #[test]
 fn spinlock_three_threads() {
     two_waiters_and_a_trier::<SpinLock<Yield>>();
+}
+
+/// The test-and-set lock's `lock` is `try_lock` until it succeeds; its waits are writes, which
+/// loom cannot follow (see `two_tries`): the try is what is checked, the waiting loop is what
+/// the stress tests run.
+#[test]
+fn tas_two_tries() {
+    two_tries::<TasLock<Spin>>();
 }
 
 #[test]
@@ -164,6 +186,66 @@ fn futex_mutex() {
 #[test]
 fn futex_three_threads() {
     two_waiters_and_a_trier::<FutexMutex>();
+}
+
+/// A closure-style lock (`Backend::with`) and data only it protects: for the MCS lock, whose
+/// waiters' nodes live on their stacks for the span of `with`.
+struct Guarded<B> {
+    lock: B,
+    value: UnsafeCell<u64>,
+}
+
+// SAFETY: `value` is only accessed inside `lock.with`; loom checks exactly that claim.
+unsafe impl<B: Backend> Sync for Guarded<B> {}
+
+impl<B: Backend> Guarded<B> {
+    fn add(&self, n: u64) {
+        // SAFETY: inside the critical section.
+        self.lock
+            .with(|| self.value.with_mut(|v| unsafe { *v += n }));
+    }
+
+    fn total(&self) -> u64 {
+        // SAFETY: the callers join every other thread first.
+        self.value.with(|v| unsafe { *v })
+    }
+}
+
+/// `threads` threads each add 1 under an MCS lock (preemption bound `bound`); the total is
+/// theirs, and every hand-over between the nodes on their stacks publishes the critical
+/// section (a weakened ordering shows as a causality violation on the value).
+fn mcs_threads<R: lockbench::locks::relax::Relax + 'static>(threads: u64, bound: usize) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(bound);
+    builder.max_branches = 100_000;
+    builder.check(move || {
+        let shared = Arc::new(Guarded {
+            lock: McsLock::<R>::new(),
+            value: UnsafeCell::new(0),
+        });
+        let others: Vec<_> = (1..threads)
+            .map(|_| {
+                let shared = Arc::clone(&shared);
+                thread::spawn(move || shared.add(1))
+            })
+            .collect();
+        shared.add(1);
+        for h in others {
+            h.join().unwrap();
+        }
+        assert_eq!(shared.total(), threads);
+    });
+}
+
+#[test]
+fn mcs_two_threads() {
+    mcs_threads::<Spin>(2, 3);
+    mcs_threads::<SpinThenYield>(2, 3);
+}
+
+#[test]
+fn mcs_three_threads() {
+    mcs_threads::<Yield>(3, 1);
 }
 
 /// The runner's control word: two workers count themselves started (the last opens the

@@ -12,8 +12,19 @@ use common::run_json;
 fn pure_spinning_locks_keep_every_update_with_a_core_each() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let workers = cores.clamp(1, 2).to_string();
-    for backend in ["spin-pure", "ticket-spin"] {
-        for mode in ["--threads", "--processes"] {
+    for backend in [
+        "spin-pure",
+        "ticket-spin",
+        "spin-rs",
+        "spin-rs-ticket",
+        "mcs-spin",
+    ] {
+        let modes: &[&str] = if backend == "mcs-spin" {
+            &["--threads"]
+        } else {
+            &["--threads", "--processes"]
+        };
+        for &mode in modes {
             let (code, r) = run_json(&["--backend", backend, mode, &workers, "--ops", "50000"]);
             assert_eq!(code, 0, "{backend} {mode} {workers}: {r}");
             assert_eq!(r["verification"]["actual"], 50_000, "{backend} {mode}");

@@ -15,9 +15,17 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
         return Ok(ExitCode::from(exit::OK));
     }
+    // As wide as the longest name, a user's included.
+    let width = registry
+        .entries()
+        .iter()
+        .map(|e| e.name().len())
+        .max()
+        .unwrap_or(0)
+        .max("backend".len());
     writeln!(
         out,
-        "{:<15} {:<5} {:<20} {:<10} what it is",
+        "{:<width$} {:<5} {:<20} {:<10} what it is",
         "backend", "fair", "waiters", "processes"
     )?;
     for e in registry.entries() {
@@ -26,7 +34,7 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
         let (fair, waiting) = (if f.fair { "yes" } else { "no" }, f.waiting.to_string());
         writeln!(
             out,
-            "{:<15} {fair:<5} {waiting:<20} {across:<10} {}",
+            "{:<width$} {fair:<5} {waiting:<20} {across:<10} {}",
             f.name, f.summary
         )?;
     }

@@ -4,6 +4,7 @@
 
 mod calibrate;
 mod compare;
+mod custom;
 mod list;
 mod progress;
 mod report;
@@ -12,6 +13,8 @@ mod sweep;
 mod worker;
 
 use std::process::ExitCode;
+
+pub use custom::Lockbench;
 
 use clap::Parser;
 use clap::error::ErrorKind;

@@ -386,7 +386,7 @@ mod tests {
         assert!(parse_thread_list("0,1").is_err());
         assert!(parse_thread_list("4..2").is_err());
         assert!(matches!(
-            parse_backend("mcs"),
+            parse_backend("no-such-lock"),
             Err(UsageError::UnknownBackend { .. })
         ));
     }

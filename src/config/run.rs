@@ -430,10 +430,10 @@ mod tests {
             (
                 "unknown backend",
                 RunRequest {
-                    backend: "mcs",
+                    backend: "no-such-lock",
                     ..request()
                 },
-                "unknown backend 'mcs'",
+                "unknown backend 'no-such-lock'",
             ),
         ];
         for (case, req, needle) in cases {

@@ -8,11 +8,14 @@
 
 pub mod adapters;
 pub mod futex;
+pub mod lock_api;
+pub mod mcs;
 pub mod pshared;
 pub mod pthread;
 pub mod raw;
 pub mod relax;
 pub mod spin;
+pub mod tas;
 pub mod ticket;
 
 use std::fmt;
@@ -21,10 +24,13 @@ use serde::{Deserialize, Serialize};
 
 pub use adapters::{AtomicBaseline, ParkingMutex, StdMutex, Unsynchronised};
 pub use futex::FutexMutex;
+pub use lock_api::{LockApi, LockApi05};
+pub use mcs::McsLock;
 pub use pshared::PosixSemaphore;
 pub use pthread::{PosixMutex, ProcessSharedMutex, PthreadMutex, PthreadShared};
 pub use raw::{Guard, RawLock};
 pub use spin::SpinLock;
+pub use tas::TasLock;
 pub use ticket::TicketLock;
 
 /// What protects the shared data in a backend's critical section, and so what its figures mean.

@@ -1,0 +1,78 @@
+//! A test-and-set spinlock: every attempt to take the lock is a write (a swap), also while it is
+//! held. Beside [`super::SpinLock`] (test-and-test-and-set: waiters only read until the lock
+//! looks free) it shows what the cache line's ping-pong between waiters costs: each waiter's
+//! swap takes the line away from the holder and from every other waiter.
+//!
+//! Not fair: whoever's swap lands first after the release wins.
+
+use std::marker::PhantomData;
+
+use super::raw::RawLock;
+use super::relax::{Backoff, Relax};
+use crate::sync::{AtomicBool, Ordering};
+
+/// Test-and-set spinlock, generic over what a waiter does between attempts.
+pub struct TasLock<R = Backoff> {
+    locked: AtomicBool,
+    _relax: PhantomData<fn() -> R>,
+}
+
+// SAFETY: `locked` admits one holder at a time: only a swap that turns false into true returns
+// from `lock`/`try_lock`, and only the holder stores false. The Acquire of that swap pairs with
+// the Release store in `unlock`, so the previous holder's writes happen-before the new holder's
+// critical section.
+unsafe impl<R: Relax> RawLock for TasLock<R> {
+    fn new() -> Self {
+        TasLock {
+            locked: AtomicBool::new(false),
+            _relax: PhantomData,
+        }
+    }
+
+    #[inline]
+    fn lock(&self) {
+        // Nothing but tries, back to back: the swap of every try is the whole algorithm (and
+        // what loom checks, in `try_lock`; a wait of writes is longer than loom's store history).
+        let mut relax = R::default();
+        while !self.try_lock() {
+            relax.relax();
+        }
+    }
+
+    #[inline]
+    fn try_lock(&self) -> bool {
+        // Acquire: pairs with the Release store in `unlock`. A failed swap acquires nothing
+        // that matters (it read `true`, written by a holder), and writes `true` over `true`.
+        !self.locked.swap(true, Ordering::Acquire)
+    }
+
+    #[inline]
+    unsafe fn unlock(&self) {
+        // Release: publishes the critical section to the next holder's Acquire swap.
+        self.locked.store(false, Ordering::Release);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::locks::relax::Spin;
+
+    #[test]
+    fn smoke() {
+        let lock: TasLock = TasLock::new();
+        lock.lock();
+        assert!(!lock.try_lock(), "a held lock must refuse try_lock");
+        // SAFETY: this thread took the lock just above.
+        unsafe { lock.unlock() };
+        assert!(lock.try_lock());
+        // SAFETY: this thread took the lock just above.
+        unsafe { lock.unlock() };
+    }
+
+    #[test]
+    fn lots_and_lots() {
+        crate::locks::stress::exact_count::<TasLock<Backoff>>(4, 20_000);
+        crate::locks::stress::exact_count::<TasLock<Spin>>(2, 20_000);
+    }
+}
