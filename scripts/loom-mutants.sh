@@ -57,10 +57,15 @@ for file in ${only:-src/locks/ticket.rs src/locks/spin.rs src/locks/tas.rs src/l
   # Only code lines, not comments.
   while IFS=: read -r line text; do
     for ordering in Acquire Release; do
-      case "$text" in *"Ordering::$ordering"*) ;; *) continue ;; esac
-      try "$file" "$line" "s/Ordering::$ordering/Ordering::Relaxed/" "$file:$line $ordering -> Relaxed"
+      case "$text" in *"Ordering::$ordering"[,\)]*) ;; *) continue ;; esac
+      try "$file" "$line" "s/Ordering::$ordering\\b/Ordering::Relaxed/" "$file:$line $ordering -> Relaxed"
     done
-  done < <(grep -n 'Ordering::\(Acquire\|Release\)' "$repo/$file" | grep -v '^[0-9]*:\s*//')
+    # An AcqRel read-modify-write: each half dropped in turn.
+    case "$text" in *"Ordering::AcqRel"*)
+      try "$file" "$line" "s/Ordering::AcqRel/Ordering::Release/" "$file:$line AcqRel -> Release"
+      try "$file" "$line" "s/Ordering::AcqRel/Ordering::Acquire/" "$file:$line AcqRel -> Acquire"
+    esac
+  done < <(grep -n 'Ordering::\(Acquire\|Release\|AcqRel\)' "$repo/$file" | grep -v '^[0-9]*:\s*//')
 done
 
 if [ -n "$only" ]; then

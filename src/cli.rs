@@ -209,7 +209,7 @@ pub struct SweepArgs {
     #[arg(long, value_name = "N", default_value = "3", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub repeat: u32,
 
-    /// Output directory [default: reports/<UTC timestamp>].
+    /// Output directory [default: a new directory under reports/, named after the UTC start time].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
