@@ -47,6 +47,16 @@ try() {
   fi
 }
 
+# The end: fails if any mutant went unnoticed.
+verdict() {
+  if [ -s "$scratch/survivors" ]; then
+    echo "some mutants went unnoticed by the loom models"
+    exit 1
+  fi
+  echo "every mutant was caught"
+  exit 0
+}
+
 fast=false
 only=""
 [ "${1:-}" = "--fast" ] && fast=true
@@ -68,14 +78,7 @@ for file in ${only:-src/locks/ticket.rs src/locks/spin.rs src/locks/tas.rs src/l
   done < <(grep -n 'Ordering::\(Acquire\|Release\|AcqRel\)' "$repo/$file" | grep -v '^[0-9]*:\s*//')
 done
 
-if [ -n "$only" ]; then
-  if [ -s "$scratch/survivors" ]; then
-    echo "some mutants went unnoticed by the loom models"
-    exit 1
-  fi
-  echo "every mutant was caught"
-  exit 0
-fi
+[ -n "$only" ] && verdict
 
 # Exclusion mutants.
 try src/locks/ticket.rs "" 's/now_serving\.load\(Ordering::Acquire\) == ticket/now_serving.load(Ordering::Acquire) <= ticket/g' \
@@ -105,8 +108,4 @@ try src/runner/control.rs "" 's/if before & \(WINDOW_CLOSED \| WARMING\) == 0 &&
 try src/runner/control.rs "" 's/(fetch_or\(WINDOW_CLOSED, Ordering::Relaxed\);\n\s*let closes = )before & WINDOW_CLOSED == 0;/${1}true;/' \
   "control word: a finisher closes a window that was closed already"
 
-if [ -s "$scratch/survivors" ]; then
-  echo "some mutants went unnoticed by the loom models"
-  exit 1
-fi
-echo "every mutant was caught"
+verdict

@@ -45,6 +45,10 @@ fn bad_method_input_is_one_line_and_status_2() {
         &["run", "--cs-work", "2s", "--max-time", "1s"],
         "outlast the time limit",
     );
+    refused(
+        &["run", "--think", "2s", "--max-time", "1s"],
+        "invalid --think",
+    );
 }
 
 #[test]

@@ -1,21 +1,23 @@
 //! From what the workers recorded to the figures: the contended window, throughput over it,
-//! fairness, the correctness check, and, for sweeps, the spread over repetitions and the
-//! aggregation of a point. The runner hands a [`RunRecord`] here; the result is plain
+//! fairness, the correctness check, and CPU cost (`cpu.rs`); for sweeps, the spread over
+//! repetitions and the aggregation of a point (`sweep.rs`). The runner hands a [`RunRecord`] here; the result is plain
 //! [`crate::model`] data. [`compare`] sets two sweeps side by side.
 
 pub mod compare;
+mod cpu;
+mod sweep;
+
+pub use sweep::{WIDE_SPREAD, add_repetition, repetition, spread};
 
 use crate::locks::Protection;
 use crate::measure::clock::Clock;
 use hdrhistogram::Histogram;
 
-use crate::measure::recorder::{Recorder, decode_histogram, encode_histogram, latency_histogram};
+use crate::measure::recorder::{Recorder, encode_histogram, latency_histogram};
 use crate::measure::stats::{LatencySummary, jain_index};
-use crate::measure::usage::CpuUsage;
 use crate::model::{
-    BackendFacts, Environment, Fairness, Interval, Point, Repetition, RunConfig, RunResult,
-    SCHEMA_VERSION, SHORT_RUN_NS, SPEED_CHANGE, SpeedProbe, Spread, Verdict, Verification,
-    WorkerResult,
+    BackendFacts, Environment, Fairness, Interval, RunConfig, RunResult, SCHEMA_VERSION,
+    SHORT_RUN_NS, SPEED_CHANGE, SpeedProbe, Verdict, Verification, WorkerResult,
 };
 use crate::workload;
 
@@ -125,7 +127,7 @@ pub fn run_result(
                 share: in_window.map(share),
                 handoffs: w.rec.handoffs,
                 exclusion_violations: w.rec.exclusion_violations,
-                cpu: worker_usage(w, interval),
+                cpu: cpu::worker_usage(w, interval),
                 start_ns: clock.delta_ns(first_start, w.start_ticks),
                 stop_ns: clock.delta_ns(first_start, w.stop_ticks),
             }
@@ -166,7 +168,7 @@ pub fn run_result(
     } else {
         workers.iter().all(|w| w.rec.ops == w.quota)
     };
-    let cpu = cpu_cost(workers, interval, window_ops, window_ns);
+    let cpu = cpu::cost(workers, interval, window_ops, window_ns);
     let realised = |of: fn(&Recorder) -> crate::measure::recorder::Tally| {
         workers
             .iter()
@@ -231,47 +233,6 @@ pub fn run_result(
     }
 }
 
-/// A worker's CPU use over `interval`: the contended interval's where it saw it, else its
-/// whole loop's.
-fn worker_usage(w: &WorkerRecord, interval: Interval) -> Option<CpuUsage> {
-    match interval {
-        Interval::Contended => w.rec.window_usage,
-        Interval::WholeRun => w.rec.usage,
-    }
-}
-
-/// The run's CPU figures.
-#[derive(Clone, Copy)]
-struct CpuCost {
-    cpu_ns_per_op: f64,
-    user_ns_per_op: f64,
-    system_ns_per_op: f64,
-    utilisation: f64,
-    voluntary_per_kop: f64,
-    involuntary_per_kop: f64,
-}
-
-/// CPU time and switches of every worker over `interval` (`ops` operations, `ns` long), per
-/// operation; none unless every worker's use was read.
-fn cpu_cost(workers: &[WorkerRecord], interval: Interval, ops: u64, ns: u64) -> Option<CpuCost> {
-    let mut total = CpuUsage::default();
-    for w in workers {
-        total = total.plus(worker_usage(w, interval)?);
-    }
-    if ops == 0 || ns == 0 || workers.is_empty() {
-        return None;
-    }
-    let per_op = |x: u64| x as f64 / ops as f64;
-    Some(CpuCost {
-        cpu_ns_per_op: per_op(total.cpu_ns()),
-        user_ns_per_op: per_op(total.user_ns),
-        system_ns_per_op: per_op(total.system_ns),
-        utilisation: total.cpu_ns() as f64 / (ns as f64 * workers.len() as f64),
-        voluntary_per_kop: per_op(total.voluntary_switches) * 1000.0,
-        involuntary_per_kop: per_op(total.involuntary_switches) * 1000.0,
-    })
-}
-
 /// The contended interval of a run, as far as the figures can use it.
 enum Window {
     /// Every worker took part for at least the minimum: `ns` long, `per_worker` operations.
@@ -334,96 +295,12 @@ fn verify(
     }
 }
 
-/// Repetitions whose throughput lies further apart than this (relative to the median) are
-/// flagged as noisy.
-pub const WIDE_SPREAD: f64 = 0.25;
-
-/// The median and range of `values`; `None` if there are none.
-pub fn spread(values: impl IntoIterator<Item = f64>) -> Option<Spread> {
-    let mut v: Vec<f64> = values.into_iter().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    let median = if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    };
-    Some(Spread {
-        median,
-        min: v[0],
-        max: v[n - 1],
-    })
-}
-
-/// The parts of a run a sweep keeps.
-pub fn repetition(round: u32, r: &RunResult) -> Repetition {
-    Repetition {
-        round,
-        ops_per_sec: r.ops_per_sec,
-        ns_per_op: r.ns_per_op,
-        interval: r.interval,
-        jain_index: r.fairness.as_ref().and_then(|f| f.jain_index),
-        handoff_rate: r.handoff_rate,
-        lost_updates: r.lost_updates,
-        exclusion_violations: r.exclusion_violations,
-        verdict: r.verification.verdict,
-        complete: r.complete,
-        wall_ns: r.wall_ns,
-        latency: r.latency.clone(),
-        latency_histogram: r.latency_histogram.clone(),
-        cpu_ns_per_op: r.cpu_ns_per_op,
-        cpu_utilisation: r.cpu_utilisation,
-        voluntary_switches_per_kop: r.voluntary_switches_per_kop,
-        involuntary_switches_per_kop: r.involuntary_switches_per_kop,
-        short_run: r.short_run,
-        speed_changed: r.speed_changed,
-    }
-}
-
-/// Adds a repetition to `point` and recomputes its aggregates.
-pub fn add_repetition(point: &mut Point, rep: Repetition) {
-    point.repetitions.push(rep);
-    let reps = &point.repetitions;
-    point.ops_per_sec = spread(reps.iter().map(|r| r.ops_per_sec));
-    point.ns_per_op = spread(reps.iter().map(|r| r.ns_per_op));
-    point.jain_index = spread(reps.iter().filter_map(|r| r.jain_index));
-    point.handoff_rate = spread(reps.iter().filter_map(|r| r.handoff_rate));
-    point.cpu_ns_per_op = spread(reps.iter().filter_map(|r| r.cpu_ns_per_op));
-    point.cpu_utilisation = spread(reps.iter().filter_map(|r| r.cpu_utilisation));
-    point.voluntary_switches_per_kop =
-        spread(reps.iter().filter_map(|r| r.voluntary_switches_per_kop));
-    point.involuntary_switches_per_kop =
-        spread(reps.iter().filter_map(|r| r.involuntary_switches_per_kop));
-    point.short_runs = reps.iter().filter(|r| r.short_run).count() as u32;
-    point.speed_changed_runs = reps.iter().filter(|r| r.speed_changed).count() as u32;
-    let mut merged = latency_histogram();
-    for h in reps.iter().filter_map(|r| r.latency_histogram.as_deref()) {
-        if let Ok(h) = decode_histogram(h) {
-            // Same bounds everywhere; a histogram that does not fit is left out.
-            let _ = merged.add(&h);
-        }
-    }
-    point.latency = LatencySummary::of(&merged);
-    point.latency_histogram = (!merged.is_empty()).then(|| encode_histogram(&merged));
-    point.lost_updates = reps.iter().map(|r| r.lost_updates).sum();
-    point.exclusion_violations = reps.iter().filter_map(|r| r.exclusion_violations).sum();
-    point.failed_verification = reps.iter().any(|r| r.verdict.is_failure());
-    point.incomplete = reps.iter().any(|r| !r.complete);
-    point.wide_spread = reps.len() > 1
-        && point
-            .ops_per_sec
-            .is_some_and(|s| s.relative_width() > WIDE_SPREAD);
-    point.whole_run_fallback = reps.iter().any(|r| r.interval == Interval::WholeRun);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::locks::Waiting;
     use crate::measure::clock::ClockInfo;
+    use crate::model::Point;
     use crate::model::{LatencyMode, PinPolicy, WorkerMode, Workload};
     use crate::workload::bank::{DEPOSIT, WITHDRAWAL};
 

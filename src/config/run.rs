@@ -198,10 +198,16 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
         ));
     }
     if req.cs_work + req.think >= max_time {
+        // Named by the longer of the two, which is the one to shorten.
+        let (flag, value) = if req.think > req.cs_work {
+            ("--think", req.think)
+        } else {
+            ("--cs-work", req.cs_work)
+        };
         return Err(UsageError::invalid(
-            "--cs-work",
-            humantime::format_duration(req.cs_work),
-            "one operation's work (with --think) would outlast the time limit",
+            flag,
+            humantime::format_duration(value),
+            "one operation's work (--cs-work and --think) would outlast the time limit",
         ));
     }
     if let PinPolicy::List(cpus) = &req.pin {

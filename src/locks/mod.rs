@@ -169,6 +169,19 @@ pub(crate) mod stress {
         assert_eq!(shared.count.into_inner(), threads as u64 * per_thread);
     }
 
+    /// One thread: `lock`, a refused `try_lock` while held, `unlock`, then a `try_lock` that
+    /// succeeds on the free lock, and `unlock`.
+    pub(crate) fn lock_then_try<L: RawLock>() {
+        let lock = L::new();
+        lock.lock();
+        assert!(!lock.try_lock(), "a held lock must refuse try_lock");
+        // SAFETY: this thread took the lock just above.
+        unsafe { lock.unlock() };
+        assert!(lock.try_lock(), "a free lock must grant try_lock");
+        // SAFETY: this thread took the lock just above.
+        unsafe { lock.unlock() };
+    }
+
     /// The same for any backend, initialised in place in a region as the runner makes it.
     pub(crate) fn exact_count_backend<B: super::Backend>(threads: usize, per_thread: u64) {
         use std::sync::atomic::{AtomicU64, Ordering};

@@ -60,14 +60,7 @@ mod tests {
 
     #[test]
     fn smoke() {
-        let lock: TasLock = TasLock::new();
-        lock.lock();
-        assert!(!lock.try_lock(), "a held lock must refuse try_lock");
-        // SAFETY: this thread took the lock just above.
-        unsafe { lock.unlock() };
-        assert!(lock.try_lock());
-        // SAFETY: this thread took the lock just above.
-        unsafe { lock.unlock() };
+        crate::locks::stress::lock_then_try::<TasLock>();
     }
 
     #[test]
