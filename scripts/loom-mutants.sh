@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checks that the loom models can fail: weakens each Acquire or Release ordering in our own
 # locks to Relaxed, one at a time, in a scratch copy of the crate, and runs the loom tests
-# against it; then a few mutants that break exclusion itself, and three that break the runner's
-# control word. Every mutant must be caught (a failing model). Prints one line per mutant and
+# against it; then a few mutants that break exclusion itself (or a queue lock's node
+# recycling), and three that break the runner's control word. Every mutant must be caught (a failing model). Prints one line per mutant and
 # exits non-zero if any survived.
 #
 # Usage: scripts/loom-mutants.sh            (about half a minute per mutant on 2 cores after the
@@ -62,7 +62,7 @@ only=""
 [ "${1:-}" = "--fast" ] && fast=true
 [ "${1:-}" = "--file" ] && only=${2:?--file needs a path such as src/locks/mcs.rs}
 
-for file in ${only:-src/locks/ticket.rs src/locks/spin.rs src/locks/tas.rs src/locks/mcs.rs src/locks/futex.rs}; do
+for file in ${only:-src/locks/ticket.rs src/locks/spin.rs src/locks/tas.rs src/locks/mcs.rs src/locks/clh.rs src/locks/futex.rs}; do
   $fast && break
   # Only code lines, not comments.
   while IFS=: read -r line text; do
@@ -91,6 +91,10 @@ try src/locks/tas.rs "" 's/!self\.locked\.swap\(true, Ordering::Acquire\)/!self.
   "test-and-set lock: tests without setting (two holders)"
 try src/locks/mcs.rs "" 's/if prev\.is_null\(\) \{\n\s*return;\n\s*\}/if prev.is_null() { return; }\n        return;/' \
   "MCS lock: a waiter goes in without waiting for its predecessor"
+try src/locks/clh.rs "" 's/while unsafe \{ \(\*pred\)\.locked\.load/while false \&\& unsafe { (*pred).locked.load/' \
+  "CLH lock: a waiter goes in without waiting for its predecessor"
+try src/locks/clh.rs "" 's/spares\.keep\(pred\)/spares.keep(self.mine)/' \
+  "CLH lock: a thread reuses its own node after releasing (recycling done wrong)"
 try src/locks/futex.rs "" 's/while seen != UNLOCKED \{/while seen == CONTENDED {/' \
   "futex mutex: a waiter enters when the lock is merely LOCKED"
 

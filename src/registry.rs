@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::analysis::RunRecord;
 use crate::locks::relax::{Backoff, Spin, SpinThenYield};
 use crate::locks::{
-    AtomicBaseline, Backend, Facts, FutexMutex, LockApi, LockApi05, McsLock, ParkingMutex,
+    AtomicBaseline, Backend, ClhLock, Facts, FutexMutex, LockApi, LockApi05, McsLock, ParkingMutex,
     PosixSemaphore, ProcessSharedMutex, Protection, PthreadMutex, PthreadShared, SpinLock,
     StdMutex, TasLock, TicketLock, Unsynchronised, Waiting,
 };
@@ -286,6 +286,28 @@ impl Registry {
             waiting: Waiting::Spin,
             not_across_processes: Some(
                 "its queue links nodes on the waiters' stacks, which another process cannot see",
+            ),
+        })
+        .expect(fresh)
+        .register::<ClhLock<SpinThenYield>>(Facts {
+            name: "clh",
+            aliases: &[],
+            summary: "our CLH queue lock: FIFO, each waiter spins on its predecessor's node, nodes recycled; spins 128 times, then yields",
+            fair: true,
+            waiting: Waiting::SpinThenYield,
+            not_across_processes: Some(
+                "its queue's nodes are allocated in, and recycled through, one process's heap",
+            ),
+        })
+        .expect(fresh)
+        .register::<ClhLock<Spin>>(Facts {
+            name: "clh-spin",
+            aliases: &[],
+            summary: "the same CLH lock, pure spinning (collapses when threads > cores)",
+            fair: true,
+            waiting: Waiting::Spin,
+            not_across_processes: Some(
+                "its queue's nodes are allocated in, and recycled through, one process's heap",
             ),
         })
         .expect(fresh)

@@ -12,6 +12,19 @@ pub(crate) use std::sync::atomic::{
     AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
 };
 
+/// Declares a per-thread static (the CLH lock's spare nodes) with a constant initialiser:
+/// std's `thread_local!` with `const`, or loom's, which runs the value's destructor at each
+/// modelled thread's end.
+macro_rules! thread_local_const {
+    ($vis:vis static $name:ident: $t:ty = $init:expr;) => {
+        #[cfg(not(loom))]
+        std::thread_local! { $vis static $name: $t = const { $init }; }
+        #[cfg(loom)]
+        loom::thread_local! { $vis static $name: $t = $init; }
+    };
+}
+pub(crate) use thread_local_const;
+
 /// A CPU spin-wait hint (`pause` on x86); a yield point under loom.
 #[inline(always)]
 pub(crate) fn spin_loop() {

@@ -106,6 +106,8 @@ fn list_shows_every_backend_and_its_facts() {
         "tas",
         "mcs",
         "mcs-spin",
+        "clh",
+        "clh-spin",
         "ticket",
         "ticket-spin",
         "spin-rs",

@@ -7,7 +7,9 @@
 #![cfg(loom)]
 
 use lockbench::locks::relax::{Backoff, Spin, SpinThenYield, Yield};
-use lockbench::locks::{Backend, FutexMutex, McsLock, RawLock, SpinLock, TasLock, TicketLock};
+use lockbench::locks::{
+    Backend, ClhLock, FutexMutex, McsLock, RawLock, SpinLock, TasLock, TicketLock,
+};
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
 use loom::thread;
@@ -211,30 +213,40 @@ impl<B: Backend> Guarded<B> {
     }
 }
 
-/// `threads` threads each add 1 under an MCS lock (preemption bound `bound`); the total is
-/// theirs, and every hand-over between the nodes on their stacks publishes the critical
-/// section (a weakened ordering shows as a causality violation on the value).
-fn mcs_threads<R: lockbench::locks::relax::Relax + 'static>(threads: u64, bound: usize) {
+/// `threads` threads each add 1, `rounds` times, under a closure-style lock (preemption bound
+/// `bound`); the total is theirs, and every hand-over between the waiters' nodes publishes the
+/// critical section (a weakened ordering shows as a causality violation on the value).
+fn queue_lock_threads<B: Backend + Default>(threads: u64, rounds: u64, bound: usize) {
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = Some(bound);
     builder.max_branches = 100_000;
     builder.check(move || {
         let shared = Arc::new(Guarded {
-            lock: McsLock::<R>::new(),
+            lock: B::default(),
             value: UnsafeCell::new(0),
         });
         let others: Vec<_> = (1..threads)
             .map(|_| {
                 let shared = Arc::clone(&shared);
-                thread::spawn(move || shared.add(1))
+                thread::spawn(move || {
+                    for _ in 0..rounds {
+                        shared.add(1);
+                    }
+                })
             })
             .collect();
-        shared.add(1);
+        for _ in 0..rounds {
+            shared.add(1);
+        }
         for h in others {
             h.join().unwrap();
         }
-        assert_eq!(shared.total(), threads);
+        assert_eq!(shared.total(), threads * rounds);
     });
+}
+
+fn mcs_threads<R: lockbench::locks::relax::Relax + 'static>(threads: u64, bound: usize) {
+    queue_lock_threads::<McsLock<R>>(threads, 1, bound);
 }
 
 #[test]
@@ -246,6 +258,52 @@ fn mcs_two_threads() {
 #[test]
 fn mcs_three_threads() {
     mcs_threads::<Yield>(3, 1);
+}
+
+/// CLH: two threads, each taking the lock twice, so that each enters the second time with the
+/// node it was handed the first time (recycling: reusing one's own node instead strands the
+/// successor spinning on it, or lets two in).
+#[test]
+fn clh_two_threads() {
+    queue_lock_threads::<ClhLock<Spin>>(2, 2, 2);
+    queue_lock_threads::<ClhLock<SpinThenYield>>(2, 2, 2);
+}
+
+#[test]
+fn clh_three_threads() {
+    queue_lock_threads::<ClhLock<Yield>>(3, 1, 1);
+}
+
+/// CLH nodes travel between locks: two threads take two locks in turn (one of them nested
+/// inside the other), so a node released into one lock's queue comes back to a thread as a spare
+/// and is queued on the other lock.
+#[test]
+fn clh_nodes_between_locks() {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(2);
+    builder.max_branches = 100_000;
+    builder.check(|| {
+        let a = Arc::new(Guarded {
+            lock: ClhLock::<Yield>::new(),
+            value: UnsafeCell::new(0),
+        });
+        let b = Arc::new(Guarded {
+            lock: ClhLock::<Yield>::new(),
+            value: UnsafeCell::new(0),
+        });
+        let (a2, b2) = (Arc::clone(&a), Arc::clone(&b));
+        let other = thread::spawn(move || {
+            b2.add(1);
+            a2.add(1);
+        });
+        a.add(1);
+        // b's critical section holds a's lock too (a lock order a never breaks: no deadlock).
+        b.lock.with(|| a.add(1));
+        b.add(1);
+        other.join().unwrap();
+        assert_eq!(a.total(), 3);
+        assert_eq!(b.total(), 2);
+    });
 }
 
 /// The runner's control word: two workers count themselves started (the last opens the

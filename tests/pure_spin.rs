@@ -18,8 +18,9 @@ fn pure_spinning_locks_keep_every_update_with_a_core_each() {
         "spin-rs",
         "spin-rs-ticket",
         "mcs-spin",
+        "clh-spin",
     ] {
-        let modes: &[&str] = if backend == "mcs-spin" {
+        let modes: &[&str] = if backend.starts_with("mcs") || backend.starts_with("clh") {
             &["--threads"]
         } else {
             &["--threads", "--processes"]

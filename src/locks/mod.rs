@@ -7,6 +7,7 @@
 //! its [`Facts`], when it is registered (`crate::registry`).
 
 pub mod adapters;
+pub mod clh;
 pub mod futex;
 pub mod lock_api;
 pub mod mcs;
@@ -23,6 +24,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use adapters::{AtomicBaseline, ParkingMutex, StdMutex, Unsynchronised};
+pub use clh::ClhLock;
 pub use futex::FutexMutex;
 pub use lock_api::{LockApi, LockApi05};
 pub use mcs::McsLock;
