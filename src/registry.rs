@@ -458,7 +458,7 @@ mod tests {
     #[test]
     fn builtin_names_are_distinct_and_found_by_alias_and_case() {
         let r = Registry::builtin();
-        assert_eq!(r.entries().len(), 20);
+        assert_eq!(r.entries().len(), 22);
         for e in r.entries() {
             assert_eq!(r.get(e.name()).map(Entry::name), Some(e.name()));
             for a in e.facts().aliases {

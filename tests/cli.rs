@@ -173,7 +173,7 @@ fn json_result_carries_the_model() {
         "spread",
     ]);
     assert_eq!(code, 0);
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], lockbench::model::SCHEMA_VERSION);
     assert_eq!(r["backend"], "std");
     assert_eq!(r["lost_updates"], 0);
     assert_eq!(r["verification"]["expected"], 100_000);

@@ -58,14 +58,17 @@ fn csv_of_sweeps() {
 #[test]
 fn markdown_of_sweeps() {
     for name in ["2-core-xeon-vm", "2-core-xeon-vm-processes"] {
-        insta::assert_snapshot!(format!("{name}.md"), markdown::render(&sweep(name)));
+        let r = sweep(name);
+        let f = analysis::verdict::findings(&r);
+        insta::assert_snapshot!(format!("{name}.md"), markdown::render(&r, Some(&f)));
     }
 }
 
 #[test]
 fn html_structure_of_sweeps() {
     for name in ["2-core-xeon-vm", "2-core-xeon-vm-processes"] {
-        let page = html::render(&sweep(name)).unwrap();
+        let r = sweep(name);
+        let page = html::render(&r, &analysis::verdict::findings(&r)).unwrap();
         insta::assert_snapshot!(format!("{name}.html"), html_structure(&page));
     }
 }
@@ -101,14 +104,14 @@ fn machine_facts_and_a_busy_start() {
     e.libc = Some("glibc 2.39".into());
     e.load_average = Some(1.25);
     e.other_runnable = Some(1);
-    let md = markdown::render(&r);
+    let md = markdown::render(&r, None);
     let head: String = md
         .lines()
         .take_while(|l| !l.starts_with('|'))
         .collect::<Vec<_>>()
         .join("\n");
     insta::assert_snapshot!("machine-facts.md", head);
-    let page = html::render(&r).unwrap();
+    let page = html::render(&r, &analysis::verdict::findings(&r)).unwrap();
     let shown: Vec<&str> = page
         .lines()
         .filter(|l| {
@@ -125,4 +128,68 @@ fn machine_facts_and_a_busy_start() {
         })
         .collect();
     insta::assert_snapshot!("machine-facts.html", shown.join("\n"));
+}
+
+/// What the page promises a reader: the verdict first, a tooltip on every point of the
+/// throughput chart, the processes series dashed, and one colour per backend in both reports.
+#[test]
+fn the_page_reads_at_a_glance() {
+    let colour_of = |page: &str, backend: &str| -> String {
+        // The legend's swatch: `<span class="swatch" style="border-top-color: #rrggbb"></span>`
+        // then the name.
+        let at = page
+            .find(&format!("\"></span>{backend}</span>"))
+            .unwrap_or_else(|| panic!("no legend entry for {backend}"));
+        page[at - 7..at].to_string()
+    };
+    let mut pages = Vec::new();
+    for name in ["2-core-xeon-vm", "2-core-xeon-vm-processes"] {
+        let r = sweep(name);
+        let page = html::render(&r, &analysis::verdict::findings(&r)).unwrap();
+        let verdict = page.find("id=\"verdict\"").expect("a verdict");
+        assert!(
+            verdict < page.find("<svg").unwrap(),
+            "the verdict comes first"
+        );
+        // The wide linear headline: one tooltip per measured point.
+        let headline = page.find("class=\"chart headline linear\"").unwrap();
+        let chart = &page[headline..headline + page[headline..].find("</svg>").unwrap()];
+        let measured = r.points.iter().filter(|p| p.ops_per_sec.is_some()).count();
+        assert_eq!(chart.matches("<title>").count(), measured, "{name}");
+        assert!(chart.contains("<title>std, 2 threads: "), "{name}");
+        pages.push(page);
+    }
+    let processes = &pages[1];
+    assert!(processes.contains("<title>ticket (processes), 2 processes: "));
+    let dashed = processes
+        .find(&format!(
+            "<span class=\"swatch dashed\" style=\"border-top-color: {}\"></span>ticket (processes)</span>",
+            colour_of(processes, "ticket")
+        ))
+        .is_some();
+    assert!(dashed, "the processes series is dashed in the legend");
+    for backend in ["std", "ticket", "pthread"] {
+        assert_eq!(
+            colour_of(&pages[0], backend),
+            colour_of(&pages[1], backend),
+            "{backend}"
+        );
+    }
+    assert_eq!(
+        colour_of(processes, "ticket"),
+        colour_of(processes, "ticket (processes)")
+    );
+}
+
+/// Every built-in backend has a colour of its own, the same in every report.
+#[test]
+fn every_built_in_backend_owns_a_colour() {
+    let registry = lockbench::registry::Registry::builtin();
+    for e in registry.entries() {
+        assert!(
+            lockbench::report::charts::Palette::owns_a_colour(e.name()),
+            "{} has no colour of its own (report/charts.rs BUILT_IN)",
+            e.name()
+        );
+    }
 }

@@ -43,7 +43,7 @@ fn sweep_writes_every_file_with_every_point() {
     }
     let r = json(&dir.path().join("results.json"));
     assert_eq!(r["kind"], "lockbench-sweep");
-    assert_eq!(r["schema_version"], 1);
+    assert_eq!(r["schema_version"], lockbench::model::SCHEMA_VERSION);
     assert_eq!(r["complete"], true);
     assert!(
         r["command"]
@@ -142,7 +142,10 @@ fn report_rebuilds_the_files_and_compare_reads_them() {
             // Two repetitions a side are too few for the rank test to call anything.
             predicate::str::contains("same machine and settings")
                 .and(predicate::str::contains("too few repetitions: no verdict"))
-                .and(predicate::str::contains("faster").not()),
+                .and(predicate::str::contains(
+                    "Nothing is clearly faster or slower.",
+                ))
+                .and(predicate::str::contains("× faster").not()),
         );
     assert!(
         fs::read_to_string(dir.path().join("cmp/compare.html"))
@@ -190,7 +193,10 @@ fn compare_flags_changes_beyond_the_spread() {
         .success()
         .stdout(
             // Three repetitions a side, every one of AFTER above every one of BEFORE.
-            predicate::str::contains("faster (p = 0.100)")
+            predicate::str::contains("100× faster, beyond the spread (p = 0.100)")
+                .and(predicate::str::contains(
+                    "std is 100× faster at 1 thread, beyond the spread of either side.",
+                ))
                 .and(predicate::str::contains("100.00x"))
                 .and(predicate::str::contains("host:")),
         );
@@ -239,6 +245,36 @@ fn bad_sweep_input_is_refused_before_anything_runs() {
     );
 }
 
+/// A results file of schema version 1 (the committed example, written before sweeps had
+/// regimes) is read, migrated and rendered: every point in the one regime it ran, and the files
+/// rewritten as the current version.
+#[test]
+fn a_version_1_file_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = fs::read_to_string(format!(
+        "{}/tests/fixtures/sweep-v1.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    assert!(
+        old.contains("\"schema_version\": 1"),
+        "the fixture is version 1"
+    );
+    assert!(!old.contains("\"regimes\""), "and predates regimes");
+    let path = dir.path().join("results.json");
+    fs::write(&path, old).unwrap();
+    lockbench().arg("report").arg(&path).assert().success();
+    let r: serde_json::Value = serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(r["schema_version"], lockbench::model::SCHEMA_VERSION);
+    let regimes = r["settings"]["regimes"].as_array().unwrap();
+    assert_eq!(regimes.len(), 1);
+    for p in r["points"].as_array().unwrap() {
+        assert_eq!(p["regime"], regimes[0]);
+    }
+    let page = fs::read_to_string(dir.path().join("index.html")).unwrap();
+    assert!(page.contains("id=\"verdict\""));
+}
+
 #[test]
 fn bad_results_files_are_named_and_explained() {
     let dir = tempfile::tempdir().unwrap();
@@ -273,7 +309,24 @@ fn bad_results_files_are_named_and_explained() {
                 "{\"kind\": \"lockbench-sweep\", \"schema_version\": 99}",
             ),
         ],
-        "schema version 99",
+        "schema version 99, written by a newer lockbench; this one reads versions 1 to 2: update lockbench",
+    );
+    refused(
+        &[
+            "report",
+            &write(
+                "ancient.json",
+                "{\"kind\": \"lockbench-sweep\", \"schema_version\": 0}",
+            ),
+        ],
+        "schema version 0; this lockbench reads versions 1 to 2: rerun the sweep",
+    );
+    refused(
+        &[
+            "report",
+            &write("unversioned.json", "{\"kind\": \"lockbench-sweep\"}"),
+        ],
+        "has no schema_version",
     );
     refused(
         &[
@@ -361,4 +414,43 @@ fn threads_and_processes_stand_side_by_side() {
             .unwrap()
             .contains("ticket,processes,2,")
     );
+}
+
+/// The verdict ends `sweep`'s output and opens summary.md and index.html; with one repetition
+/// a point it names the measured order but gives no verdict on it.
+#[test]
+fn a_sweep_ends_with_its_verdict() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lockbench()
+        .args([
+            "sweep",
+            "--backends",
+            "std,ticket,none",
+            "--threads",
+            "1,2",
+            "--ops",
+            "20000",
+            "--repeat",
+            "1",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let verdict = &stdout[stdout.find("Verdict:\n").expect("a verdict")..];
+    assert!(verdict.contains("  1 thread: Uncontended: "), "{verdict}");
+    assert!(verdict.contains("  2 threads: "), "{verdict}");
+    assert!(verdict.contains("no verdict on the order"), "{verdict}");
+    assert!(
+        !verdict.contains("none"),
+        "a baseline is not ranked: {verdict}"
+    );
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with(&format!("in {}", dir.path().display()))
+    );
+    let md = fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(md.find("## Verdict").unwrap() < md.find("| backend |").unwrap());
 }

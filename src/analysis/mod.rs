@@ -1,11 +1,13 @@
 //! From what the workers recorded to the figures: the contended window, throughput over it,
 //! fairness, the correctness check, and CPU cost (`cpu.rs`); for sweeps, the spread over
-//! repetitions and the aggregation of a point (`sweep.rs`). The runner hands a [`RunRecord`] here; the result is plain
-//! [`crate::model`] data. [`compare`] sets two sweeps side by side.
+//! repetitions and the aggregation of a point (`sweep.rs`). The runner hands a [`RunRecord`]
+//! here; the result is plain [`crate::model`] data. [`compare`] sets two sweeps side by side;
+//! [`verdict`] reads a sweep's answer to "which lock?".
 
 pub mod compare;
 mod cpu;
 mod sweep;
+pub mod verdict;
 
 pub use sweep::{WIDE_SPREAD, add_repetition, repetition, spread};
 

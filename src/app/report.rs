@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::exit;
+use crate::analysis;
 use crate::cli::ReportArgs;
 use crate::error::UsageError;
 use crate::model::SweepResults;
@@ -59,6 +60,6 @@ pub(crate) fn load(path: &Path) -> Result<SweepResults, UsageError> {
 
 /// Writes every report file of `results` into `dir`; the error names the directory.
 pub(crate) fn write_reports(dir: &Path, results: &SweepResults) -> Result<(), UsageError> {
-    report::write_all(dir, results)
+    report::write_all(dir, results, &analysis::verdict::findings(results))
         .map_err(|e| UsageError::file(dir, format!("cannot be written: {e:#}")))
 }

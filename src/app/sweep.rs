@@ -90,7 +90,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             ));
             if let Some(r) = r {
                 bar.inc(1);
-                report::write_all(&out, r)?;
+                report::write_all(&out, r, &analysis::verdict::findings(r))?;
             }
             Ok(())
         },
@@ -100,7 +100,11 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
     outcome?;
 
     if !args.quiet {
-        print!("{}", markdown::render(&results));
+        print!("{}", markdown::render(&results, None));
+        print!(
+            "\n{}",
+            report::verdict::render_text(&analysis::verdict::findings(&results))
+        );
         println!("\nWrote {} in {}", report::FILES.join(", "), out.display());
     }
     Ok(ExitCode::from(status(&results)))

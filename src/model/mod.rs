@@ -9,7 +9,8 @@
 //! - [`run`]: everything one run measured, and its check;
 //! - [`sweep`]: a sweep's points over their repetitions, keyed by [`SeriesKey`], and the reading
 //!   of a results.json with its schema checks;
-//! - [`comparison`]: two sweeps side by side.
+//! - [`comparison`]: two sweeps side by side;
+//! - [`findings`]: a sweep's answer to "which lock?", as figures (the words are the reports').
 //!
 //! Series are keyed by values ([`SeriesKey`]: the backend's name and the worker mode), never by
 //! their labels: labels are made at the edge, in `report::format`.
@@ -17,12 +18,14 @@
 pub mod comparison;
 pub mod config;
 pub mod environment;
+pub mod findings;
 pub mod run;
 pub mod sweep;
 
 pub use comparison::{Change, ComparedPoint, Comparison};
 pub use config::{LatencyMode, PinPolicy, RunConfig, WorkUnit, WorkerMode, Workload};
 pub use environment::{BackendFacts, CrateVersion, Environment, WorkCalibration};
+pub use findings::{Caveat, Contrast, FindingGroup, Findings, Ranked};
 pub use run::{
     Fairness, Interval, RunResult, SHORT_RUN_NS, SPEED_CHANGE, SideCount, SpeedProbe, Verdict,
     Verification, WorkerResult,
@@ -30,7 +33,15 @@ pub use run::{
 pub use sweep::{Point, Regime, Repetition, SeriesKey, Spread, SweepResults, SweepSettings};
 
 /// Version of this model; bumped on any change that an older reader would misread.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// - 1: the first versioned files.
+/// - 2: sweeps over several contention regimes (`settings.regimes`, `Point.regime`): a reader of
+///   version 1 would mix their points. Version-1 files are read and migrated
+///   ([`SweepResults::from_json`]).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest schema version this lockbench reads (migrating it).
+pub const OLDEST_SCHEMA_VERSION: u32 = 1;
 
 /// The `kind` field of a sweep's results.json.
 pub const SWEEP_KIND: &str = "lockbench-sweep";

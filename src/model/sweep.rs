@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    BackendFacts, Environment, Interval, SCHEMA_VERSION, SWEEP_KIND, Verdict, WorkUnit, WorkerMode,
-    Workload,
+    BackendFacts, Environment, Interval, OLDEST_SCHEMA_VERSION, SCHEMA_VERSION, SWEEP_KIND,
+    Verdict, WorkUnit, WorkerMode, Workload,
 };
 use crate::measure::stats::LatencySummary;
 
@@ -332,29 +332,54 @@ impl SweepResults {
                 );
             }
         }
-        match value.get("schema_version").and_then(|v| v.as_u64()) {
-            Some(v) if v == u64::from(SCHEMA_VERSION) => {}
-            Some(v) => {
+        let version = match value.get("schema_version").and_then(|v| v.as_u64()) {
+            Some(v) if v > u64::from(SCHEMA_VERSION) => {
                 return Err(format!(
-                    "has schema version {v}; this lockbench reads version {SCHEMA_VERSION}"
+                    "has schema version {v}, written by a newer lockbench; this one reads \
+                     versions {OLDEST_SCHEMA_VERSION} to {SCHEMA_VERSION}: update lockbench to \
+                     read it"
                 ));
             }
-            None => return Err("has no schema_version".to_string()),
-        }
+            Some(v) if v < u64::from(OLDEST_SCHEMA_VERSION) => {
+                return Err(format!(
+                    "has schema version {v}; this lockbench reads versions \
+                     {OLDEST_SCHEMA_VERSION} to {SCHEMA_VERSION}: rerun the sweep"
+                ));
+            }
+            Some(v) => v,
+            None => {
+                return Err(
+                    "has no schema_version (written before results were versioned): rerun the \
+                     sweep"
+                        .to_string(),
+                );
+            }
+        };
         let mut results: SweepResults = serde_json::from_value(value)
             .map_err(|e| format!("does not have the shape of a results file: {e}"))?;
-        if results.settings.regimes.is_empty() {
+        if version < 2 {
+            results.migrate_from_v1();
+        }
+        Ok(results)
+    }
+
+    /// Version 1 to 2. Fields that version 1 lacked (CPU figures, short runs, the speed probe,
+    /// the machine facts) are read as absent by serde's defaults; what a version-1 file means
+    /// but does not say is filled in here: its one regime (one lock, the settings' work), on
+    /// every point.
+    fn migrate_from_v1(&mut self) {
+        if self.settings.regimes.is_empty() {
             let only = Regime {
                 locks: 1,
-                cs_work_ns: results.settings.cs_work_ns,
-                think_ns: results.settings.think_ns,
+                cs_work_ns: self.settings.cs_work_ns,
+                think_ns: self.settings.think_ns,
             };
-            results.settings.regimes = vec![only];
-            for p in &mut results.points {
+            self.settings.regimes = vec![only];
+            for p in &mut self.points {
                 p.regime = only;
             }
         }
-        Ok(results)
+        self.schema_version = SCHEMA_VERSION;
     }
 
     /// The regimes that have points, in the settings' order.

@@ -1,16 +1,25 @@
 //! Charts as inline SVG, drawn with plotters' SVG backend (text is left to the browser's fonts,
-//! so nothing is needed at build time). One line per backend over thread count, a fixed
-//! palette, error bars from the repetitions' range.
+//! so nothing is needed at build time). One line per series over worker count, min–max error
+//! bars from the repetitions, a label at the end of each line, and a tooltip (an SVG `<title>`)
+//! on every point, so the page needs no script.
+//!
+//! A backend has one colour in every chart of every report ([`Palette`]): the built-in backends
+//! each have their own, in the order of the registry; a backend's processes series is drawn in
+//! its colour, dashed.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::format::{duration_ns, rate};
+use super::format::{duration_ns, rate, series_label, workers};
+use super::markdown::notes;
 use crate::measure::recorder::decode_histogram;
-use crate::model::{Point, SeriesKey, Spread};
+use crate::model::{Point, SeriesKey, Spread, WorkerMode};
 
-/// Colours, by backend order (colour-blind-friendly Tableau 10).
-const PALETTE: [RGBColor; 10] = [
+/// The colours, one per built-in backend in [`BUILT_IN`]'s order: Tableau 10 (colour-blind
+/// friendly) for the commonest ten, then darker tones, then black for the `atomic` floor and a
+/// light grey for `none`.
+const PALETTE: [RGBColor; 22] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -21,33 +30,168 @@ const PALETTE: [RGBColor; 10] = [
     RGBColor(127, 127, 127),
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
+    RGBColor(57, 59, 121),
+    RGBColor(99, 121, 57),
+    RGBColor(140, 109, 49),
+    RGBColor(132, 60, 57),
+    RGBColor(123, 65, 115),
+    RGBColor(82, 84, 163),
+    RGBColor(189, 158, 57),
+    RGBColor(173, 73, 74),
+    RGBColor(165, 81, 148),
+    RGBColor(47, 79, 79),
+    RGBColor(0, 0, 0),
+    RGBColor(176, 176, 176),
 ];
 
-/// The colour of the `i`th backend.
-pub fn colour(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
+/// The built-in backends, each owning the palette's colour at its index.
+const BUILT_IN: [&str; 22] = [
+    "std",
+    "parking-lot",
+    "spin",
+    "ticket",
+    "pthread",
+    "futex",
+    "posix-sem",
+    "process-shared",
+    "spin-pure",
+    "mcs",
+    "clh",
+    "tas",
+    "ticket-spin",
+    "parking-lot-fair",
+    "futex-private",
+    "pthread-pshared",
+    "spin-rs",
+    "spin-rs-ticket",
+    "mcs-spin",
+    "clh-spin",
+    "atomic",
+    "none",
+];
+
+/// The colour of every backend of a chart or page.
+pub struct Palette {
+    colours: Vec<(String, RGBColor)>,
 }
 
-/// The colour as CSS, for legends drawn in HTML.
-pub fn css_colour(i: usize) -> String {
-    let RGBColor(r, g, b) = colour(i);
-    format!("#{r:02x}{g:02x}{b:02x}")
+impl Palette {
+    /// The colours of `keys`' backends: a built-in backend's own colour; any other backend
+    /// (a user's lock) one picked by its name, and when that is already taken on this page, the
+    /// next free one.
+    pub fn of(keys: &[SeriesKey]) -> Palette {
+        let mut taken = [false; PALETTE.len()];
+        let mut colours: Vec<(String, RGBColor)> = Vec::new();
+        for key in keys {
+            if colours.iter().any(|(b, _)| *b == key.backend) {
+                continue;
+            }
+            let preferred = BUILT_IN
+                .iter()
+                .position(|b| *b == key.backend)
+                .unwrap_or_else(|| {
+                    // FNV-1a: the same name picks the same colour in every report.
+                    let hash = key.backend.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+                    });
+                    (hash % PALETTE.len() as u64) as usize
+                });
+            let slot = (0..PALETTE.len())
+                .map(|k| (preferred + k) % PALETTE.len())
+                .find(|&k| !taken[k])
+                .unwrap_or(preferred);
+            taken[slot] = true;
+            colours.push((key.backend.clone(), PALETTE[slot]));
+        }
+        Palette { colours }
+    }
+
+    /// Whether `backend` is one of the built-in backends, which own their colours.
+    pub fn owns_a_colour(backend: &str) -> bool {
+        BUILT_IN.contains(&backend)
+    }
+
+    /// The colour of `backend`.
+    pub fn colour(&self, backend: &str) -> RGBColor {
+        self.colours
+            .iter()
+            .find(|(b, _)| b == backend)
+            .map_or(PALETTE[7], |(_, c)| *c)
+    }
+
+    /// The colour of `backend` as CSS, for legends drawn in HTML.
+    pub fn css(&self, backend: &str) -> String {
+        let RGBColor(r, g, b) = self.colour(backend);
+        format!("#{r:02x}{g:02x}{b:02x}")
+    }
 }
 
-const SIZE: (u32, u32) = (600, 340);
+/// How big a chart is drawn (the page scales it down to fit, never up).
+#[derive(Clone, Copy)]
+pub enum Size {
+    /// The headline: the page's full width.
+    Wide,
+    /// Side by side with others, and the headline on a phone.
+    Small,
+}
+
+impl Size {
+    fn pixels(self) -> (u32, u32) {
+        match self {
+            Size::Wide => (1000, 470),
+            // Small enough that a phone shows it at four fifths, text still readable.
+            Size::Small => (440, 340),
+        }
+    }
+}
+
+const FONT: &str = "sans-serif";
+const LABEL_PX: u32 = 15;
 type Fallible<T> = Result<T, Box<dyn std::error::Error>>;
 
+/// A point's tooltip: where it is drawn (pixels) and what it says.
+struct Tip {
+    at: (i32, i32),
+    text: String,
+}
+
+/// Draws a chart of `size` and appends the tooltips `draw` returns, as transparent circles with
+/// an SVG `<title>`, over the points they describe.
 fn svg(
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Fallible<()>,
+    size: Size,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Fallible<Vec<Tip>>,
 ) -> Result<String, String> {
     let mut out = String::new();
+    let tips;
     {
-        let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut out, size.pixels()).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        draw(&root).map_err(|e| e.to_string())?;
+        tips = draw(&root).map_err(|e| e.to_string())?;
         root.present().map_err(|e| e.to_string())?;
     }
+    if !tips.is_empty()
+        && let Some(end) = out.rfind("</svg>")
+    {
+        let mut layer = String::from("<g class=\"tips\" fill=\"transparent\">");
+        for t in tips {
+            layer.push_str(&format!(
+                "<circle cx=\"{}\" cy=\"{}\" r=\"9\"><title>{}</title></circle>",
+                t.at.0,
+                t.at.1,
+                escape(&t.text)
+            ));
+        }
+        layer.push_str("</g>\n");
+        out.insert_str(end, &layer);
+    }
     Ok(out)
+}
+
+/// `text` safe inside an SVG element.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A log-axis range around `lo..hi` that contains at least one power of ten, so that the
@@ -84,21 +228,63 @@ fn thread_label(x: &f64) -> String {
     }
 }
 
+/// One line of a chart: its key, and its points with their figure, by worker count.
+type Line<'a> = (&'a SeriesKey, Vec<(f64, Spread, &'a Point)>);
+
 /// A series per key of `figure(point)` over worker count.
 fn series<'a>(
     points: &'a [Point],
     keys: &'a [SeriesKey],
-    figure: impl Fn(&Point) -> Option<Spread> + 'a,
-) -> impl Iterator<Item = (usize, &'a SeriesKey, Vec<(f64, Spread)>)> + 'a {
-    keys.iter().enumerate().map(move |(i, key)| {
-        let mut pts: Vec<(f64, Spread)> = points
-            .iter()
-            .filter(|p| p.is_in(key))
-            .filter_map(|p| figure(p).map(|s| ((p.workers as f64).log2(), s)))
-            .collect();
-        pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-        (i, key, pts)
-    })
+    figure: &'a dyn Fn(&Point) -> Option<Spread>,
+) -> Vec<Line<'a>> {
+    keys.iter()
+        .map(move |key| {
+            let mut pts: Vec<(f64, Spread, &Point)> = points
+                .iter()
+                .filter(|p| p.is_in(key))
+                .filter_map(|p| figure(p).map(|s| ((p.workers as f64).log2(), s, p)))
+                .collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (key, pts)
+        })
+        .filter(|(_, pts)| !pts.is_empty())
+        .collect()
+}
+
+/// Room for the labels at the ends of the lines, in pixels: the longest label at about 0.6 em
+/// per character, within a third of the chart.
+fn label_room(labels: &[String], size: Size) -> u32 {
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) as u32;
+    (longest * LABEL_PX * 6 / 10 + 22).min(size.pixels().0 / 3)
+}
+
+/// Where each label goes: at its line's end, moved apart vertically so none overlaps another,
+/// within `top..bottom`. `wanted` is each label's line-end height; returns the heights.
+fn spread_labels(wanted: &[i32], top: i32, bottom: i32) -> Vec<i32> {
+    let gap = LABEL_PX as i32 + 2;
+    let mut order: Vec<usize> = (0..wanted.len()).collect();
+    order.sort_by_key(|&i| wanted[i]);
+    let mut at: Vec<i32> = order
+        .iter()
+        .map(|&i| wanted[i].clamp(top, bottom))
+        .collect();
+    for k in 1..at.len() {
+        at[k] = at[k].max(at[k - 1] + gap);
+    }
+    if let Some(&last) = at.last()
+        && last > bottom
+    {
+        let n = at.len();
+        at[n - 1] = bottom;
+        for k in (0..n - 1).rev() {
+            at[k] = at[k].min(at[k + 1] - gap);
+        }
+    }
+    let mut out = vec![0; wanted.len()];
+    for (k, &i) in order.iter().enumerate() {
+        out[i] = at[k];
+    }
+    out
 }
 
 /// How the y axis of a line chart is drawn.
@@ -117,29 +303,59 @@ enum Scale {
     Fixed(f64, f64),
 }
 
-/// A figure against thread count, one line per backend with min–max error bars.
+/// A point's tooltip text: series, workers, median, range, notes.
+fn tip_text(key: &SeriesKey, p: &Point, s: &Spread, format: &dyn Fn(&f64) -> String) -> String {
+    let mut text = format!(
+        "{}, {}: {} (median of {})",
+        series_label(key),
+        workers(p.mode, p.workers),
+        format(&s.median),
+        p.repetitions.len()
+    );
+    if s.max > s.min {
+        text.push_str(&format!(", range {} to {}", format(&s.min), format(&s.max)));
+    }
+    let n = notes(p);
+    if !n.is_empty() {
+        text.push_str(&format!("; {}", n.join(", ")));
+    }
+    text
+}
+
+/// A figure against worker count, one line per series with min–max error bars, a label at the
+/// end of each line and a tooltip on each point.
 fn lines(
     points: &[Point],
     keys: &[SeriesKey],
     threads: &[usize],
     y: YAxis<'_>,
+    size: Size,
     figure: &dyn Fn(&Point) -> Option<Spread>,
 ) -> Result<String, String> {
     let (y_desc, y_format) = (y.desc, y.format);
-    let all: Vec<Spread> = points.iter().filter_map(figure).collect();
-    if all.is_empty() {
+    let drawn = series(points, keys, figure);
+    if drawn.is_empty() {
         return Err("no data".to_string());
     }
+    let all: Vec<Spread> = drawn
+        .iter()
+        .flat_map(|(_, pts)| pts.iter().map(|p| p.1))
+        .collect();
     let lo = all.iter().map(|s| s.min).fold(f64::INFINITY, f64::min);
     let hi = all.iter().map(|s| s.max).fold(0.0, f64::max);
     let x_range = thread_axis(threads);
     let x_ticks = (x_range.end - x_range.start).round() as usize + 1;
-    svg(|root| {
+    let palette = Palette::of(keys);
+    let labels: Vec<String> = drawn.iter().map(|(k, _)| series_label(k)).collect();
+    let room = label_room(&labels, size);
+    svg(size, |root| {
         let mut builder = ChartBuilder::on(root);
         builder
-            .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(78);
+            .margin(12)
+            .margin_right(room)
+            .x_label_area_size(46)
+            .y_label_area_size(72);
+        let mut tips = Vec::new();
         macro_rules! draw_on {
             ($chart:expr) => {{
                 let mut chart = $chart;
@@ -151,23 +367,66 @@ fn lines(
                     .y_labels(8)
                     .x_desc("workers")
                     .y_desc(y_desc)
+                    .label_style((FONT, LABEL_PX))
+                    .axis_desc_style((FONT, LABEL_PX))
                     .light_line_style(WHITE.mix(0.0))
                     .draw()?;
-                for (i, _, pts) in series(points, keys, figure) {
-                    let c = colour(i);
-                    chart.draw_series(LineSeries::new(
-                        pts.iter().map(|(x, s)| (*x, s.median)),
-                        c.stroke_width(2),
-                    ))?;
-                    chart.draw_series(
-                        pts.iter()
-                            .map(|(x, s)| Circle::new((*x, s.median), 3, c.filled())),
-                    )?;
-                    chart.draw_series(pts.iter().filter(|(_, s)| s.max > s.min).map(
-                        |(x, s)| {
+                let mut ends = Vec::new();
+                for (key, pts) in &drawn {
+                    let c = palette.colour(&key.backend);
+                    let line = pts.iter().map(|(x, s, _)| (*x, s.median));
+                    match key.mode {
+                        WorkerMode::Threads => {
+                            chart.draw_series(LineSeries::new(line, c.stroke_width(2)))?;
+                            chart.draw_series(
+                                pts.iter()
+                                    .map(|(x, s, _)| Circle::new((*x, s.median), 3, c.filled())),
+                            )?;
+                        }
+                        WorkerMode::Processes => {
+                            chart.draw_series(DashedLineSeries::new(
+                                line,
+                                7,
+                                5,
+                                c.stroke_width(2),
+                            ))?;
+                            chart.draw_series(pts.iter().map(|(x, s, _)| {
+                                Circle::new((*x, s.median), 4, c.stroke_width(2))
+                            }))?;
+                        }
+                    }
+                    chart.draw_series(pts.iter().filter(|(_, s, _)| s.max > s.min).map(
+                        |(x, s, _)| {
                             ErrorBar::new_vertical(*x, s.min, s.median, s.max, c.stroke_width(1), 8)
                         },
                     ))?;
+                    for (x, s, p) in pts {
+                        tips.push(Tip {
+                            at: chart.backend_coord(&(*x, s.median)),
+                            text: tip_text(key, p, s, y_format),
+                        });
+                    }
+                    if let Some((x, s, _)) = pts.last() {
+                        ends.push((chart.backend_coord(&(*x, s.median)), c));
+                    }
+                }
+                let (xs, ys) = chart.plotting_area().get_pixel_range();
+                let heights = spread_labels(
+                    &ends.iter().map(|((_, y), _)| *y).collect::<Vec<_>>(),
+                    ys.start + LABEL_PX as i32 / 2,
+                    ys.end - LABEL_PX as i32 / 2,
+                );
+                let label_x = xs.end + 10;
+                for ((((px, py), c), label), ly) in ends.iter().zip(&labels).zip(heights) {
+                    root.draw(&PathElement::new(
+                        vec![(*px + 4, *py), (label_x - 3, ly)],
+                        c.mix(0.5).stroke_width(1),
+                    ))?;
+                    let style = (FONT, LABEL_PX)
+                        .into_font()
+                        .color(c)
+                        .pos(Pos::new(HPos::Left, VPos::Center));
+                    root.draw(&Text::new(label.clone(), (label_x, ly), style))?;
                 }
             }};
         }
@@ -178,16 +437,17 @@ fn lines(
             }
             Scale::Linear => draw_on!(builder.build_cartesian_2d(x_range.clone(), 0.0..hi * 1.1)?),
         }
-        Ok(())
+        Ok(tips)
     })
 }
 
-/// Throughput (median ops/s, min–max bars) against threads.
+/// Throughput (median ops/s, min–max bars) against threads: the headline, drawn `size`.
 pub fn throughput(
     points: &[Point],
     keys: &[SeriesKey],
     threads: &[usize],
     log: bool,
+    size: Size,
 ) -> Result<String, String> {
     let scale = if log { Scale::Log } else { Scale::Linear };
     lines(
@@ -199,6 +459,7 @@ pub fn throughput(
             format: &|v| rate(*v),
             scale,
         },
+        size,
         &|p| p.ops_per_sec,
     )
 }
@@ -215,7 +476,7 @@ pub fn cpu_per_op(
         format: &|v| duration_ns(*v),
         scale: Scale::Log,
     };
-    lines(points, keys, threads, y, &|p| p.cpu_ns_per_op)
+    lines(points, keys, threads, y, Size::Small, &|p| p.cpu_ns_per_op)
 }
 
 /// CPU utilisation against workers.
@@ -229,7 +490,9 @@ pub fn utilisation(
         format: &|v| format!("{:.0}%", v * 100.0),
         scale: Scale::Fixed(0.0, 1.05),
     };
-    lines(points, keys, threads, y, &|p| p.cpu_utilisation)
+    lines(points, keys, threads, y, Size::Small, &|p| {
+        p.cpu_utilisation
+    })
 }
 
 /// Jain's fairness index against threads.
@@ -239,7 +502,7 @@ pub fn fairness(points: &[Point], keys: &[SeriesKey], threads: &[usize]) -> Resu
         format: &|v| format!("{v:.2}"),
         scale: Scale::Fixed(0.0, 1.05),
     };
-    lines(points, keys, threads, y, &|p| p.jain_index)
+    lines(points, keys, threads, y, Size::Small, &|p| p.jain_index)
 }
 
 /// Hand-off rate against threads.
@@ -249,7 +512,7 @@ pub fn handoffs(points: &[Point], keys: &[SeriesKey], threads: &[usize]) -> Resu
         format: &|v| format!("{:.0}%", v * 100.0),
         scale: Scale::Fixed(0.0, 1.05),
     };
-    lines(points, keys, threads, y, &|p| p.handoff_rate)
+    lines(points, keys, threads, y, Size::Small, &|p| p.handoff_rate)
 }
 
 /// Where the percentile axis puts quantile `q`: -log10(1 - q), so 90% is 1, 99% is 2, ...
@@ -279,8 +542,9 @@ pub fn latency_percentiles(
     keys: &[SeriesKey],
     threads: usize,
 ) -> Result<String, String> {
+    let palette = Palette::of(keys);
     let mut curves = Vec::new();
-    for (i, key) in keys.iter().enumerate() {
+    for key in keys {
         let Some(p) = points.iter().find(|p| p.is_in(key) && p.workers == threads) else {
             continue;
         };
@@ -296,27 +560,27 @@ pub fn latency_percentiles(
             .map(|x| (x, h.value_at_quantile(1.0 - 10f64.powf(-x)).max(1) as f64))
             .collect();
         pts.push((5.0, h.max().max(1) as f64));
-        curves.push((i, key, pts));
+        curves.push((key, p, h, pts));
     }
     if curves.is_empty() {
         return Err("no latency samples".to_string());
     }
     let lo = curves
         .iter()
-        .flat_map(|c| c.2.iter().map(|p| p.1))
+        .flat_map(|c| c.3.iter().map(|p| p.1))
         .fold(f64::INFINITY, f64::min);
     let hi = curves
         .iter()
-        .flat_map(|c| c.2.iter().map(|p| p.1))
+        .flat_map(|c| c.3.iter().map(|p| p.1))
         .fold(1.0, f64::max);
-    svg(|root| {
+    svg(Size::Small, |root| {
         let mut chart = ChartBuilder::on(root)
-            .margin(14)
-            .x_label_area_size(44)
-            .y_label_area_size(78)
+            .margin(12)
+            .x_label_area_size(46)
+            .y_label_area_size(72)
             .caption(
                 format!("{threads} worker{}", if threads == 1 { "" } else { "s" }),
-                ("sans-serif", 18),
+                (FONT, 18),
             )
             .build_cartesian_2d(0.2f64..5.1, decades(lo, hi).log_scale())?;
         chart
@@ -327,14 +591,102 @@ pub fn latency_percentiles(
             .y_label_formatter(&|v| duration_ns(*v))
             .x_desc("percentile")
             .y_desc("wait to acquire")
+            .label_style((FONT, LABEL_PX))
+            .axis_desc_style((FONT, LABEL_PX))
             .light_line_style(WHITE.mix(0.0))
             .draw()?;
-        for (i, _, pts) in &curves {
-            let c = colour(*i);
+        let mut tips = Vec::new();
+        for (key, p, h, pts) in &curves {
+            let c = palette.colour(&key.backend);
             let (body, max) = pts.split_at(pts.len() - 1);
-            chart.draw_series(LineSeries::new(body.iter().copied(), c.stroke_width(2)))?;
+            let body = body.iter().copied();
+            match key.mode {
+                WorkerMode::Threads => {
+                    chart.draw_series(LineSeries::new(body, c.stroke_width(2)))?;
+                }
+                WorkerMode::Processes => {
+                    chart.draw_series(DashedLineSeries::new(body, 7, 5, c.stroke_width(2)))?;
+                }
+            }
             chart.draw_series(max.iter().map(|p| Cross::new(*p, 5, c.stroke_width(2))))?;
+            let wait = |q: f64| duration_ns(h.value_at_quantile(q) as f64);
+            tips.push(Tip {
+                at: chart.backend_coord(&max[0]),
+                text: format!(
+                    "{}, {}: longest wait {}; median {}, 99% {}, 99.99% {} (over {} acquisitions)",
+                    series_label(key),
+                    workers(p.mode, p.workers),
+                    duration_ns(h.max() as f64),
+                    wait(0.5),
+                    wait(0.99),
+                    wait(0.9999),
+                    h.len()
+                ),
+            });
         }
-        Ok(())
+        Ok(tips)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(b: &str, mode: WorkerMode) -> SeriesKey {
+        SeriesKey {
+            backend: b.to_string(),
+            mode,
+        }
+    }
+
+    #[test]
+    fn a_backend_has_one_colour_in_every_report() {
+        let t = WorkerMode::Threads;
+        let a = Palette::of(&[key("ticket", t), key("std", t), key("my-lock", t)]);
+        let b = Palette::of(&[
+            key("std", t),
+            key("my-lock", t),
+            key("ticket", WorkerMode::Processes),
+        ]);
+        for name in ["ticket", "std", "my-lock"] {
+            assert_eq!(a.css(name), b.css(name), "{name}");
+        }
+        assert_eq!(a.css("std"), "#1f77b4");
+        assert_eq!(a.css("ticket"), "#d62728");
+    }
+
+    #[test]
+    fn no_two_backends_of_a_page_share_a_colour() {
+        let keys: Vec<SeriesKey> = BUILT_IN
+            .iter()
+            .map(|b| b.to_string())
+            .chain((0..10).map(|i| format!("user-lock-{i}")))
+            .map(|b| key(&b, WorkerMode::Threads))
+            .collect();
+        // More backends than colours: the first 22 are told apart; so are any 22 together.
+        let p = Palette::of(&keys[..22]);
+        let mut seen: Vec<String> = keys[..22].iter().map(|k| p.css(&k.backend)).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 22);
+        let mixed = Palette::of(&keys[12..]);
+        let mut seen: Vec<String> = keys[12..].iter().map(|k| mixed.css(&k.backend)).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 20);
+    }
+
+    #[test]
+    fn end_labels_never_overlap_and_stay_inside() {
+        let wanted = [100, 101, 99, 300, 5, 400, 400, 400];
+        let at = spread_labels(&wanted, 10, 400);
+        let mut sorted = at.clone();
+        sorted.sort_unstable();
+        for pair in sorted.windows(2) {
+            assert!(pair[1] - pair[0] >= LABEL_PX as i32 + 2, "{at:?}");
+        }
+        assert!(at.iter().all(|y| (10..=400).contains(y)), "{at:?}");
+        // A label with room stays at its line's end.
+        assert_eq!(at[3], 300);
+    }
 }

@@ -6,8 +6,18 @@ use std::fmt::Write;
 use minijinja::Environment;
 use serde::Serialize;
 
-use super::format::{rate, regime_label, series_label};
+use super::format::{rate, regime_label, series_label, workers};
+use super::verdict::times;
 use crate::model::{Change, ComparedPoint, Comparison, Regime, Spread};
+
+/// How many times faster or slower AFTER is: `1.32× faster`, `2.10× slower`.
+fn factor(p: &ComparedPoint) -> String {
+    match p.ratio {
+        Some(r) if r >= 1.0 => format!("{} faster", times(r)),
+        Some(r) if r > 0.0 => format!("{} slower", times(1.0 / r)),
+        _ => "changed".to_string(),
+    }
+}
 
 /// The verdict on a point, in words.
 pub fn verdict(p: &ComparedPoint) -> String {
@@ -15,9 +25,9 @@ pub fn verdict(p: &ComparedPoint) -> String {
         .p_value
         .map_or(String::new(), |v| format!(" (p = {v:.3})"));
     match p.change {
-        Change::Faster => format!("faster{p_value}"),
-        Change::Slower => format!("SLOWER{p_value}"),
-        Change::NoClearChange => format!("no clear change{p_value}"),
+        Change::Faster => format!("{}, beyond the spread{p_value}", factor(p)),
+        Change::Slower => format!("SLOWER: {}, beyond the spread{p_value}", factor(p)),
+        Change::NoClearChange => format!("no clear change, within the spread{p_value}"),
         Change::TooFewRepetitions => "too few repetitions: no verdict".to_string(),
         Change::Flagged => format!("no verdict: {}", p.flags.join("; ")),
         Change::Missing => "measured in one file only".to_string(),
@@ -37,6 +47,58 @@ fn cell(s: Option<Spread>) -> String {
     s.map_or("–".to_string(), |s| rate(s.median))
 }
 
+/// The changes in sentences, the clear ones first: "ticket is 1.32× faster at 2 threads, beyond
+/// the spread of either side." Then how many points show no clear change, and how many have no
+/// verdict.
+pub fn summary(c: &Comparison) -> Vec<String> {
+    let mut out: Vec<String> = c
+        .points
+        .iter()
+        .filter(|p| matches!(p.change, Change::Faster | Change::Slower))
+        .map(|p| {
+            format!(
+                "{} is {} at {}, beyond the spread of either side.",
+                label(p),
+                factor(p),
+                workers(p.series.mode, p.workers)
+            )
+        })
+        .collect();
+    if out.is_empty() {
+        out.push("Nothing is clearly faster or slower.".to_string());
+    }
+    let unclear = c
+        .points
+        .iter()
+        .filter(|p| p.change == Change::NoClearChange)
+        .count();
+    if unclear > 0 {
+        out.push(format!(
+            "No clear change at {unclear} point{}: the difference is within the spread of the \
+             repetitions.",
+            if unclear == 1 { "" } else { "s" }
+        ));
+    }
+    let unjudged = c
+        .points
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.change,
+                Change::TooFewRepetitions | Change::Flagged | Change::Missing
+            )
+        })
+        .count();
+    if unjudged > 0 {
+        out.push(format!(
+            "No verdict at {unjudged} point{} (too few repetitions, a side that cannot be \
+             trusted, or measured on one side only: see the table).",
+            if unjudged == 1 { "" } else { "s" }
+        ));
+    }
+    out
+}
+
 /// The comparison as a terminal table.
 pub fn render_text(c: &Comparison) -> String {
     let mut o = String::new();
@@ -51,6 +113,10 @@ pub fn render_text(c: &Comparison) -> String {
         }
     }
     let _ = writeln!(o, "verdicts: {}", c.method);
+    let _ = writeln!(o);
+    for line in summary(c) {
+        let _ = writeln!(o, "{line}");
+    }
     let _ = writeln!(o);
     let width = c
         .points
@@ -115,6 +181,7 @@ pub fn render_html(c: &Comparison) -> anyhow::Result<String> {
         .get_template("compare.html")?
         .render(minijinja::context! {
             before => c.before_label.clone(),
+            summary => summary(c),
             method => c.method.clone(),
             after => c.after_label.clone(),
             differences => minijinja::Value::from(minijinja::value::Serde(&c.differences)),

@@ -4,10 +4,11 @@
 use minijinja::Environment;
 use serde::Serialize;
 
-use super::charts;
+use super::charts::{self, Palette, Size};
 use super::format::{duration_ns, grouped, machine_facts, regime_label, series_label, workers};
 use super::markdown::{COLUMNS, cells, run_length};
-use crate::model::{Point, Regime, SweepResults};
+use super::verdict::{Paragraph, paragraphs};
+use crate::model::{Findings, Point, Regime, SweepResults, WorkerMode};
 
 const TEMPLATE: &str = include_str!("templates/report.html");
 
@@ -27,6 +28,8 @@ struct Note {
 struct Backend {
     name: String,
     colour: String,
+    /// Drawn dashed (the processes series).
+    dashed: bool,
     summary: String,
 }
 
@@ -44,8 +47,8 @@ struct Section {
     /// What follows each heading: the regime again, briefly.
     suffix: String,
     log_default: bool,
-    throughput_linear: String,
-    throughput_log: String,
+    /// The headline, [linear, log] × [wide, small (for a phone)].
+    throughput: [[String; 2]; 2],
     cpu: Option<String>,
     utilisation: Option<String>,
     latency: Vec<String>,
@@ -59,6 +62,7 @@ struct Page {
     subtitle: String,
     command: String,
     version: String,
+    verdict: Vec<Paragraph>,
     notes: Vec<Note>,
     sections: Vec<Section>,
     columns: Vec<&'static str>,
@@ -78,11 +82,12 @@ fn chart_or_note(chart: Result<String, String>) -> String {
     chart.unwrap_or_else(|e| format!("<p>No chart: {}</p>", minijinja::HtmlEscape(&e)))
 }
 
-/// The page.
-pub fn render(r: &SweepResults) -> anyhow::Result<String> {
+/// The page, with the verdict `f` first.
+pub fn render(r: &SweepResults, f: &Findings) -> anyhow::Result<String> {
     let settings = &r.settings;
     let env = &r.environment;
     let keys = &r.series();
+    let palette = Palette::of(keys);
     let measured: Vec<_> = r
         .points
         .iter()
@@ -133,16 +138,17 @@ pub fn render(r: &SweepResults) -> anyhow::Result<String> {
         ),
         command: r.command.clone(),
         version: env.lockbench_version.clone(),
+        verdict: paragraphs(f),
         notes: page_notes,
         sections,
         columns: COLUMNS.to_vec(),
         rows,
         backends: keys
             .iter()
-            .enumerate()
-            .map(|(i, key)| Backend {
+            .map(|key| Backend {
                 name: series_label(key),
-                colour: charts::css_colour(i),
+                colour: palette.css(&key.backend),
+                dashed: key.mode == WorkerMode::Processes,
                 summary: r
                     .facts(&key.backend)
                     .map_or_else(String::new, |f| f.summary.clone()),
@@ -179,8 +185,10 @@ fn section(
         title: regime.map(regime_label),
         suffix: regime.map_or_else(String::new, |r| format!(" ({})", regime_label(r))),
         log_default: spans > 50.0,
-        throughput_linear: chart_or_note(charts::throughput(points, keys, threads, false)),
-        throughput_log: chart_or_note(charts::throughput(points, keys, threads, true)),
+        throughput: [false, true].map(|log| {
+            [Size::Wide, Size::Small]
+                .map(|size| chart_or_note(charts::throughput(points, keys, threads, log, size)))
+        }),
         cpu: charts::cpu_per_op(points, keys, threads).ok(),
         utilisation: charts::utilisation(points, keys, threads).ok(),
         latency: threads

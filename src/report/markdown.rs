@@ -1,11 +1,13 @@
-//! summary.md: the sweep as a Markdown table (also what `sweep` prints at the end).
+//! summary.md: the verdict, then the sweep as a Markdown table (the table is also what `sweep`
+//! prints at the end, before the verdict in plain text).
 
 use std::fmt::Write;
 
 use super::format::{
     duration_ns, grouped, machine_facts, percent, rate, regime_label, series_label,
 };
-use crate::model::{Point, SweepResults, SweepSettings};
+use super::verdict::paragraphs;
+use crate::model::{Findings, Point, SweepResults, SweepSettings};
 
 /// The columns of the table of points, in Markdown and in HTML.
 pub const COLUMNS: [&str; 15] = [
@@ -99,13 +101,20 @@ pub fn run_length(s: &SweepSettings) -> String {
     }
 }
 
-/// The Markdown text.
-pub fn render(r: &SweepResults) -> String {
+/// The Markdown text, with the verdict first when one is given.
+pub fn render(r: &SweepResults, verdict: Option<&Findings>) -> String {
     let e = &r.environment;
     let s = &r.settings;
     let mut o = String::new();
     let _ = writeln!(o, "# lockbench sweep\n");
     let _ = writeln!(o, "`{}`\n", r.command);
+    if let Some(f) = verdict {
+        let _ = writeln!(o, "## Verdict\n");
+        for p in paragraphs(f) {
+            let _ = writeln!(o, "- **{}**: {}", p.heading, p.sentences.join(" "));
+        }
+        let _ = writeln!(o, "\n## Points\n");
+    }
     let _ = writeln!(
         o,
         "{} on {} ({} logical CPUs, {} allowed), kernel {}, {}; lockbench {}; started {}.\n",
