@@ -121,9 +121,10 @@ fn report_rebuilds_the_files_and_compare_reads_them() {
         .arg(&again)
         .assert()
         .success();
+    // Byte for byte: no figure loses a digit on the way through.
     assert_eq!(
-        json(&again.join("results.json")),
-        json(&dir.path().join("results.json"))
+        fs::read_to_string(again.join("results.json")).unwrap(),
+        fs::read_to_string(dir.path().join("results.json")).unwrap()
     );
     assert_eq!(
         fs::read_to_string(again.join("summary.md")).unwrap(),
