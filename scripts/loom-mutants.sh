@@ -62,7 +62,7 @@ only=""
 [ "${1:-}" = "--fast" ] && fast=true
 [ "${1:-}" = "--file" ] && only=${2:?--file needs a path such as src/locks/mcs.rs}
 
-for file in ${only:-src/locks/ticket.rs src/locks/spin.rs src/locks/tas.rs src/locks/mcs.rs src/locks/clh.rs src/locks/futex.rs}; do
+for file in ${only:-src/locks/ticket.rs src/locks/spin.rs src/locks/tas.rs src/locks/mcs.rs src/locks/clh.rs src/locks/rwlock.rs src/locks/futex.rs}; do
   $fast && break
   # Only code lines, not comments.
   while IFS=: read -r line text; do
@@ -95,6 +95,10 @@ try src/locks/clh.rs "" 's/while unsafe \{ \(\*pred\)\.locked\.load/while false 
   "CLH lock: a waiter goes in without waiting for its predecessor"
 try src/locks/clh.rs "" 's/spares\.keep\(pred\)/spares.keep(self.mine)/' \
   "CLH lock: a thread reuses its own node after releasing (recycling done wrong)"
+try src/locks/rwlock.rs "" 's/if s & \(WRITER \| WRITER_WAITING\) == 0 \{/if s \& WRITER_WAITING == 0 {/' \
+  "reader-writer lock: a reader enters while a writer is inside"
+try src/locks/rwlock.rs "" 's/if s & \(WRITER \| READERS\) == 0 \{/if s \& WRITER == 0 {/' \
+  "reader-writer lock: a writer enters while readers are inside"
 try src/locks/futex.rs "" 's/while seen != UNLOCKED \{/while seen == CONTENDED {/' \
   "futex mutex: a waiter enters when the lock is merely LOCKED"
 

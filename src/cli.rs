@@ -91,6 +91,10 @@ pub struct RunOptions {
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub initial: Option<i64>,
 
+    /// Percent of operations that read, for the rw workload [default: 90].
+    #[arg(long, value_name = "P", value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub reads: Option<u8>,
+
     /// Total increments, split evenly across threads (1000000, 1_000_000 and 1M all work; k and G
     /// too).
     #[arg(long, value_name = "N", default_value = "1000000", value_parser = parse::parse_count, allow_negative_numbers = true, conflicts_with = "duration")]
@@ -181,7 +185,7 @@ impl RunOptions {
             pin: self.pin.clone(),
             latency: self.latency,
             max_time: self.max_time,
-            workload: config::run::workload(self.workload, self.initial)?,
+            workload: config::run::workload(self.workload, self.initial, self.reads)?,
         })
     }
 }

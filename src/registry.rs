@@ -16,8 +16,9 @@ use crate::analysis::RunRecord;
 use crate::locks::relax::{Backoff, Spin, SpinThenYield};
 use crate::locks::{
     AtomicBaseline, Backend, ClhLock, Facts, FutexMutex, LockApi, LockApi05, McsLock, ParkingMutex,
-    PosixSemaphore, ProcessSharedMutex, Protection, PthreadMutex, PthreadShared, SpinLock,
-    StdMutex, TasLock, TicketLock, Unsynchronised, Waiting,
+    ParkingRwLock, PosixSemaphore, ProcessSharedMutex, Protection, PthreadMutex, PthreadRwLock,
+    PthreadShared, RwSpinLock, SpinLock, StdMutex, StdRwLock, TasLock, TicketLock, Unsynchronised,
+    Waiting,
 };
 use crate::model::{BackendFacts, RunConfig, WorkCalibration};
 use crate::runner::affinity::Topology;
@@ -311,6 +312,46 @@ impl Registry {
             ),
         })
         .expect(fresh)
+        .register::<StdRwLock>(Facts {
+            name: "std-rwlock",
+            aliases: &[],
+            summary: "std::sync::RwLock: readers share it (futex-based; a waiting writer holds new readers back)",
+            fair: false,
+            waiting: Waiting::SpinThenSleep,
+            not_across_processes: Some("std's RwLock is process-private"),
+        })
+        .expect(fresh)
+        .register::<ParkingRwLock>(Facts {
+            name: "parking-lot-rwlock",
+            aliases: &["parking_lot_rwlock"],
+            summary: "parking_lot::RwLock: readers share it (task-fair: a waiting writer holds new readers back)",
+            fair: false,
+            waiting: Waiting::SpinThenSleep,
+            not_across_processes: Some(
+                "parking_lot parks its waiters in a table of this process",
+            ),
+        })
+        .expect(fresh)
+        .register::<PthreadRwLock>(Facts {
+            name: "pthread-rwlock",
+            aliases: &[],
+            summary: "libc pthread_rwlock_t, default attributes: readers share it (glibc prefers readers, so writers can starve)",
+            fair: false,
+            waiting: Waiting::Sleep,
+            not_across_processes: Some(
+                "it is initialised process-private (default attributes)",
+            ),
+        })
+        .expect(fresh)
+        .register::<RwSpinLock<SpinThenYield>>(Facts {
+            name: "rw-spin",
+            aliases: &[],
+            summary: "our writer-preferring reader-writer spinlock (one word: readers share it; a waiting writer holds new readers back); spins 128 times, then yields",
+            fair: false,
+            waiting: Waiting::SpinThenYield,
+            not_across_processes: None,
+        })
+        .expect(fresh)
         .register::<TicketLock<SpinThenYield>>(Facts {
             name: "ticket",
             aliases: &[],
@@ -458,7 +499,7 @@ mod tests {
     #[test]
     fn builtin_names_are_distinct_and_found_by_alias_and_case() {
         let r = Registry::builtin();
-        assert_eq!(r.entries().len(), 22);
+        assert_eq!(r.entries().len(), 26);
         for e in r.entries() {
             assert_eq!(r.get(e.name()).map(Entry::name), Some(e.name()));
             for a in e.facts().aliases {

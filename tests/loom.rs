@@ -8,7 +8,7 @@
 
 use lockbench::locks::relax::{Backoff, Spin, SpinThenYield, Yield};
 use lockbench::locks::{
-    Backend, ClhLock, FutexMutex, McsLock, RawLock, SpinLock, TasLock, TicketLock,
+    Backend, ClhLock, FutexMutex, McsLock, RawLock, RwSpinLock, SpinLock, TasLock, TicketLock,
 };
 use loom::cell::UnsafeCell;
 use loom::sync::Arc;
@@ -304,6 +304,63 @@ fn clh_nodes_between_locks() {
         assert_eq!(a.total(), 3);
         assert_eq!(b.total(), 2);
     });
+}
+
+/// Our reader-writer lock: `writers` threads each add 1 under the write lock while `readers`
+/// threads read the value under the read lock (one thread does both roles' first part when
+/// counts allow). A reader inside with a writer is a concurrent read and write of the value,
+/// which loom reports; writers together lose an update, or race, likewise; a weakened ordering
+/// shows as a causality violation.
+fn rw_spin<R: lockbench::locks::relax::Relax + 'static>(
+    writers: usize,
+    readers: usize,
+    bound: usize,
+) {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(bound);
+    builder.max_branches = 100_000;
+    builder.check(move || {
+        let shared = Arc::new(Guarded {
+            lock: RwSpinLock::<R>::new(),
+            value: UnsafeCell::new(0),
+        });
+        let read = |shared: &Guarded<RwSpinLock<R>>| {
+            shared
+                .lock
+                // SAFETY: inside the read lock: no writer is inside (what loom checks).
+                .with_shared(|| shared.value.with(|v| unsafe { *v }))
+        };
+        let mut handles = Vec::new();
+        for _ in 1..writers {
+            let shared = Arc::clone(&shared);
+            handles.push(thread::spawn(move || shared.add(1)));
+        }
+        for _ in 0..readers {
+            let shared = Arc::clone(&shared);
+            handles.push(thread::spawn(move || {
+                let seen = read(&shared);
+                assert!(seen <= writers as u64);
+            }));
+        }
+        shared.add(1);
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert_eq!(shared.total(), writers as u64);
+    });
+}
+
+#[test]
+fn rw_spin_a_writer_and_a_reader() {
+    rw_spin::<Spin>(1, 1, 2);
+    rw_spin::<Yield>(1, 1, 3);
+}
+
+#[test]
+fn rw_spin_three_threads() {
+    // Two writers and a reader; two readers and a writer.
+    rw_spin::<Yield>(2, 1, 1);
+    rw_spin::<Yield>(1, 2, 1);
 }
 
 /// The runner's control word: two workers count themselves started (the last opens the

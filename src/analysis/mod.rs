@@ -18,7 +18,7 @@ use hdrhistogram::Histogram;
 use crate::measure::recorder::{Recorder, encode_histogram, latency_histogram};
 use crate::measure::stats::{LatencySummary, jain_index};
 use crate::model::{
-    BackendFacts, Environment, Fairness, Interval, RunConfig, RunResult, SCHEMA_VERSION,
+    BackendFacts, Environment, Fairness, Interval, ReadWrite, RunConfig, RunResult, SCHEMA_VERSION,
     SHORT_RUN_NS, SPEED_CHANGE, SpeedProbe, Verdict, Verification, WorkerResult,
 };
 use crate::workload;
@@ -45,8 +45,10 @@ pub struct WorkerRecord {
 pub struct RunRecord {
     /// Every worker, by index.
     pub workers: Vec<WorkerRecord>,
-    /// The shared value at the end (two's complement).
+    /// The shared value at the end (two's complement), summed over the locks.
     pub value: u64,
+    /// The rw workload's second field at the end, likewise.
+    pub mirror: u64,
     /// Clock ticks when the contended interval opened, if it did before it closed.
     pub window_start_ticks: Option<u64>,
     /// Clock ticks when it closed.
@@ -147,12 +149,15 @@ pub fn run_result(
         .iter()
         .map(|w| w.rec.window_handoffs.unwrap_or(0))
         .sum();
+    // Only writes mark the holder word (readers share the lock), so the rw workload's
+    // hand-offs are between writers, out of its writes: the window's taken at the run's share.
+    let reads: u64 = workers.iter().map(|w| w.rec.reads).sum();
+    let write_share = (total_ops - reads) as f64 / total_ops.max(1) as f64;
     let whole_run_handoff_rate =
-        (is_lock && total_ops > 0).then(|| handoffs as f64 / total_ops as f64);
+        (is_lock && total_ops > reads).then(|| handoffs as f64 / (total_ops - reads) as f64);
     let handoff_rate = match interval {
-        Interval::Contended => {
-            (is_lock && window_ops > 0).then(|| window_handoffs as f64 / window_ops as f64)
-        }
+        Interval::Contended => (is_lock && window_ops > 0 && write_share > 0.0)
+            .then(|| (window_handoffs as f64 / (window_ops as f64 * write_share)).min(1.0)),
         Interval::WholeRun => whole_run_handoff_rate,
     };
     let exclusion_violations = (backend.kind != Protection::AtomicRmw)
@@ -231,8 +236,48 @@ pub fn run_result(
         speed_changed: speed_probe.is_some_and(|p| p.change().abs() > SPEED_CHANGE),
         speed_probe,
         short_run,
+        read_write: read_write(cfg, workers, total_ops, window_ops, window_ns),
         workers: worker_results,
     }
+}
+
+/// The rw workload's reads and writes apart (`None` for the other workloads).
+fn read_write(
+    cfg: &RunConfig,
+    workers: &[WorkerRecord],
+    total_ops: u64,
+    window_ops: u64,
+    window_ns: u64,
+) -> Option<ReadWrite> {
+    if !matches!(cfg.workload, crate::model::Workload::Rw { .. }) {
+        return None;
+    }
+    let reads: u64 = workers.iter().map(|w| w.rec.reads).sum();
+    let writes = total_ops - reads;
+    let rate = if window_ns == 0 {
+        0.0
+    } else {
+        window_ops as f64 * 1e9 / window_ns as f64
+    };
+    let share = |n: u64| n as f64 / total_ops.max(1) as f64;
+    let merged = |of: fn(&Recorder) -> &Histogram<u64>| {
+        let mut merged = latency_histogram();
+        for w in workers {
+            merged
+                .add(of(&w.rec))
+                .expect("histograms share their bounds");
+        }
+        LatencySummary::of(&merged)
+    };
+    Some(ReadWrite {
+        reads,
+        writes,
+        torn_reads: workers.iter().map(|w| w.rec.torn_reads).sum(),
+        reads_per_sec: rate * share(reads),
+        writes_per_sec: rate * share(writes),
+        read_latency: merged(|r| &r.read_wait_ns),
+        write_latency: merged(|r| &r.write_wait_ns),
+    })
 }
 
 /// The contended interval of a run, as far as the figures can use it.
@@ -280,9 +325,24 @@ fn verify(
     exclusion_violations: u64,
 ) -> Verification {
     let ops: Vec<u64> = record.workers.iter().map(|w| w.rec.ops).collect();
-    let check = workload::check(cfg.workload, &ops, record.value);
+    let writes: Vec<u64> = record
+        .workers
+        .iter()
+        .map(|w| w.rec.ops - w.rec.reads)
+        .collect();
+    let check = workload::check(
+        cfg.workload,
+        &workload::Outcome {
+            ops_by_worker: &ops,
+            writes_by_worker: &writes,
+            value: record.value,
+            mirror: record.mirror,
+        },
+    );
+    let torn_reads: u64 = record.workers.iter().map(|w| w.rec.torn_reads).sum();
     let verdict = match (check.lost_updates, protection) {
         (0, Protection::Lock) if exclusion_violations > 0 => Verdict::ExclusionViolated,
+        (0, Protection::Lock) if torn_reads > 0 => Verdict::TornReads,
         (0, _) => Verdict::Ok,
         (_, Protection::Unsynchronised) => Verdict::LostUpdatesExpected,
         _ => Verdict::LostUpdates,
@@ -396,6 +456,7 @@ mod tests {
         RunRecord {
             workers,
             value,
+            mirror: 0,
             window_start_ticks: window.map(|d| base + d),
             window_end_ticks: base + 1_000_000,
             stopped_by_time_limit: false,

@@ -50,6 +50,9 @@ pub fn repetition(round: u32, r: &RunResult) -> Repetition {
         involuntary_switches_per_kop: r.involuntary_switches_per_kop,
         short_run: r.short_run,
         speed_changed: r.speed_changed,
+        reads_per_sec: r.read_write.as_ref().map(|rw| rw.reads_per_sec),
+        writes_per_sec: r.read_write.as_ref().map(|rw| rw.writes_per_sec),
+        torn_reads: r.read_write.as_ref().map(|rw| rw.torn_reads),
     }
 }
 
@@ -69,6 +72,9 @@ pub fn add_repetition(point: &mut Point, rep: Repetition) {
         spread(reps.iter().filter_map(|r| r.involuntary_switches_per_kop));
     point.short_runs = reps.iter().filter(|r| r.short_run).count() as u32;
     point.speed_changed_runs = reps.iter().filter(|r| r.speed_changed).count() as u32;
+    point.reads_per_sec = spread(reps.iter().filter_map(|r| r.reads_per_sec));
+    point.writes_per_sec = spread(reps.iter().filter_map(|r| r.writes_per_sec));
+    point.torn_reads = reps.iter().filter_map(|r| r.torn_reads).sum();
     let mut merged = latency_histogram();
     for h in reps.iter().filter_map(|r| r.latency_histogram.as_deref()) {
         if let Ok(h) = decode_histogram(h) {

@@ -67,6 +67,13 @@ fn status(result: &RunResult, terse: bool) -> u8 {
             result.exclusion_violations.unwrap_or(0)
         );
         exit::LOST_UPDATES
+    } else if result.verification.verdict == Verdict::TornReads {
+        eprintln!(
+            "error: {} let a reader see a write half done ({} torn reads): readers and writers were not excluded",
+            result.backend,
+            result.read_write.as_ref().map_or(0, |rw| rw.torn_reads)
+        );
+        exit::LOST_UPDATES
     } else if result.failed_verification() {
         if terse {
             eprintln!(

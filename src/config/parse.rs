@@ -16,6 +16,10 @@ pub enum WorkloadChoice {
     /// Half the workers deposit 1, half withdraw 1, as often each; the balance must end where it
     /// started.
     Bank,
+    /// Read-mostly: `--reads` percent of operations read a two-field record under the lock
+    /// taken shared, the rest update it exclusively; a reader that sees the fields differ saw
+    /// a torn write.
+    Rw,
 }
 
 /// Most workers a run may ask for.

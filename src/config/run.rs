@@ -258,19 +258,38 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
     })
 }
 
-/// The workload `--workload` and `--initial` name.
-pub fn workload(choice: WorkloadChoice, initial: Option<i64>) -> Result<Workload, UsageError> {
-    match (choice, initial) {
-        (WorkloadChoice::Counter, None) => Ok(Workload::Counter),
-        (WorkloadChoice::Counter, Some(initial)) => Err(UsageError::invalid(
+/// The share of reads of the rw workload when `--reads` is not given, percent.
+pub const DEFAULT_READS: u8 = 90;
+
+/// The workload `--workload`, `--initial` and `--reads` name.
+pub fn workload(
+    choice: WorkloadChoice,
+    initial: Option<i64>,
+    reads: Option<u8>,
+) -> Result<Workload, UsageError> {
+    if let (Some(initial), false) = (initial, choice == WorkloadChoice::Bank) {
+        return Err(UsageError::invalid(
             "--initial",
             initial,
             "a starting balance belongs to --workload bank",
-        )),
-        (WorkloadChoice::Bank, initial) => Ok(Workload::Bank {
-            initial: initial.unwrap_or(DEFAULT_INITIAL),
-        }),
+        ));
     }
+    if let (Some(reads), false) = (reads, choice == WorkloadChoice::Rw) {
+        return Err(UsageError::invalid(
+            "--reads",
+            reads,
+            "a share of reads belongs to --workload rw",
+        ));
+    }
+    Ok(match choice {
+        WorkloadChoice::Counter => Workload::Counter,
+        WorkloadChoice::Bank => Workload::Bank {
+            initial: initial.unwrap_or(DEFAULT_INITIAL),
+        },
+        WorkloadChoice::Rw => Workload::Rw {
+            reads: reads.unwrap_or(DEFAULT_READS),
+        },
+    })
 }
 
 fn duration_ns(d: Duration) -> u64 {

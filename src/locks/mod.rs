@@ -15,6 +15,7 @@ pub mod pshared;
 pub mod pthread;
 pub mod raw;
 pub mod relax;
+pub mod rwlock;
 pub mod spin;
 pub mod tas;
 pub mod ticket;
@@ -31,6 +32,7 @@ pub use mcs::McsLock;
 pub use pshared::PosixSemaphore;
 pub use pthread::{PosixMutex, ProcessSharedMutex, PthreadMutex, PthreadShared};
 pub use raw::{Guard, RawLock};
+pub use rwlock::{ParkingRwLock, PthreadRwLock, RwSpinLock, StdRwLock};
 pub use spin::SpinLock;
 pub use tas::TasLock;
 pub use ticket::TicketLock;
@@ -62,6 +64,19 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Runs `f` inside the critical section (for the baselines: runs it, unprotected).
     fn with<T>(&self, f: impl FnOnce() -> T) -> T;
+
+    /// Whether [`with_shared`](Backend::with_shared) lets readers in together (a reader-writer
+    /// lock); `false`: a reader takes the lock exclusively, as a writer does.
+    const SHARED_READERS: bool = false;
+
+    /// Runs `f` holding the lock shared, as a reader that only reads what it protects. A
+    /// reader-writer lock lets several readers in at once (never with a writer); any other
+    /// backend takes itself exclusively, so that the same read-mostly workload runs on every
+    /// backend and shows where a reader-writer lock pays.
+    #[inline(always)]
+    fn with_shared<T>(&self, f: impl FnOnce() -> T) -> T {
+        self.with(f)
+    }
 }
 
 impl<L: RawLock + 'static> Backend for L {

@@ -40,6 +40,14 @@ pub struct Recorder {
     pub wait_ns: Histogram<u64>,
     /// Those sampled inside it (the whole run's are both together).
     pub window_wait_ns: Histogram<u64>,
+    /// Reads done (the rw workload; the other operations were writes).
+    pub reads: u64,
+    /// Reads that found the record's two fields different.
+    pub torn_reads: u64,
+    /// The rw workload's sampled acquire latencies of reads, over the whole run, ns.
+    pub read_wait_ns: Histogram<u64>,
+    /// And of writes.
+    pub write_wait_ns: Histogram<u64>,
 }
 
 impl Recorder {
@@ -57,7 +65,23 @@ impl Recorder {
             think_ns: Tally::default(),
             wait_ns: latency_histogram(),
             window_wait_ns: latency_histogram(),
+            reads: 0,
+            torn_reads: 0,
+            read_wait_ns: latency_histogram(),
+            write_wait_ns: latency_histogram(),
         }
+    }
+
+    /// Records a sampled acquire latency of the rw workload by kind, besides
+    /// [`Recorder::record_wait`].
+    #[inline]
+    pub fn record_kind_wait(&mut self, ns: u64, read: bool) {
+        let into = if read {
+            &mut self.read_wait_ns
+        } else {
+            &mut self.write_wait_ns
+        };
+        into.saturating_record(ns.max(1));
     }
 
     /// Records one sampled acquire latency, as the contended interval's when `in_window`.

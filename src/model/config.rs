@@ -87,6 +87,14 @@ pub enum Workload {
         /// The starting balance.
         initial: i64,
     },
+    /// Read-mostly access to a record of two fields on separate cache lines that every write
+    /// keeps equal: `reads` percent of operations take the lock shared and read both (a reader
+    /// that sees them differ has seen a torn write), the others take it exclusively and add one
+    /// to each.
+    Rw {
+        /// The share of reads, percent.
+        reads: u8,
+    },
 }
 
 impl Workload {
@@ -95,6 +103,7 @@ impl Workload {
         match self {
             Workload::Counter => "counter",
             Workload::Bank { .. } => "bank",
+            Workload::Rw { .. } => "rw",
         }
     }
 }

@@ -27,8 +27,8 @@ pub use config::{LatencyMode, PinPolicy, RunConfig, WorkUnit, WorkerMode, Worklo
 pub use environment::{BackendFacts, CrateVersion, Environment, WorkCalibration};
 pub use findings::{Caveat, Contrast, FindingGroup, Findings, Ranked};
 pub use run::{
-    Fairness, Interval, RunResult, SHORT_RUN_NS, SPEED_CHANGE, SideCount, SpeedProbe, Verdict,
-    Verification, WorkerResult,
+    Fairness, Interval, ReadWrite, RunResult, SHORT_RUN_NS, SPEED_CHANGE, SideCount, SpeedProbe,
+    Verdict, Verification, WorkerResult,
 };
 pub use sweep::{Point, Regime, Repetition, SeriesKey, Spread, SweepResults, SweepSettings};
 

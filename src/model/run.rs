@@ -20,13 +20,38 @@ pub enum Verdict {
     /// No update was lost, but a lock let two workers into the critical section at once: a
     /// correctness failure all the same.
     ExclusionViolated,
+    /// No update was lost, but a reader under a lock saw a write half done (the rw workload):
+    /// a correctness failure.
+    TornReads,
 }
 
 impl Verdict {
-    /// A correctness failure (lost updates or broken exclusion under a lock).
+    /// A correctness failure (lost updates, broken exclusion or torn reads under a lock).
     pub fn is_failure(self) -> bool {
-        matches!(self, Verdict::LostUpdates | Verdict::ExclusionViolated)
+        matches!(
+            self,
+            Verdict::LostUpdates | Verdict::ExclusionViolated | Verdict::TornReads
+        )
     }
+}
+
+/// The rw workload's reads and writes, apart.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ReadWrite {
+    /// Reads done.
+    pub reads: u64,
+    /// Writes done.
+    pub writes: u64,
+    /// Reads that saw the record's fields differ: a write half done.
+    pub torn_reads: u64,
+    /// Reads per second: the run's throughput times the reads' share of the operations.
+    pub reads_per_sec: f64,
+    /// Writes per second, likewise.
+    pub writes_per_sec: f64,
+    /// Sampled waits to acquire of reads, over the whole run.
+    pub read_latency: Option<LatencySummary>,
+    /// And of writes: a writer starved by readers shows here.
+    pub write_latency: Option<LatencySummary>,
 }
 
 /// The final check of a run.
@@ -226,6 +251,9 @@ pub struct RunResult {
     /// less than half of it. A timed run (`--duration`) is the remedy.
     #[serde(default)]
     pub short_run: bool,
+    /// The rw workload's reads and writes apart (none for the other workloads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_write: Option<ReadWrite>,
     /// Per-worker figures (the field keeps its first name, `threads`, for readers of version 1).
     #[serde(rename = "threads")]
     pub workers: Vec<WorkerResult>,

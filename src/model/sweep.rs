@@ -79,6 +79,15 @@ pub struct Repetition {
     /// The machine's speed changed during the run.
     #[serde(default)]
     pub speed_changed: bool,
+    /// The rw workload's reads per second (none for the other workloads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads_per_sec: Option<f64>,
+    /// Its writes per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writes_per_sec: Option<f64>,
+    /// Its torn reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub torn_reads: Option<u64>,
 }
 
 /// The contention regime of a point: how many locks the operations spread over, and how long
@@ -169,6 +178,15 @@ pub struct Point {
     /// Repetitions during which the machine's speed changed.
     #[serde(default)]
     pub speed_changed_runs: u32,
+    /// The rw workload's reads per second over the repetitions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads_per_sec: Option<Spread>,
+    /// Its writes per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writes_per_sec: Option<Spread>,
+    /// Its torn reads, over every repetition.
+    #[serde(default)]
+    pub torn_reads: u64,
     /// Latency percentiles of all repetitions' samples together.
     pub latency: Option<LatencySummary>,
     /// All repetitions' latency histograms merged, compressed base64.
@@ -214,6 +232,9 @@ impl Point {
             involuntary_switches_per_kop: None,
             short_runs: 0,
             speed_changed_runs: 0,
+            reads_per_sec: None,
+            writes_per_sec: None,
+            torn_reads: 0,
             latency: None,
             latency_histogram: None,
             lost_updates: 0,

@@ -17,9 +17,9 @@ use crate::measure::recorder::decode_histogram;
 use crate::model::{Point, SeriesKey, Spread, WorkerMode};
 
 /// The colours, one per built-in backend in [`BUILT_IN`]'s order: Tableau 10 (colour-blind
-/// friendly) for the commonest ten, then darker tones, then black for the `atomic` floor and a
-/// light grey for `none`.
-const PALETTE: [RGBColor; 22] = [
+/// friendly) for the commonest ten, then darker tones, black for the `atomic` floor and a light
+/// grey for `none`, then the reader-writer locks'.
+const PALETTE: [RGBColor; 26] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -42,10 +42,14 @@ const PALETTE: [RGBColor; 22] = [
     RGBColor(47, 79, 79),
     RGBColor(0, 0, 0),
     RGBColor(176, 176, 176),
+    RGBColor(107, 110, 207),
+    RGBColor(231, 186, 82),
+    RGBColor(82, 188, 163),
+    RGBColor(206, 109, 189),
 ];
 
 /// The built-in backends, each owning the palette's colour at its index.
-const BUILT_IN: [&str; 22] = [
+const BUILT_IN: [&str; 26] = [
     "std",
     "parking-lot",
     "spin",
@@ -68,6 +72,10 @@ const BUILT_IN: [&str; 22] = [
     "clh-spin",
     "atomic",
     "none",
+    "std-rwlock",
+    "parking-lot-rwlock",
+    "pthread-rwlock",
+    "rw-spin",
 ];
 
 /// The colour of every backend of a chart or page.
@@ -464,6 +472,30 @@ pub fn throughput(
     )
 }
 
+/// The rw workload's reads or writes per second against workers (`None`: not an rw sweep).
+pub fn read_write(
+    points: &[Point],
+    keys: &[SeriesKey],
+    threads: &[usize],
+    reads: bool,
+) -> Option<String> {
+    let y = YAxis {
+        desc: if reads {
+            "reads per second"
+        } else {
+            "writes per second"
+        },
+        format: &|v| rate(*v),
+        scale: Scale::Log,
+    };
+    let figure: &dyn Fn(&Point) -> Option<Spread> = if reads {
+        &|p| p.reads_per_sec
+    } else {
+        &|p| p.writes_per_sec
+    };
+    lines(points, keys, threads, y, Size::Small, figure).ok()
+}
+
 /// CPU time per operation (median, min–max bars) against workers, on a log axis: spinning and
 /// sleeping locks lie decades apart.
 pub fn cpu_per_op(
@@ -663,17 +695,19 @@ mod tests {
             .chain((0..10).map(|i| format!("user-lock-{i}")))
             .map(|b| key(&b, WorkerMode::Threads))
             .collect();
-        // More backends than colours: the first 22 are told apart; so are any 22 together.
-        let p = Palette::of(&keys[..22]);
-        let mut seen: Vec<String> = keys[..22].iter().map(|k| p.css(&k.backend)).collect();
+        // More backends than colours: the built-in ones are told apart; so are any as many
+        // together.
+        let n = BUILT_IN.len();
+        let p = Palette::of(&keys[..n]);
+        let mut seen: Vec<String> = keys[..n].iter().map(|k| p.css(&k.backend)).collect();
         seen.sort();
         seen.dedup();
-        assert_eq!(seen.len(), 22);
-        let mixed = Palette::of(&keys[12..]);
-        let mut seen: Vec<String> = keys[12..].iter().map(|k| mixed.css(&k.backend)).collect();
+        assert_eq!(seen.len(), n);
+        let mixed = Palette::of(&keys[10..]);
+        let mut seen: Vec<String> = keys[10..].iter().map(|k| mixed.css(&k.backend)).collect();
         seen.sort();
         seen.dedup();
-        assert_eq!(seen.len(), 20);
+        assert_eq!(seen.len(), n);
     }
 
     #[test]

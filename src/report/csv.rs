@@ -37,6 +37,9 @@ struct Row<'a> {
     whole_run_fallback: bool,
     short_runs: u32,
     speed_changed_runs: u32,
+    reads_per_sec_median: Option<f64>,
+    writes_per_sec_median: Option<f64>,
+    torn_reads: u64,
 }
 
 /// The CSV text.
@@ -74,6 +77,9 @@ pub fn render(r: &SweepResults) -> anyhow::Result<Vec<u8>> {
             whole_run_fallback: p.whole_run_fallback,
             short_runs: p.short_runs,
             speed_changed_runs: p.speed_changed_runs,
+            reads_per_sec_median: p.reads_per_sec.map(|s| s.median),
+            writes_per_sec_median: p.writes_per_sec.map(|s| s.median),
+            torn_reads: p.torn_reads,
         })?;
     }
     Ok(w.into_inner()?)

@@ -54,6 +54,9 @@ struct Section {
     latency: Vec<String>,
     fairness: Option<String>,
     handoffs: Option<String>,
+    /// The rw workload's reads and writes per second.
+    reads: Option<String>,
+    writes: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -197,6 +200,8 @@ fn section(
             .collect(),
         fairness: charts::fairness(points, keys, threads).ok(),
         handoffs: charts::handoffs(points, keys, threads).ok(),
+        reads: charts::read_write(points, keys, threads, true),
+        writes: charts::read_write(points, keys, threads, false),
     }
 }
 

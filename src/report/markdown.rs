@@ -62,10 +62,15 @@ pub fn notes(p: &Point) -> Vec<&'static str> {
     let mut n = Vec::new();
     if p.failed_verification && p.lost_updates > 0 {
         n.push("LOST UPDATES");
+    } else if p.failed_verification && p.torn_reads > 0 && p.exclusion_violations == 0 {
+        n.push("TORN READS");
     } else if p.failed_verification {
         n.push("EXCLUSION VIOLATED");
     } else if p.lost_updates > 0 {
         n.push("lost updates (no lock)");
+    }
+    if !p.failed_verification && p.torn_reads > 0 {
+        n.push("torn reads (no lock)");
     }
     if p.incomplete {
         n.push("incomplete (time limit)");

@@ -28,6 +28,13 @@ pub fn render(r: &RunResult) -> String {
                 signed(initial)
             )
         }
+        (Workload::Rw { reads }, None) => format!(
+            "rw: {} operations, {reads}% reads of a two-field record",
+            grouped(c.ops)
+        ),
+        (Workload::Rw { reads }, Some(_)) => {
+            format!("rw: {reads}% reads of a two-field record")
+        }
     };
     let what = match c.duration_ms {
         Some(ms) => format!(
@@ -104,6 +111,32 @@ pub fn render(r: &RunResult) -> String {
         rate(r.ops_per_sec),
         duration_ns(r.ns_per_op)
     );
+    if let Some(rw) = &r.read_write {
+        let wait = |l: &Option<LatencySummary>| {
+            l.as_ref().map_or("not measured".to_string(), |l| {
+                format!(
+                    "p50 {}, p99 {}, max {}",
+                    duration_ns(l.p50_ns as f64),
+                    duration_ns(l.p99_ns as f64),
+                    duration_ns(l.max_ns as f64)
+                )
+            })
+        };
+        let _ = writeln!(
+            o,
+            "  reads       {}ops/s ({} reads); wait {}",
+            rate(rw.reads_per_sec),
+            grouped(rw.reads),
+            wait(&rw.read_latency)
+        );
+        let _ = writeln!(
+            o,
+            "  writes      {}ops/s ({} writes); wait {}",
+            rate(rw.writes_per_sec),
+            grouped(rw.writes),
+            wait(&rw.write_latency)
+        );
+    }
     if let Some(cpu) = r.cpu_ns_per_op {
         let _ = writeln!(
             o,
@@ -324,6 +357,7 @@ fn verification_lines(r: &RunResult) -> Vec<String> {
     let (value, lost) = match r.config.workload {
         Workload::Counter => ("counter", "updates lost"),
         Workload::Bank { .. } => ("balance", "updates lost"),
+        Workload::Rw { .. } => ("writes counted", "writes lost"),
     };
     let mut lines = vec![match v.verdict {
         Verdict::Ok | Verdict::ExclusionViolated if v.lost_updates == 0 => format!(
@@ -357,6 +391,24 @@ fn verification_lines(r: &RunResult) -> Vec<String> {
                 }
             ));
         }
+    }
+    if let Some(rw) = &r.read_write {
+        lines.push(match (rw.torn_reads, r.backend_kind) {
+            (0, _) => format!(
+                "reads       ok: {} reads, none saw a write half done",
+                grouped(rw.reads)
+            ),
+            (n, Protection::Lock) => format!(
+                "reads       FAILED: {} of {} reads saw a write half done (TORN READS) under a lock that should prevent them",
+                grouped(n),
+                grouped(rw.reads)
+            ),
+            (n, _) => format!(
+                "reads       {} of {} reads saw a write half done — what readers see without a lock",
+                grouped(n),
+                grouped(rw.reads)
+            ),
+        });
     }
     match (r.exclusion_violations, r.backend_kind) {
         (Some(0), _) => lines.push(

@@ -36,7 +36,7 @@ fn increment<B: Backend>(region: &HeapRegion<B>) {
     let slot = &region.view().slots[0];
     slot.lock
         .0
-        .with(|| Increment.update::<false>(&slot.data.0.counter, B::KIND, || {}));
+        .with(|| Increment.update::<false>(slot.data.0.fields(), B::KIND, || {}));
 }
 
 struct Inline<B: Backend> {

@@ -100,6 +100,8 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
     };
     let mut sampling = Sampling::new(settings.latency, index, clock.raw());
     let mut choice = LockChoice::new(index, clock.raw(), s.slots.len());
+    // The workload's own draw of reads and writes (compiled out unless it mixes them).
+    let mut draw = operation;
     let first_slot = &s.slots[0];
     let usage_at_start = CpuUsage::of_this_thread();
     let start = clock.raw();
@@ -122,16 +124,17 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
                 first_slot
             }
         };
+        let mut read = || O::MIXED && draw.next_is_read();
         while until_sample <= left {
             for _ in 1..until_sample {
-                op::<B, O, false, WORK>(&w, next(), &mut rec, in_window);
+                op::<B, O, false, WORK>(&w, next(), read(), &mut rec, in_window);
             }
-            op::<B, O, true, WORK>(&w, next(), &mut rec, in_window);
+            op::<B, O, true, WORK>(&w, next(), read(), &mut rec, in_window);
             left -= until_sample;
             until_sample = sampling.next_gap();
         }
         for _ in 0..left {
-            op::<B, O, false, WORK>(&w, next(), &mut rec, in_window);
+            op::<B, O, false, WORK>(&w, next(), read(), &mut rec, in_window);
         }
         until_sample -= left;
         done += n;
@@ -198,16 +201,60 @@ impl<B, O: Copy> Clone for Worker<'_, '_, B, O> {
 impl<B, O: Copy> Copy for Worker<'_, '_, B, O> {}
 
 /// One operation on `slot`: acquire, check that nobody else is inside, update, check again,
-/// release; then think. `TIMED` measures the wait from just before the acquire to the first
-/// instruction inside the critical section, that reading ordered after the acquire (and, with
-/// work, how long the critical section and the think time really lasted).
+/// release; then think. A `read` (the rw workload) takes the lock shared instead and reads.
+/// `TIMED` measures the wait from just before the acquire to the first instruction inside the
+/// critical section, that reading ordered after the acquire (and, with work, how long the
+/// critical section and the think time really lasted).
 #[inline(always)]
 fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     w: &Worker<'_, '_, B, O>,
     slot: &Slot<B>,
+    read: bool,
     rec: &mut Recorder,
     in_window: bool,
 ) {
+    let Worker {
+        s, settings, clock, ..
+    } = *w;
+    // Busy work ends early when the run is stopped: no operation outlives the time limit.
+    // Relaxed: a poll of the control word, as after every chunk.
+    let stopped = || s.control.state().stop();
+    // Only the acquired reading is ordered: it must not run before the acquire completes, or
+    // the contended cache-line transfer (the hand-off itself) would fall outside the figure.
+    // The reading before may run a little early, which can only lengthen a wait.
+    let before = if TIMED { clock.raw() } else { 0 };
+    let (acquired, released) = if O::MIXED && read {
+        read_op::<B, O, TIMED, WORK>(w, slot, rec)
+    } else {
+        write_op::<B, O, TIMED, WORK>(w, slot, rec)
+    };
+    if TIMED {
+        let waited = clock.delta_ns(before, acquired);
+        rec.record_wait(waited, in_window);
+        if O::MIXED {
+            rec.record_kind_wait(waited, read);
+        }
+    }
+    if WORK {
+        if TIMED {
+            rec.hold_ns.add(clock.delta_ns(acquired, released));
+            let thinking = clock.raw();
+            settings.think.run(clock, stopped);
+            rec.think_ns.add(clock.delta_ns(thinking, clock.raw()));
+        } else {
+            settings.think.run(clock, stopped);
+        }
+    }
+}
+
+/// The critical section of an update, under the lock taken exclusively; returns the clock
+/// readings on entry and before the release (when timed).
+#[inline(always)]
+fn write_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
+    w: &Worker<'_, '_, B, O>,
+    slot: &Slot<B>,
+    rec: &mut Recorder,
+) -> (u64, u64) {
     let Worker {
         s,
         me,
@@ -217,15 +264,10 @@ fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     } = *w;
     // The atomic baseline has no critical section to check: its updates overlap by design.
     let checked = B::KIND != Protection::AtomicRmw;
-    // Busy work ends early when the run is stopped: no operation outlives the time limit.
     // Relaxed: a poll of the control word, as after every chunk.
     let stopped = || s.control.state().stop();
-    // Only the acquired reading is ordered: it must not run before the acquire completes, or
-    // the contended cache-line transfer (the hand-off itself) would fall outside the figure.
-    // The reading before may run a little early, which can only lengthen a wait.
-    let before = if TIMED { clock.raw() } else { 0 };
     let (handoffs, violations) = (&mut rec.handoffs, &mut rec.exclusion_violations);
-    let (acquired, released) = slot.lock.0.with(|| {
+    slot.lock.0.with(|| {
         let acquired = if TIMED { clock.raw_ordered() } else { 0 };
         let data = &slot.data.0;
         // The exclusion check, as the kernel's locktorture makes it: on entry the holder word
@@ -242,7 +284,7 @@ fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
                 *handoffs += u64::from(previous != NO_HOLDER && previous != (me | FREE));
             }
         }
-        operation.update::<WORK>(&data.counter, B::KIND, || {
+        operation.update::<WORK>(data.fields(), B::KIND, || {
             settings.cs_work.run(clock, stopped)
         });
         if checked {
@@ -252,20 +294,44 @@ fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
             data.holder.store(me | FREE, Ordering::Relaxed);
         }
         (acquired, if TIMED && WORK { clock.raw() } else { 0 })
-    });
-    if TIMED {
-        rec.record_wait(clock.delta_ns(before, acquired), in_window);
-    }
-    if WORK {
-        if TIMED {
-            rec.hold_ns.add(clock.delta_ns(acquired, released));
-            let thinking = clock.raw();
-            settings.think.run(clock, stopped);
-            rec.think_ns.add(clock.delta_ns(thinking, clock.raw()));
-        } else {
-            settings.think.run(clock, stopped);
+    })
+}
+
+/// The critical section of a read, under the lock taken shared: the holder word must say that
+/// no writer is inside, on entry and on exit (read only: readers never write its line, so they
+/// stay free to share the lock), and the record must not be torn.
+#[inline(always)]
+fn read_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
+    w: &Worker<'_, '_, B, O>,
+    slot: &Slot<B>,
+    rec: &mut Recorder,
+) -> (u64, u64) {
+    let Worker {
+        s,
+        operation,
+        settings,
+        clock,
+        ..
+    } = *w;
+    let checked = B::KIND != Protection::AtomicRmw;
+    // Relaxed: a poll of the control word, as after every chunk.
+    let stopped = || s.control.state().stop();
+    rec.reads += 1;
+    let (violations, torn_reads) = (&mut rec.exclusion_violations, &mut rec.torn_reads);
+    slot.lock.0.with_shared(|| {
+        let acquired = if TIMED { clock.raw_ordered() } else { 0 };
+        let data = &slot.data.0;
+        // Relaxed: as the writers' marks (see `write_op`).
+        if checked && data.holder.load(Ordering::Relaxed) & FREE == 0 {
+            *violations += 1;
         }
-    }
+        let torn = operation.read::<WORK>(data.fields(), || settings.cs_work.run(clock, stopped));
+        *torn_reads += u64::from(torn);
+        if checked && data.holder.load(Ordering::Relaxed) & FREE == 0 {
+            *violations += 1;
+        }
+        (acquired, if TIMED && WORK { clock.raw() } else { 0 })
+    })
 }
 
 /// Which lock an operation takes when there are several: uniformly at random, from a

@@ -221,6 +221,17 @@ fn drive<W: Workers>(
                     .load(std::sync::atomic::Ordering::Relaxed)
             })
             .fold(0u64, u64::wrapping_add),
+        // The same for the rw workload's second field.
+        mirror: view
+            .slots
+            .iter()
+            .map(|slot| {
+                slot.data
+                    .0
+                    .mirror
+                    .load(std::sync::atomic::Ordering::Relaxed)
+            })
+            .fold(0u64, u64::wrapping_add),
         window_start_ticks,
         window_end_ticks,
         stopped_by_time_limit: supervision.stopped_by_time_limit,

@@ -10,13 +10,16 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 pub use super::control::Control;
 use crate::locks::Backend;
+use crate::workload::Fields;
 
 /// A value alone on its cache line (128 bytes: two lines, for the adjacent-line prefetcher).
 #[repr(C, align(128))]
 pub struct Line<T>(pub T);
 
-/// The data the workload updates inside the critical section. Both fields are touched by every
-/// critical section, so they share one line.
+/// The data the workload updates inside the critical section. The value and the holder word are
+/// touched by every critical section, so they share the first 64-byte cache line of the data's
+/// 128 bytes; the rw workload's mirror of the value lies on the second, so that a reader reads
+/// two cache lines that a writer updates one after the other.
 #[repr(C)]
 pub struct SharedData {
     /// The shared value (the counter; for the bank, deposits and withdrawals in its two halves).
@@ -24,6 +27,20 @@ pub struct SharedData {
     /// Who is inside the critical section: a worker's index while it is inside; when nobody
     /// is, [`FREE`] with the index of the last holder (for hand-offs). The exclusion check.
     pub holder: AtomicU64,
+    _first_line: [u64; 6],
+    /// The rw workload's second field, equal to `counter` when no write is under way.
+    pub mirror: AtomicU64,
+}
+
+impl SharedData {
+    /// The fields the workload's operations work on.
+    #[inline(always)]
+    pub fn fields(&self) -> Fields<'_> {
+        Fields {
+            value: &self.counter,
+            mirror: &self.mirror,
+        }
+    }
 }
 
 /// The process start gate: children check in, then wait for the parent's word.
@@ -129,6 +146,7 @@ impl<B: Backend> Region<B> {
                 let data = &(*slot).data.0;
                 // Relaxed: nothing else runs yet; thread spawn or process exec publishes them.
                 data.counter.store(initial, Ordering::Relaxed);
+                data.mirror.store(initial, Ordering::Relaxed);
                 data.holder.store(NO_HOLDER, Ordering::Relaxed);
             }
         }

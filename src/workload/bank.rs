@@ -7,9 +7,7 @@
 //! the starting balance plus one, minus the other. A lost deposit and a lost withdrawal would
 //! cancel out in a balance kept as one number; counted apart, each loss shows on its own side.
 
-use std::sync::atomic::AtomicU64;
-
-use super::{Check, Operation};
+use super::{Check, Fields, Operation};
 use crate::locks::Protection;
 use crate::model::SideCount;
 
@@ -40,11 +38,11 @@ impl Operation for Transaction {
     #[inline(always)]
     fn update<const WORK: bool>(
         self,
-        value: &AtomicU64,
+        fields: Fields<'_>,
         protection: Protection,
         cs_work: impl FnOnce(),
     ) {
-        super::add::<WORK>(value, self.add, protection, cs_work);
+        super::add::<WORK>(fields.value, self.add, protection, cs_work);
     }
 }
 

@@ -3,9 +3,7 @@
 //! current + 1`), with optional work between the read and the write (`--cs-work`, as the seeds'
 //! `sleep` is). Correct when the counter equals the operations done.
 
-use std::sync::atomic::AtomicU64;
-
-use super::{Check, Operation};
+use super::{Check, Fields, Operation};
 use crate::locks::Protection;
 
 /// Adds one.
@@ -16,11 +14,11 @@ impl Operation for Increment {
     #[inline(always)]
     fn update<const WORK: bool>(
         self,
-        value: &AtomicU64,
+        fields: Fields<'_>,
         protection: Protection,
         cs_work: impl FnOnce(),
     ) {
-        super::add::<WORK>(value, 1, protection, cs_work);
+        super::add::<WORK>(fields.value, 1, protection, cs_work);
     }
 }
 

@@ -7,36 +7,68 @@
 //!
 //! - [`counter`]: every operation adds one to a shared counter (the card's 1M increments).
 //! - [`bank`]: the seeds' bank account: half the workers deposit, half withdraw.
+//! - [`rw`]: read-mostly: readers check a two-field record under the lock taken shared, writers
+//!   update it.
 //!
 //! [`busy`] is the busy work of `--cs-work` and `--think`.
 
 pub mod bank;
 pub mod busy;
 pub mod counter;
+pub mod rw;
 
 use std::sync::atomic::AtomicU64;
 
 use crate::locks::Protection;
 use crate::model::{SideCount, Workload};
 
-/// One operation's update of the shared value, made inside the backend's critical section.
+/// The shared data an operation works on, inside a lock's critical section: the value, and a
+/// mirror of it on another cache line (only the rw workload keeps the mirror).
+#[derive(Clone, Copy)]
+pub struct Fields<'a> {
+    /// The shared value (the counter; the bank's word; the rw record's first field).
+    pub value: &'a AtomicU64,
+    /// The rw record's second field, equal to the first whenever no write is under way.
+    pub mirror: &'a AtomicU64,
+}
+
+/// One operation of a workload, made inside the backend's critical section: an update (taking
+/// the lock exclusively) or, for a workload that mixes them, a read (taking it shared).
 pub trait Operation: Copy + Send + 'static {
-    /// Updates `value` as a backend of kind `protection` requires (a plain read, then a write,
-    /// under a lock or under none; one atomic read-modify-write for the atomic baseline), with
-    /// the critical section's work `cs_work` between the read and the write (`WORK` false: no
-    /// work, compiled out).
+    /// Whether some operations are reads ([`Operation::next_is_read`]); `false` compiles the
+    /// choice out of the loop.
+    const MIXED: bool = false;
+
+    /// Whether the next operation reads (advances the worker's own draw).
+    #[inline(always)]
+    fn next_is_read(&mut self) -> bool {
+        false
+    }
+
+    /// Updates the fields as a backend of kind `protection` requires (a plain read, then a
+    /// write, under a lock or under none; one atomic read-modify-write for the atomic
+    /// baseline), with the critical section's work `cs_work` between the read and the write
+    /// (`WORK` false: no work, compiled out).
     fn update<const WORK: bool>(
         self,
-        value: &AtomicU64,
+        fields: Fields<'_>,
         protection: Protection,
         cs_work: impl FnOnce(),
     );
+
+    /// Reads the fields, with `cs_work` between them, and says whether they disagreed (a torn
+    /// read). Only called when [`Operation::MIXED`].
+    #[inline(always)]
+    fn read<const WORK: bool>(self, fields: Fields<'_>, cs_work: impl FnOnce()) -> bool {
+        let _ = (fields, cs_work);
+        false
+    }
 }
 
 /// The shared word's starting value (the bank's starting balance is added when it is read).
 pub fn start_value(w: Workload) -> u64 {
     match w {
-        Workload::Counter | Workload::Bank { .. } => 0,
+        Workload::Counter | Workload::Bank { .. } | Workload::Rw { .. } => 0,
     }
 }
 
@@ -45,20 +77,33 @@ pub fn start_value(w: Workload) -> u64 {
 /// sides are counted in 32 bits, so a very long timed bank run ends when they are full).
 pub fn quota(w: Workload, ops: Option<u64>, workers: usize, index: usize) -> u64 {
     match (w, ops) {
-        (Workload::Counter, Some(ops)) => counter::quota(ops, workers, index),
+        (Workload::Counter | Workload::Rw { .. }, Some(ops)) => counter::quota(ops, workers, index),
         // The workers' operations are summed: together they must fit.
-        (Workload::Counter, None) => u64::MAX / workers as u64,
+        (Workload::Counter | Workload::Rw { .. }, None) => u64::MAX / workers as u64,
         (Workload::Bank { .. }, Some(ops)) => bank::quota(ops, workers, index),
         (Workload::Bank { .. }, None) => bank::quota(2 * bank::MAX_PER_SIDE, workers, index),
     }
 }
 
-/// The final check of a run: the shared word `value` against the operations the workers
-/// completed.
-pub fn check(w: Workload, ops_by_worker: &[u64], value: u64) -> Check {
+/// What the workers completed, and what the shared data holds at the end: what a run is
+/// checked against.
+pub struct Outcome<'a> {
+    /// Operations each worker completed.
+    pub ops_by_worker: &'a [u64],
+    /// Of those, the writes (for the rw workload; every operation writes in the others).
+    pub writes_by_worker: &'a [u64],
+    /// The shared value, summed over every lock (two's complement).
+    pub value: u64,
+    /// The mirror, likewise (rw only).
+    pub mirror: u64,
+}
+
+/// The final check of a run: the shared data against the operations the workers completed.
+pub fn check(w: Workload, o: &Outcome<'_>) -> Check {
     match w {
-        Workload::Counter => counter::check(ops_by_worker, value),
-        Workload::Bank { initial } => bank::check(initial, ops_by_worker, value),
+        Workload::Counter => counter::check(o.ops_by_worker, o.value),
+        Workload::Bank { initial } => bank::check(initial, o.ops_by_worker, o.value),
+        Workload::Rw { .. } => rw::check(o.writes_by_worker, o.value, o.mirror),
     }
 }
 
@@ -120,5 +165,6 @@ pub fn with_operation<F: WithOperation>(w: Workload, index: usize, f: F) -> F::O
     match w {
         Workload::Counter => f.call(counter::Increment),
         Workload::Bank { .. } => f.call(bank::Transaction::of_worker(index)),
+        Workload::Rw { reads } => f.call(rw::ReadMostly::of_worker(reads, index)),
     }
 }

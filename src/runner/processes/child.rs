@@ -73,5 +73,11 @@ pub fn run_child<B: Backend>(spec: &WorkerSpec) -> anyhow::Result<WorkerReport> 
         window_usage: rec.window_usage,
         hold_ns: rec.hold_ns,
         think_ns: rec.think_ns,
+        reads: rec.reads,
+        torn_reads: rec.torn_reads,
+        read_latency_histogram: (!rec.read_wait_ns.is_empty())
+            .then(|| encode_histogram(&rec.read_wait_ns)),
+        write_latency_histogram: (!rec.write_wait_ns.is_empty())
+            .then(|| encode_histogram(&rec.write_wait_ns)),
     })
 }

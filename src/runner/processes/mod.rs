@@ -97,6 +97,18 @@ pub struct WorkerReport {
     pub hold_ns: Tally,
     /// Realised think times.
     pub think_ns: Tally,
+    /// The rw workload's reads.
+    #[serde(default)]
+    pub reads: u64,
+    /// Its torn reads.
+    #[serde(default)]
+    pub torn_reads: u64,
+    /// Its sampled waits of reads, compressed base64.
+    #[serde(default)]
+    pub read_latency_histogram: Option<String>,
+    /// And of writes.
+    #[serde(default)]
+    pub write_latency_histogram: Option<String>,
 }
 
 /// One child and the threads reading its output.
@@ -398,8 +410,16 @@ impl<B: Backend> Workers for ProcessWorkers<B> {
                 rec.window_usage = r.window_usage;
                 rec.hold_ns = r.hold_ns;
                 rec.think_ns = r.think_ns;
+                rec.reads = r.reads;
+                rec.torn_reads = r.torn_reads;
                 let decoded =
                     |h: &Option<String>| h.as_deref().and_then(|h| decode_histogram(h).ok());
+                if let Some(h) = decoded(&r.read_latency_histogram) {
+                    let _ = rec.read_wait_ns.add(&h);
+                }
+                if let Some(h) = decoded(&r.write_latency_histogram) {
+                    let _ = rec.write_wait_ns.add(&h);
+                }
                 if let Some(h) = decoded(&r.latency_histogram) {
                     let _ = rec.wait_ns.add(&h);
                 }
