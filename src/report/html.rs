@@ -222,6 +222,11 @@ fn notes(r: &SweepResults, measured: &[Point], worker_counts: &[usize]) -> Vec<N
     for p in r.failed_points() {
         let what = if p.lost_updates > 0 {
             format!("LOST {} UPDATES", grouped(p.lost_updates))
+        } else if p.exclusion_violations == 0 && p.torn_reads > 0 {
+            format!(
+                "LET A READER SEE A WRITE HALF DONE {} times",
+                grouped(p.torn_reads)
+            )
         } else {
             format!(
                 "LET TWO WORKERS INTO THE CRITICAL SECTION {} times",
