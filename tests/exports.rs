@@ -193,3 +193,23 @@ fn every_built_in_backend_owns_a_colour() {
         );
     }
 }
+
+/// A lock that let a reader see a write half done is named for it in the page's notes and its
+/// row.
+#[test]
+fn torn_reads_under_a_lock_are_named() {
+    let mut r = sweep("2-core-xeon-vm");
+    let p = &mut r.points[1];
+    p.failed_verification = true;
+    p.torn_reads = 5;
+    let backend = p.backend.clone();
+    let page = html::render(&r, &analysis::verdict::findings(&r)).unwrap();
+    assert!(
+        page.contains(&format!(
+            "{backend} with 1 thread LET A READER SEE A WRITE HALF DONE 5 times"
+        )),
+        "{}",
+        &page[page.find("<h2>Notes").unwrap()..][..600]
+    );
+    assert!(markdown::render(&r, None).contains("TORN READS"));
+}
