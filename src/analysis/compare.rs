@@ -215,10 +215,10 @@ fn differences(before: &SweepResults, after: &SweepResults) -> Vec<(String, Stri
             rows.push((what, x, y));
         }
     }
-    if let (Some((x, xs)), Some((y, ys))) = (busy_at_start(a), busy_at_start(b)) {
-        if x != y {
-            rows.push(("busy at start", xs, ys));
-        }
+    if let (Some((x, xs)), Some((y, ys))) = (busy_at_start(a), busy_at_start(b))
+        && x != y
+    {
+        rows.push(("busy at start", xs, ys));
     }
     rows.extend([
         (

@@ -1,15 +1,23 @@
-//! From what the workers recorded to the figures: the contended window, throughput over it,
-//! fairness, the correctness check, and CPU cost (`cpu.rs`); for sweeps, the spread over
+//! From what the workers recorded to the figures: the contended window (`window.rs`),
+//! throughput over it, fairness, the correctness check (`check.rs`), CPU cost (`cpu.rs`) and the
+//! rw workload's reads and writes (`rw.rs`); for sweeps, the spread over
 //! repetitions and the aggregation of a point (`sweep.rs`). The runner hands a [`RunRecord`]
 //! here; the result is plain [`crate::model`] data. [`compare`] sets two sweeps side by side;
 //! [`verdict`] reads a sweep's answer to "which lock?".
 
+mod check;
 pub mod compare;
 mod cpu;
+mod rw;
 mod sweep;
 pub mod verdict;
+mod window;
 
 pub use sweep::{WIDE_SPREAD, add_repetition, repetition, spread};
+pub use window::MIN_WINDOW_OPS_PER_WORKER;
+
+use check::verify;
+use window::Window;
 
 use crate::locks::Protection;
 use crate::measure::clock::Clock;
@@ -18,10 +26,9 @@ use hdrhistogram::Histogram;
 use crate::measure::recorder::{Recorder, encode_histogram, latency_histogram};
 use crate::measure::stats::{LatencySummary, jain_index};
 use crate::model::{
-    BackendFacts, Environment, Fairness, Interval, ReadWrite, RunConfig, RunResult, SCHEMA_VERSION,
-    SHORT_RUN_NS, SPEED_CHANGE, SpeedProbe, Verdict, Verification, WorkerResult,
+    BackendFacts, Environment, Fairness, Interval, RunConfig, RunResult, SCHEMA_VERSION,
+    SHORT_RUN_NS, SPEED_CHANGE, SpeedProbe, WorkerResult,
 };
-use crate::workload;
 
 /// One worker's raw outcome.
 pub struct WorkerRecord {
@@ -61,10 +68,16 @@ pub struct RunRecord {
     pub speed_probe_ns: Option<(f64, f64)>,
 }
 
-/// The shortest contended interval whose figures count: 100 chunks (of the runner's 32
-/// operations) per worker. Each end of the window is known only to a chunk per worker, so a
-/// window of a few chunks gives an arbitrary figure; shorter ones fall back to the whole run.
-pub const MIN_WINDOW_OPS_PER_WORKER: u64 = 3_200;
+/// One histogram of every worker's `of`.
+fn merged(workers: &[WorkerRecord], of: fn(&Recorder) -> &Histogram<u64>) -> Histogram<u64> {
+    let mut merged = latency_histogram();
+    for w in workers {
+        merged
+            .add(of(&w.rec))
+            .expect("histograms share their bounds");
+    }
+    merged
+}
 
 /// Computes every figure of a run from what its workers recorded.
 pub fn run_result(
@@ -95,17 +108,8 @@ pub fn run_result(
         _ => None,
     };
 
-    let merged = |of: fn(&Recorder) -> &Histogram<u64>| {
-        let mut merged = latency_histogram();
-        for w in workers {
-            merged
-                .add(of(&w.rec))
-                .expect("histograms share their bounds");
-        }
-        merged
-    };
-    let window_latency = merged(|r| &r.window_wait_ns);
-    let mut whole_run_latency = merged(|r| &r.wait_ns);
+    let window_latency = merged(workers, |r| &r.window_wait_ns);
+    let mut whole_run_latency = merged(workers, |r| &r.wait_ns);
     whole_run_latency
         .add(&window_latency)
         .expect("histograms share their bounds");
@@ -187,6 +191,11 @@ pub fn run_result(
         before_ns_per_iteration: before,
         after_ns_per_iteration: after,
     });
+    let ops_per_sec = if window_ns == 0 {
+        0.0
+    } else {
+        window_ops as f64 * 1e9 / window_ns as f64
+    };
     // The measured part of the run: its whole length but the warm-up.
     let measurable_ns = wall_ns.saturating_sub(cfg.warmup_ms.saturating_mul(1_000_000));
     let short_run = wall_ns < SHORT_RUN_NS
@@ -213,11 +222,7 @@ pub fn run_result(
         window_too_short: matches!(window, Window::TooShort),
         wall_ns,
         ns_per_op: window_ns as f64 / window_ops.max(1) as f64,
-        ops_per_sec: if window_ns == 0 {
-            0.0
-        } else {
-            window_ops as f64 * 1e9 / window_ns as f64
-        },
+        ops_per_sec,
         interval,
         fairness,
         handoff_rate,
@@ -236,124 +241,8 @@ pub fn run_result(
         speed_changed: speed_probe.is_some_and(|p| p.change().abs() > SPEED_CHANGE),
         speed_probe,
         short_run,
-        read_write: read_write(cfg, workers, total_ops, window_ops, window_ns),
+        read_write: rw::read_write(cfg, workers, total_ops, ops_per_sec),
         workers: worker_results,
-    }
-}
-
-/// The rw workload's reads and writes apart (`None` for the other workloads).
-fn read_write(
-    cfg: &RunConfig,
-    workers: &[WorkerRecord],
-    total_ops: u64,
-    window_ops: u64,
-    window_ns: u64,
-) -> Option<ReadWrite> {
-    if !matches!(cfg.workload, crate::model::Workload::Rw { .. }) {
-        return None;
-    }
-    let reads: u64 = workers.iter().map(|w| w.rec.reads).sum();
-    let writes = total_ops - reads;
-    let rate = if window_ns == 0 {
-        0.0
-    } else {
-        window_ops as f64 * 1e9 / window_ns as f64
-    };
-    let share = |n: u64| n as f64 / total_ops.max(1) as f64;
-    let merged = |of: fn(&Recorder) -> &Histogram<u64>| {
-        let mut merged = latency_histogram();
-        for w in workers {
-            merged
-                .add(of(&w.rec))
-                .expect("histograms share their bounds");
-        }
-        LatencySummary::of(&merged)
-    };
-    Some(ReadWrite {
-        reads,
-        writes,
-        torn_reads: workers.iter().map(|w| w.rec.torn_reads).sum(),
-        reads_per_sec: rate * share(reads),
-        writes_per_sec: rate * share(writes),
-        read_latency: merged(|r| &r.read_wait_ns),
-        write_latency: merged(|r| &r.write_wait_ns),
-    })
-}
-
-/// The contended interval of a run, as far as the figures can use it.
-enum Window {
-    /// Every worker took part for at least the minimum: `ns` long, `per_worker` operations.
-    Counted { ns: u64, per_worker: Vec<u64> },
-    /// Every worker took part, but for less than the minimum.
-    TooShort,
-    /// No moment had every worker taking part.
-    None,
-}
-
-impl Window {
-    fn of(record: &RunRecord) -> Window {
-        let Some(open) = record.window_start_ticks else {
-            return Window::None;
-        };
-        // A worker that never saw the window open did nothing inside it.
-        let per_worker: Vec<u64> = record
-            .workers
-            .iter()
-            .map(|w| w.rec.window_ops.unwrap_or(0))
-            .collect();
-        let ops: u64 = per_worker.iter().sum();
-        if ops == 0 || record.window_end_ticks <= open {
-            Window::None
-        } else if ops < MIN_WINDOW_OPS_PER_WORKER * per_worker.len() as u64 {
-            Window::TooShort
-        } else {
-            Window::Counted {
-                ns: record.clock.delta_ns(open, record.window_end_ticks),
-                per_worker,
-            }
-        }
-    }
-}
-
-/// The run's correctness check: the shared value against what the completed operations add up
-/// to, and the exclusion check. A lost update or two workers inside together are failures
-/// under a lock; under no lock, the lesson.
-fn verify(
-    cfg: &RunConfig,
-    protection: Protection,
-    record: &RunRecord,
-    exclusion_violations: u64,
-) -> Verification {
-    let ops: Vec<u64> = record.workers.iter().map(|w| w.rec.ops).collect();
-    let writes: Vec<u64> = record
-        .workers
-        .iter()
-        .map(|w| w.rec.ops - w.rec.reads)
-        .collect();
-    let check = workload::check(
-        cfg.workload,
-        &workload::Outcome {
-            ops_by_worker: &ops,
-            writes_by_worker: &writes,
-            value: record.value,
-            mirror: record.mirror,
-        },
-    );
-    let torn_reads: u64 = record.workers.iter().map(|w| w.rec.torn_reads).sum();
-    let verdict = match (check.lost_updates, protection) {
-        (0, Protection::Lock) if exclusion_violations > 0 => Verdict::ExclusionViolated,
-        (0, Protection::Lock) if torn_reads > 0 => Verdict::TornReads,
-        (0, _) => Verdict::Ok,
-        (_, Protection::Unsynchronised) => Verdict::LostUpdatesExpected,
-        _ => Verdict::LostUpdates,
-    };
-    Verification {
-        expected: check.expected,
-        actual: check.actual,
-        lost_updates: check.lost_updates,
-        deposits: check.sides.map(|s| s.0),
-        withdrawals: check.sides.map(|s| s.1),
-        verdict,
     }
 }
 
@@ -363,7 +252,7 @@ mod tests {
     use crate::locks::Waiting;
     use crate::measure::clock::ClockInfo;
     use crate::model::Point;
-    use crate::model::{LatencyMode, PinPolicy, WorkerMode, Workload};
+    use crate::model::{LatencyMode, PinPolicy, Verdict, WorkerMode, Workload};
     use crate::workload::bank::{DEPOSIT, WITHDRAWAL};
 
     /// A worker that did `ops` operations, `window_ops` of them in the window, with a hand-off

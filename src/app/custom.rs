@@ -91,10 +91,10 @@ impl Lockbench {
 
     /// Adds any [`Backend`] (lockbench's own closure-style trait: a lock, or a baseline).
     pub fn backend<B: Backend>(mut self, facts: Facts) -> Self {
-        if self.refused.is_none() {
-            if let Err(taken) = self.registry.register::<B>(facts) {
-                self.refused = Some(taken.to_string());
-            }
+        if self.refused.is_none()
+            && let Err(taken) = self.registry.register::<B>(facts)
+        {
+            self.refused = Some(taken.to_string());
         }
         self
     }

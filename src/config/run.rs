@@ -100,14 +100,14 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
             format!("must be from 1 to {MAX_THREADS}"),
         ));
     }
-    if mode == WorkerMode::Processes {
-        if let Some(why) = entry.facts().not_across_processes {
-            return Err(UsageError::invalid(
-                "--backend",
-                entry.name(),
-                format!("cannot run across processes: {why} (see `lockbench list`)"),
-            ));
-        }
+    if mode == WorkerMode::Processes
+        && let Some(why) = entry.facts().not_across_processes
+    {
+        return Err(UsageError::invalid(
+            "--backend",
+            entry.name(),
+            format!("cannot run across processes: {why} (see `lockbench list`)"),
+        ));
     }
     let timed = req.duration.is_some();
     if req.duration.is_some_and(|d| d.is_zero()) {

@@ -16,10 +16,10 @@ pub fn versions(lock: &str, names: &[&str]) -> Vec<(String, String)> {
     let mut name: Option<String> = None;
     let mut version: Option<String> = None;
     let mut take = |name: &mut Option<String>, version: &mut Option<String>| {
-        if let (Some(n), Some(v)) = (name.take(), version.take()) {
-            if names.contains(&n.as_str()) {
-                found.push((n, v));
-            }
+        if let (Some(n), Some(v)) = (name.take(), version.take())
+            && names.contains(&n.as_str())
+        {
+            found.push((n, v));
         }
     };
     for line in lock.lines().map(str::trim) {

@@ -94,12 +94,12 @@ pub(crate) fn supervise<S: WorkerSet>(
         };
         for event in set.wait(limits.tick.min(wake.saturating_duration_since(now))) {
             ended += 1;
-            if let Event::Died { index } = event {
-                if died.is_none() {
-                    died = Some(index);
-                    set.request_stop();
-                    stopped_at.get_or_insert_with(Instant::now);
-                }
+            if let Event::Died { index } = event
+                && died.is_none()
+            {
+                died = Some(index);
+                set.request_stop();
+                stopped_at.get_or_insert_with(Instant::now);
             }
         }
         let now = Instant::now();
