@@ -3,136 +3,23 @@
 //! bars from the repetitions, a label at the end of each line, and a tooltip (an SVG `<title>`)
 //! on every point, so the page needs no script.
 //!
-//! A backend has one colour in every chart of every report ([`Palette`]): the built-in backends
-//! each have their own, in the order of the registry; a backend's processes series is drawn in
-//! its colour, dashed.
+//! A backend has one colour in every chart of every report ([`Palette`], `palette.rs`): the
+//! built-in backends each own one; a backend's processes series is drawn in its colour, dashed.
+//! The latency percentile charts are in `latency.rs`.
+
+mod latency;
+mod palette;
+
+pub use latency::latency_percentiles;
+pub use palette::Palette;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::format::{duration_ns, rate, series_label, workers};
-use super::markdown::notes;
-use crate::measure::recorder::decode_histogram;
 use crate::model::{Point, SeriesKey, Spread, WorkerMode};
-
-/// The colours, one per built-in backend in [`BUILT_IN`]'s order: Tableau 10 (colour-blind
-/// friendly) for the commonest ten, then darker tones, black for the `atomic` floor and a light
-/// grey for `none`, then the reader-writer locks'.
-const PALETTE: [RGBColor; 26] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-    RGBColor(57, 59, 121),
-    RGBColor(99, 121, 57),
-    RGBColor(140, 109, 49),
-    RGBColor(132, 60, 57),
-    RGBColor(123, 65, 115),
-    RGBColor(82, 84, 163),
-    RGBColor(189, 158, 57),
-    RGBColor(173, 73, 74),
-    RGBColor(165, 81, 148),
-    RGBColor(47, 79, 79),
-    RGBColor(0, 0, 0),
-    RGBColor(176, 176, 176),
-    RGBColor(107, 110, 207),
-    RGBColor(231, 186, 82),
-    RGBColor(82, 188, 163),
-    RGBColor(206, 109, 189),
-];
-
-/// The built-in backends, each owning the palette's colour at its index.
-const BUILT_IN: [&str; 26] = [
-    "std",
-    "parking-lot",
-    "spin",
-    "ticket",
-    "pthread",
-    "futex",
-    "posix-sem",
-    "process-shared",
-    "spin-pure",
-    "mcs",
-    "clh",
-    "tas",
-    "ticket-spin",
-    "parking-lot-fair",
-    "futex-private",
-    "pthread-pshared",
-    "spin-rs",
-    "spin-rs-ticket",
-    "mcs-spin",
-    "clh-spin",
-    "atomic",
-    "none",
-    "std-rwlock",
-    "parking-lot-rwlock",
-    "pthread-rwlock",
-    "rw-spin",
-];
-
-/// The colour of every backend of a chart or page.
-pub struct Palette {
-    colours: Vec<(String, RGBColor)>,
-}
-
-impl Palette {
-    /// The colours of `keys`' backends: a built-in backend's own colour; any other backend
-    /// (a user's lock) one picked by its name, and when that is already taken on this page, the
-    /// next free one.
-    pub fn of(keys: &[SeriesKey]) -> Palette {
-        let mut taken = [false; PALETTE.len()];
-        let mut colours: Vec<(String, RGBColor)> = Vec::new();
-        for key in keys {
-            if colours.iter().any(|(b, _)| *b == key.backend) {
-                continue;
-            }
-            let preferred = BUILT_IN
-                .iter()
-                .position(|b| *b == key.backend)
-                .unwrap_or_else(|| {
-                    // FNV-1a: the same name picks the same colour in every report.
-                    let hash = key.backend.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-                        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-                    });
-                    (hash % PALETTE.len() as u64) as usize
-                });
-            let slot = (0..PALETTE.len())
-                .map(|k| (preferred + k) % PALETTE.len())
-                .find(|&k| !taken[k])
-                .unwrap_or(preferred);
-            taken[slot] = true;
-            colours.push((key.backend.clone(), PALETTE[slot]));
-        }
-        Palette { colours }
-    }
-
-    /// Whether `backend` is one of the built-in backends, which own their colours.
-    pub fn owns_a_colour(backend: &str) -> bool {
-        BUILT_IN.contains(&backend)
-    }
-
-    /// The colour of `backend`.
-    pub fn colour(&self, backend: &str) -> RGBColor {
-        self.colours
-            .iter()
-            .find(|(b, _)| b == backend)
-            .map_or(PALETTE[7], |(_, c)| *c)
-    }
-
-    /// The colour of `backend` as CSS, for legends drawn in HTML.
-    pub fn css(&self, backend: &str) -> String {
-        let RGBColor(r, g, b) = self.colour(backend);
-        format!("#{r:02x}{g:02x}{b:02x}")
-    }
-}
+use crate::report::format::{duration_ns, rate, series_label, workers};
+use crate::report::markdown::notes;
 
 /// How big a chart is drawn (the page scales it down to fit, never up).
 #[derive(Clone, Copy)]
@@ -547,168 +434,9 @@ pub fn handoffs(points: &[Point], keys: &[SeriesKey], threads: &[usize]) -> Resu
     lines(points, keys, threads, y, Size::Small, &|p| p.handoff_rate)
 }
 
-/// Where the percentile axis puts quantile `q`: -log10(1 - q), so 90% is 1, 99% is 2, ...
-fn percentile_x(q: f64) -> f64 {
-    -(1.0 - q).log10()
-}
-
-fn percentile_label(x: &f64) -> String {
-    let labels = [
-        (0.0, "0%"),
-        (1.0, "90%"),
-        (2.0, "99%"),
-        (3.0, "99.9%"),
-        (4.0, "99.99%"),
-        (5.0, "max"),
-    ];
-    labels
-        .iter()
-        .find(|(at, _)| (at - x).abs() < 1e-6)
-        .map_or(String::new(), |(_, l)| l.to_string())
-}
-
-/// Acquire latency by percentile (HdrHistogram's percentile plot) for every backend at one
-/// thread count; x from the median to 99.99%, then the maximum.
-pub fn latency_percentiles(
-    points: &[Point],
-    keys: &[SeriesKey],
-    threads: usize,
-) -> Result<String, String> {
-    let palette = Palette::of(keys);
-    let mut curves = Vec::new();
-    for key in keys {
-        let Some(p) = points.iter().find(|p| p.is_in(key) && p.workers == threads) else {
-            continue;
-        };
-        let Some(h) = p
-            .latency_histogram
-            .as_deref()
-            .and_then(|h| decode_histogram(h).ok())
-        else {
-            continue;
-        };
-        let mut pts: Vec<(f64, f64)> = (0..=80)
-            .map(|k| percentile_x(0.5) + (4.0 - percentile_x(0.5)) * f64::from(k) / 80.0)
-            .map(|x| (x, h.value_at_quantile(1.0 - 10f64.powf(-x)).max(1) as f64))
-            .collect();
-        pts.push((5.0, h.max().max(1) as f64));
-        curves.push((key, p, h, pts));
-    }
-    if curves.is_empty() {
-        return Err("no latency samples".to_string());
-    }
-    let lo = curves
-        .iter()
-        .flat_map(|c| c.3.iter().map(|p| p.1))
-        .fold(f64::INFINITY, f64::min);
-    let hi = curves
-        .iter()
-        .flat_map(|c| c.3.iter().map(|p| p.1))
-        .fold(1.0, f64::max);
-    svg(Size::Small, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .margin(12)
-            .x_label_area_size(46)
-            .y_label_area_size(72)
-            .caption(
-                format!("{threads} worker{}", if threads == 1 { "" } else { "s" }),
-                (FONT, 18),
-            )
-            .build_cartesian_2d(0.2f64..5.1, decades(lo, hi).log_scale())?;
-        chart
-            .configure_mesh()
-            .x_labels(6)
-            .x_label_formatter(&percentile_label)
-            .y_labels(8)
-            .y_label_formatter(&|v| duration_ns(*v))
-            .x_desc("percentile")
-            .y_desc("wait to acquire")
-            .label_style((FONT, LABEL_PX))
-            .axis_desc_style((FONT, LABEL_PX))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()?;
-        let mut tips = Vec::new();
-        for (key, p, h, pts) in &curves {
-            let c = palette.colour(&key.backend);
-            let (body, max) = pts.split_at(pts.len() - 1);
-            let body = body.iter().copied();
-            match key.mode {
-                WorkerMode::Threads => {
-                    chart.draw_series(LineSeries::new(body, c.stroke_width(2)))?;
-                }
-                WorkerMode::Processes => {
-                    chart.draw_series(DashedLineSeries::new(body, 7, 5, c.stroke_width(2)))?;
-                }
-            }
-            chart.draw_series(max.iter().map(|p| Cross::new(*p, 5, c.stroke_width(2))))?;
-            let wait = |q: f64| duration_ns(h.value_at_quantile(q) as f64);
-            tips.push(Tip {
-                at: chart.backend_coord(&max[0]),
-                text: format!(
-                    "{}, {}: longest wait {}; median {}, 99% {}, 99.99% {} (over {} acquisitions)",
-                    series_label(key),
-                    workers(p.mode, p.workers),
-                    duration_ns(h.max() as f64),
-                    wait(0.5),
-                    wait(0.99),
-                    wait(0.9999),
-                    h.len()
-                ),
-            });
-        }
-        Ok(tips)
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn key(b: &str, mode: WorkerMode) -> SeriesKey {
-        SeriesKey {
-            backend: b.to_string(),
-            mode,
-        }
-    }
-
-    #[test]
-    fn a_backend_has_one_colour_in_every_report() {
-        let t = WorkerMode::Threads;
-        let a = Palette::of(&[key("ticket", t), key("std", t), key("my-lock", t)]);
-        let b = Palette::of(&[
-            key("std", t),
-            key("my-lock", t),
-            key("ticket", WorkerMode::Processes),
-        ]);
-        for name in ["ticket", "std", "my-lock"] {
-            assert_eq!(a.css(name), b.css(name), "{name}");
-        }
-        assert_eq!(a.css("std"), "#1f77b4");
-        assert_eq!(a.css("ticket"), "#d62728");
-    }
-
-    #[test]
-    fn no_two_backends_of_a_page_share_a_colour() {
-        let keys: Vec<SeriesKey> = BUILT_IN
-            .iter()
-            .map(|b| b.to_string())
-            .chain((0..10).map(|i| format!("user-lock-{i}")))
-            .map(|b| key(&b, WorkerMode::Threads))
-            .collect();
-        // More backends than colours: the built-in ones are told apart; so are any as many
-        // together.
-        let n = BUILT_IN.len();
-        let p = Palette::of(&keys[..n]);
-        let mut seen: Vec<String> = keys[..n].iter().map(|k| p.css(&k.backend)).collect();
-        seen.sort();
-        seen.dedup();
-        assert_eq!(seen.len(), n);
-        let mixed = Palette::of(&keys[10..]);
-        let mut seen: Vec<String> = keys[10..].iter().map(|k| mixed.css(&k.backend)).collect();
-        seen.sort();
-        seen.dedup();
-        assert_eq!(seen.len(), n);
-    }
 
     #[test]
     fn end_labels_never_overlap_and_stay_inside() {
