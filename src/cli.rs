@@ -7,9 +7,10 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{
     self, BackendList, RunRequest, ThreadList, WorkloadChoice, parse, parse::List,
+    run::WorkloadArgs,
 };
 use crate::error::UsageError;
-use crate::model::{LatencyMode, PinPolicy, WorkUnit};
+use crate::model::{LatencyMode, LockOrder, PinPolicy, WorkUnit};
 
 /// Lock-contention benchmarking: which lock should my code use, on this machine, for this
 /// contention? Is this lock correct, fast and fair?
@@ -95,6 +96,16 @@ pub struct RunOptions {
     #[arg(long, value_name = "P", value_parser = clap::value_parser!(u8).range(0..=100))]
     pub reads: Option<u8>,
 
+    /// Accounts of the transfer workload, each with its own lock (2 to 1000000) [default: 2].
+    #[arg(long, value_name = "N", value_parser = parse::parse_count, allow_negative_numbers = true)]
+    pub accounts: Option<u64>,
+
+    /// The transfer workload's lock order: ordered (the lower-numbered account's lock first;
+    /// no deadlock) or naive (the source account's first, as the seeds' example; can
+    /// deadlock, which lockbench detects and reports, exit status 5) [default: ordered].
+    #[arg(long, value_name = "ORDER", value_parser = parse::parse_order)]
+    pub order: Option<LockOrder>,
+
     /// Total increments, split evenly across threads (1000000, 1_000_000 and 1M all work; k and G
     /// too).
     #[arg(long, value_name = "N", default_value = "1000000", value_parser = parse::parse_count, allow_negative_numbers = true, conflicts_with = "duration")]
@@ -144,6 +155,12 @@ pub struct RunOptions {
     #[arg(long, value_name = "MODE", default_value = "sample=256", value_parser = parse::parse_latency)]
     pub latency: LatencyMode,
 
+    /// A deadline on every acquisition (e.g. 1ms), as the seeds' `lock.acquire(timeout=...)`:
+    /// a wait that reaches it gives up, does no update, and is counted as a timeout. Backends
+    /// that cannot give up a wait are refused with the reason (see `lockbench list`).
+    #[arg(long, value_name = "DURATION", value_parser = parse::parse_duration)]
+    pub timeout: Option<Duration>,
+
     /// Time limit of each run: every thread stops then, and the result is marked incomplete
     /// (exit status 4) [default: 60s; with --duration, 60s past the run's planned end].
     #[arg(long, value_name = "DURATION", value_parser = parse::parse_duration)]
@@ -185,7 +202,14 @@ impl RunOptions {
             pin: self.pin.clone(),
             latency: self.latency,
             max_time: self.max_time,
-            workload: config::run::workload(self.workload, self.initial, self.reads)?,
+            workload: config::run::workload(&WorkloadArgs {
+                choice: self.workload,
+                initial: self.initial,
+                reads: self.reads,
+                accounts: self.accounts,
+                order: self.order,
+            })?,
+            timeout: self.timeout,
         })
     }
 }

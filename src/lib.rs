@@ -37,6 +37,7 @@
 //!         latency: LatencyMode::DEFAULT,
 //!         max_time: Some(Duration::from_secs(30)),
 //!         workload: Workload::Counter,
+//!         timeout: None,
 //!     },
 //!     &topology,
 //! )?;

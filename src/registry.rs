@@ -68,6 +68,7 @@ impl<B: Backend> Engine for Typed<B> {
 pub struct Entry {
     facts: Facts,
     kind: Protection,
+    cannot_time_out: Option<&'static str>,
     engine: Box<dyn Engine>,
 }
 
@@ -77,6 +78,7 @@ impl Entry {
         Entry {
             facts,
             kind: B::KIND,
+            cannot_time_out: B::CANNOT_TIME_OUT,
             engine: Box::new(Typed::<B>(PhantomData)),
         }
     }
@@ -94,6 +96,11 @@ impl Entry {
     /// What protects its critical section (from the type itself).
     pub fn kind(&self) -> Protection {
         self.kind
+    }
+
+    /// Why an acquisition of it cannot have a deadline (`--timeout`); `None`: it can.
+    pub fn cannot_time_out(&self) -> Option<&'static str> {
+        self.cannot_time_out
     }
 
     /// Whether it can run across processes.
@@ -147,6 +154,8 @@ pub struct Listed {
     pub waiting: Waiting,
     /// Why it cannot work between processes, if it cannot.
     pub not_across_processes: Option<&'static str>,
+    /// Why its acquisitions cannot have a deadline (`--timeout`), if they cannot.
+    pub cannot_time_out: Option<&'static str>,
 }
 
 /// A name that is taken already.
@@ -211,6 +220,7 @@ impl Registry {
                 fair: e.facts.fair,
                 waiting: e.facts.waiting,
                 not_across_processes: e.facts.not_across_processes,
+                cannot_time_out: e.cannot_time_out,
             })
             .collect()
     }

@@ -132,6 +132,34 @@ fn two_tries<L: RawLock + 'static>() {
     });
 }
 
+/// One thread tries the lock once and adds 1 if it got in; another waits with `lock_unless`,
+/// giving up after `looks` looks: whether each got in or not, the total counts exactly the
+/// entries, and each entry saw the other's update (no causality violation). The other thread
+/// only tries, so that no wait is unbounded: `lock` is `lock_unless` that never gives up,
+/// checked by the other models. That the lock is left free after a give-up is checked by the
+/// unit tests, not here: loom 0.7 lets a store fall between the read and the write of a swap
+/// (tokio-rs/loom#254), and reports a final `true` that no real execution can produce.
+fn give_up_after<L: RawLock + 'static>(looks: u32) {
+    model(move || {
+        let shared = Protected::<L>::new();
+        let other = Arc::clone(&shared);
+        let holder = thread::spawn(move || other.try_add(1));
+        let mut seen = 0;
+        let got = shared.lock.lock_unless(|| {
+            seen += 1;
+            seen > looks
+        });
+        if got {
+            // SAFETY: lock_unless returned true: we hold the lock.
+            shared.value.with_mut(|v| unsafe { *v += 10 });
+            // SAFETY: held since lock_unless above.
+            unsafe { shared.lock.unlock() };
+        }
+        let held = holder.join().unwrap();
+        assert_eq!(shared.total(), u64::from(held) + 10 * u64::from(got));
+    });
+}
+
 fn both<L: RawLock + 'static>() {
     two_threads_increment::<L>();
     lock_against_try_lock::<L>();
@@ -153,6 +181,18 @@ fn spinlock_three_threads() {
 #[test]
 fn tas_two_tries() {
     two_tries::<TasLock<Spin>>();
+}
+
+/// The spinning locks that can give up a wait (`--timeout`): they give up cleanly.
+#[test]
+fn spinlock_gives_up_cleanly() {
+    give_up_after::<SpinLock<Spin>>(2);
+    give_up_after::<SpinLock<Backoff>>(1);
+}
+
+#[test]
+fn tas_gives_up_cleanly() {
+    give_up_after::<TasLock<Spin>>(2);
 }
 
 #[test]

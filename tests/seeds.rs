@@ -1,4 +1,5 @@
-//! The seeds' remaining lessons, end to end. So far: reader-writer access (`--workload rw`).
+//! The seeds' remaining lessons, end to end: reader-writer access (`--workload rw`), acquire
+//! with a timeout (`--timeout`), and lock ordering and deadlock (`--workload transfer`).
 
 mod common;
 
@@ -158,5 +159,224 @@ fn a_rw_sweep_shows_reads_and_writes() {
     for p in json["points"].as_array().unwrap() {
         assert!(p["reads_per_sec"]["median"].as_f64().unwrap() > 0.0);
         assert_eq!(p["torn_reads"], 0);
+    }
+}
+
+#[test]
+fn bad_timeout_input_is_one_line_and_status_2() {
+    refused(
+        &["run", "--backend", "spin", "--timeout", "0s"],
+        "--timeout '0s'",
+    );
+    refused(
+        &["run", "--backend", "spin", "--timeout", "soon"],
+        "--timeout",
+    );
+    for (backend, why) in [
+        ("ticket", "a drawn ticket must be served"),
+        ("mcs", "MCS-TO"),
+        ("std", "std::sync::Mutex has no timed lock"),
+        ("rw-spin", "WRITER_WAITING"),
+        ("atomic", "never waits"),
+    ] {
+        refused(&["run", "--backend", backend, "--timeout", "1ms"], why);
+    }
+    refused(
+        &["sweep", "--backends", "spin,ticket", "--timeout", "1ms"],
+        "'ticket': cannot time out",
+    );
+}
+
+/// With a deadline far shorter than the critical section, waiters give up: the timeouts are
+/// counted, did no update, and the counter equals the acquisitions that succeeded.
+#[test]
+fn timed_out_acquisitions_are_counted_and_do_not_update() {
+    for (backend, mode) in [
+        ("spin", "--threads"),
+        ("parking-lot", "--threads"),
+        ("pthread", "--threads"),
+        ("parking-lot-rwlock", "--threads"),
+        ("process-shared", "--processes"),
+        ("posix-sem", "--processes"),
+    ] {
+        let (code, r) = run_json(&[
+            "--backend",
+            backend,
+            mode,
+            "2",
+            "--ops",
+            "2000",
+            "--cs-work",
+            "100us",
+            "--timeout",
+            "1us",
+        ]);
+        assert_eq!(code, 0, "{backend}: {r}");
+        let timeouts = r["timeouts"].as_u64().unwrap();
+        let ops = r["total_ops"].as_u64().unwrap();
+        assert!(
+            timeouts > 0,
+            "{backend}: a 1us deadline against 100us holds: {r}"
+        );
+        assert_eq!(
+            ops + timeouts,
+            2000,
+            "{backend}: every attempt is one or the other"
+        );
+        assert_eq!(r["verification"]["actual"].as_i64().unwrap(), ops as i64);
+        assert_eq!(r["verification"]["verdict"], "ok");
+        assert_eq!(r["config"]["timeout_ns"], 1000);
+        let share = r["timeout_share"].as_f64().unwrap();
+        assert!((share - timeouts as f64 / 2000.0).abs() < 1e-9);
+        let by_worker: u64 = r["threads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["timeouts"].as_u64().unwrap_or(0))
+            .sum();
+        assert_eq!(by_worker, timeouts);
+    }
+    // A rw run's reads time out too, and only the writes that acquired are counted.
+    let (code, r) = run_json(&[
+        "--backend",
+        "pthread-rwlock",
+        "--threads",
+        "2",
+        "--workload",
+        "rw",
+        "--reads",
+        "50",
+        "--ops",
+        "2000",
+        "--cs-work",
+        "100us",
+        "--timeout",
+        "1us",
+    ]);
+    assert_eq!(code, 0, "{r}");
+    assert!(r["timeouts"].as_u64().unwrap() > 0, "{r}");
+    assert_eq!(r["verification"]["verdict"], "ok", "{r}");
+}
+
+#[test]
+fn bad_transfer_input_is_one_line_and_status_2() {
+    refused(
+        &["run", "--workload", "transfer", "--accounts", "1"],
+        "--accounts '1'",
+    );
+    refused(
+        &["run", "--workload", "transfer", "--accounts", "2000000"],
+        "from 2 to 1000000",
+    );
+    refused(
+        &["run", "--workload", "transfer", "--order", "sideways"],
+        "--order",
+    );
+    refused(
+        &["run", "--accounts", "4"],
+        "accounts belong to --workload transfer",
+    );
+    refused(
+        &["run", "--workload", "rw", "--order", "naive"],
+        "a lock order belongs to --workload transfer",
+    );
+    refused(
+        &["run", "--workload", "transfer", "--locks", "8"],
+        "give --accounts 8",
+    );
+}
+
+/// Taken in one global order, the two locks of a transfer never deadlock, and every account
+/// update is counted (the balances sum to zero), under every kind of lock, in threads and in
+/// processes.
+#[test]
+fn ordered_transfers_keep_every_unit() {
+    for (backend, mode, accounts) in [
+        ("std", "--threads", "2"),
+        ("ticket", "--threads", "4"),
+        ("mcs", "--threads", "2"),
+        ("spin", "--threads", "16"),
+        ("process-shared", "--processes", "2"),
+        ("futex", "--processes", "4"),
+    ] {
+        let (code, r) = run_json(&[
+            "--backend",
+            backend,
+            mode,
+            "4",
+            "--workload",
+            "transfer",
+            "--accounts",
+            accounts,
+            "--ops",
+            "40k",
+        ]);
+        assert_eq!(code, 0, "{backend}: {r}");
+        assert_eq!(r["verification"]["verdict"], "ok", "{backend}");
+        assert_eq!(r["verification"]["expected"], 80_000, "{backend}");
+        assert_eq!(r["verification"]["actual"], 80_000, "{backend}");
+        assert_eq!(r["config"]["workload"]["order"], "ordered");
+        assert_eq!(r["config"]["locks"].as_u64(), accounts.parse().ok());
+    }
+    // Without a lock, transfers lose account updates: the lesson, exit 0.
+    let (code, r) = run_json(&[
+        "--backend",
+        "none",
+        "--threads",
+        "2",
+        "--workload",
+        "transfer",
+        "--cs-work",
+        "200ns",
+        "--ops",
+        "200k",
+    ]);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(r["verification"]["verdict"], "lost-updates-expected", "{r}");
+}
+
+/// The naive order deadlocks; lockbench finds the cycle, says who holds what and waits for
+/// what, stops, and exits with status 5, for threads (left blocked) and processes (killed).
+#[test]
+fn a_naive_transfer_deadlocks_and_is_reported() {
+    for (backend, mode) in [("std", "--threads"), ("process-shared", "--processes")] {
+        let started = std::time::Instant::now();
+        let out = lockbench()
+            .args([
+                "run",
+                "--backend",
+                backend,
+                mode,
+                "2",
+                "--workload",
+                "transfer",
+                "--order",
+                "naive",
+                "--cs-work",
+                "1us",
+                "--duration",
+                "20s",
+                // No warning about a busy machine before the error (the other tests run too).
+                "--quiet",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{backend}: {stderr}");
+        assert!(out.stdout.is_empty());
+        let line = stderr.trim_end();
+        assert_eq!(line.lines().count(), 1, "{line}");
+        assert!(line.starts_with("error: deadlock "), "{line}");
+        for needle in [
+            "holds account 0 and waits for account 1",
+            "holds account 1 and waits for account 0",
+            "No worker moved for 500ms",
+        ] {
+            assert!(line.contains(needle), "{backend}: {needle} in {line}");
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "found long before the run's end"
+        );
     }
 }

@@ -135,6 +135,7 @@ pub fn run_result(
                 share: in_window.map(share),
                 handoffs: w.rec.handoffs,
                 exclusion_violations: w.rec.exclusion_violations,
+                timeouts: w.rec.timeouts,
                 cpu: cpu::worker_usage(w, interval),
                 start_ns: clock.delta_ns(first_start, w.start_ticks),
                 stop_ns: clock.delta_ns(first_start, w.stop_ticks),
@@ -147,6 +148,7 @@ pub fn run_result(
         max_share: p.iter().map(|&n| share(n)).fold(0.0, f64::max),
     });
     let is_lock = backend.kind == Protection::Lock;
+    let timeouts: u64 = workers.iter().map(|w| w.rec.timeouts).sum();
     let handoffs: u64 = workers.iter().map(|w| w.rec.handoffs).sum();
     // A worker that never saw the window open made no hand-off inside it.
     let window_handoffs: u64 = workers
@@ -173,11 +175,14 @@ pub fn run_result(
         exclusion_violations.unwrap_or(0),
     );
     // A timed run is complete when its end, not the time limit, stopped it (a very long timed
-    // bank run may also end early, its sides full).
+    // bank run may also end early, its sides full). A run of fixed work is complete when every
+    // worker made every attempt it was given (an attempt that timed out was made).
     let complete = if cfg.timed() {
         !record.stopped_by_time_limit
     } else {
-        workers.iter().all(|w| w.rec.ops == w.quota)
+        workers
+            .iter()
+            .all(|w| w.rec.ops + w.rec.timeouts == w.quota)
     };
     let cpu = cpu::cost(workers, interval, window_ops, window_ns);
     let realised = |of: fn(&Recorder) -> crate::measure::recorder::Tally| {
@@ -242,6 +247,17 @@ pub fn run_result(
         speed_probe,
         short_run,
         read_write: rw::read_write(cfg, workers, total_ops, ops_per_sec),
+        timeouts: cfg.timeout().map(|_| timeouts),
+        timeout_share: cfg
+            .timeout()
+            .map(|_| timeouts as f64 / (total_ops + timeouts).max(1) as f64),
+        late_share: cfg.timeout_ns.and_then(|deadline| {
+            let sampled = whole_run_latency.len();
+            (sampled > 0).then(|| {
+                let late = whole_run_latency.count_between(deadline.saturating_add(1), u64::MAX);
+                late as f64 / sampled as f64
+            })
+        }),
         workers: worker_results,
     }
 }
@@ -336,6 +352,7 @@ mod tests {
             latency: LatencyMode::Off,
             max_time_ms: 1000,
             workload,
+            timeout_ns: None,
         }
     }
 

@@ -53,6 +53,8 @@ pub fn repetition(round: u32, r: &RunResult) -> Repetition {
         reads_per_sec: r.read_write.as_ref().map(|rw| rw.reads_per_sec),
         writes_per_sec: r.read_write.as_ref().map(|rw| rw.writes_per_sec),
         torn_reads: r.read_write.as_ref().map(|rw| rw.torn_reads),
+        timeouts: r.timeouts,
+        timeout_share: r.timeout_share,
     }
 }
 
@@ -75,6 +77,11 @@ pub fn add_repetition(point: &mut Point, rep: Repetition) {
     point.reads_per_sec = spread(reps.iter().filter_map(|r| r.reads_per_sec));
     point.writes_per_sec = spread(reps.iter().filter_map(|r| r.writes_per_sec));
     point.torn_reads = reps.iter().filter_map(|r| r.torn_reads).sum();
+    point.timeouts = reps
+        .iter()
+        .any(|r| r.timeouts.is_some())
+        .then(|| reps.iter().filter_map(|r| r.timeouts).sum());
+    point.timeout_share = spread(reps.iter().filter_map(|r| r.timeout_share));
     let mut merged = latency_histogram();
     for h in reps.iter().filter_map(|r| r.latency_histogram.as_deref()) {
         if let Ok(h) = decode_histogram(h) {

@@ -78,6 +78,7 @@ fn measure(ops: u64, rounds: u32, tick: &dyn Fn()) -> Result<Calibration, RunErr
         latency,
         max_time_ms: 60_000,
         workload: Workload::Counter,
+        timeout_ns: None,
     };
     let modes = [
         LatencyMode::DEFAULT,

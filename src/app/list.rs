@@ -25,16 +25,21 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
         .max("backend".len());
     writeln!(
         out,
-        "{:<width$} {:<5} {:<20} {:<10} what it is",
-        "backend", "fair", "waiters", "processes"
+        "{:<width$} {:<5} {:<20} {:<10} {:<8} what it is",
+        "backend", "fair", "waiters", "processes", "timeout"
     )?;
     for e in registry.entries() {
         let f = e.facts();
         let across = if e.across_processes() { "yes" } else { "no" };
         let (fair, waiting) = (if f.fair { "yes" } else { "no" }, f.waiting.to_string());
+        let timeout = if e.cannot_time_out().is_none() {
+            "yes"
+        } else {
+            "no"
+        };
         writeln!(
             out,
-            "{:<width$} {fair:<5} {waiting:<20} {across:<10} {}",
+            "{:<width$} {fair:<5} {waiting:<20} {across:<10} {timeout:<8} {}",
             f.name, f.summary
         )?;
     }
@@ -53,7 +58,8 @@ pub(crate) fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
     }
     writeln!(
         out,
-        "Every backend runs with --threads; those with \"yes\" under processes also with --processes."
+        "Every backend runs with --threads; those with \"yes\" under processes also with --processes,\n\
+         and those with \"yes\" under timeout with --timeout (`list --json` says why the others cannot)."
     )?;
     Ok(ExitCode::from(exit::OK))
 }

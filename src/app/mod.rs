@@ -38,6 +38,8 @@ pub mod exit {
     pub const LOST_UPDATES: u8 = 3;
     /// The time limit stopped the run before all operations were done.
     pub const INCOMPLETE: u8 = 4;
+    /// The workers deadlocked (the transfer workload's naive order): the cycle is reported.
+    pub const DEADLOCK: u8 = 5;
 }
 
 /// The whole program: parses the command line, runs the command, and turns every failure into
@@ -66,6 +68,8 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             if e.downcast_ref::<UsageError>().is_some() {
                 ExitCode::from(exit::USAGE)
+            } else if let Some(RunError::Deadlock { .. }) = e.downcast_ref::<RunError>() {
+                ExitCode::from(exit::DEADLOCK)
             } else {
                 ExitCode::from(exit::ERROR)
             }

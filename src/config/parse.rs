@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::error::UsageError;
-use crate::model::{LatencyMode, PinPolicy, WorkUnit};
+use crate::model::{LatencyMode, LockOrder, PinPolicy, WorkUnit};
 use crate::registry;
 pub use crate::runner::region::MAX_LOCKS;
 
@@ -20,6 +20,9 @@ pub enum WorkloadChoice {
     /// taken shared, the rest update it exclusively; a reader that sees the fields differ saw
     /// a torn write.
     Rw,
+    /// Moves between `--accounts` accounts, each with its own lock, both held, taken in
+    /// `--order`; the total balance must stay zero, and `naive` order can deadlock.
+    Transfer,
 }
 
 /// Most workers a run may ask for.
@@ -302,6 +305,19 @@ pub fn parse_work_unit(s: &str) -> Result<WorkUnit, UsageError> {
             "--work-unit",
             s,
             "expected time or instructions",
+        )),
+    }
+}
+
+/// Parses `--order`: `ordered` or `naive`.
+pub fn parse_order(s: &str) -> Result<LockOrder, UsageError> {
+    match s.trim() {
+        "ordered" => Ok(LockOrder::Ordered),
+        "naive" => Ok(LockOrder::Naive),
+        _ => Err(UsageError::invalid(
+            "--order",
+            s,
+            "expected ordered (the lower-numbered account's lock first) or naive (the source's first)",
         )),
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::parse::{MAX_THREADS, WorkloadChoice};
 use crate::error::UsageError;
-use crate::model::{LatencyMode, PinPolicy, RunConfig, WorkUnit, WorkerMode, Workload};
+use crate::model::{LatencyMode, LockOrder, PinPolicy, RunConfig, WorkUnit, WorkerMode, Workload};
 use crate::registry;
 use crate::runner::affinity::Topology;
 use crate::runner::region::MAX_LOCKS;
@@ -67,6 +67,8 @@ pub struct RunRequest {
     pub max_time: Option<Duration>,
     /// The workload.
     pub workload: Workload,
+    /// Every acquisition's deadline.
+    pub timeout: Option<Duration>,
 }
 
 /// Checks `req` against itself, the registry and the machine's `topology`.
@@ -109,6 +111,22 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
             format!("cannot run across processes: {why} (see `lockbench list`)"),
         ));
     }
+    if let Some(timeout) = req.timeout {
+        if timeout.is_zero() {
+            return Err(UsageError::invalid(
+                "--timeout",
+                "0s",
+                "an acquisition needs some time to wait: give a deadline longer than zero",
+            ));
+        }
+        if let Some(why) = entry.cannot_time_out() {
+            return Err(UsageError::invalid(
+                "--backend",
+                entry.name(),
+                format!("cannot time out an acquisition: {why} (see `lockbench list`)"),
+            ));
+        }
+    }
     let timed = req.duration.is_some();
     if req.duration.is_some_and(|d| d.is_zero()) {
         return Err(UsageError::invalid(
@@ -144,6 +162,21 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
             format!("lock counts must be from 1 to {MAX_LOCKS}"),
         ));
     }
+    // The transfer's locks are its accounts.
+    let locks = match req.workload {
+        Workload::Transfer { .. } if req.locks != 1 => {
+            return Err(UsageError::invalid(
+                "--locks",
+                req.locks,
+                format!(
+                    "the transfer workload has one lock per account: give --accounts {}",
+                    req.locks
+                ),
+            ));
+        }
+        Workload::Transfer { accounts, .. } => accounts,
+        _ => req.locks,
+    };
     if let Workload::Bank { initial } = req.workload {
         if !(0..=MAX_INITIAL).contains(&initial) {
             return Err(UsageError::invalid(
@@ -247,7 +280,7 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
         ops: if timed { 0 } else { req.ops },
         duration_ms: req.duration.map(duration_ms),
         warmup_ms: duration_ms(warmup),
-        locks: req.locks,
+        locks,
         cs_work_ns: duration_ns(req.cs_work),
         think_ns: duration_ns(req.think),
         work_unit: req.work_unit,
@@ -255,40 +288,88 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
         latency: req.latency,
         max_time_ms: duration_ms(max_time).max(1),
         workload: req.workload,
+        timeout_ns: req.timeout.map(duration_ns),
     })
 }
 
 /// The share of reads of the rw workload when `--reads` is not given, percent.
 pub const DEFAULT_READS: u8 = 90;
 
-/// The workload `--workload`, `--initial` and `--reads` name.
-pub fn workload(
-    choice: WorkloadChoice,
-    initial: Option<i64>,
-    reads: Option<u8>,
-) -> Result<Workload, UsageError> {
-    if let (Some(initial), false) = (initial, choice == WorkloadChoice::Bank) {
+/// The accounts of the transfer workload when `--accounts` is not given.
+pub const DEFAULT_ACCOUNTS: u64 = 2;
+
+/// The workload options as given, before validation.
+#[derive(Clone, Copy, Debug)]
+pub struct WorkloadArgs {
+    /// `--workload`.
+    pub choice: WorkloadChoice,
+    /// `--initial` (bank).
+    pub initial: Option<i64>,
+    /// `--reads` (rw).
+    pub reads: Option<u8>,
+    /// `--accounts` (transfer).
+    pub accounts: Option<u64>,
+    /// `--order` (transfer).
+    pub order: Option<LockOrder>,
+}
+
+/// The workload `--workload` and its options name; an option of another workload is refused.
+pub fn workload(a: &WorkloadArgs) -> Result<Workload, UsageError> {
+    let choice = a.choice;
+    if let (Some(initial), false) = (a.initial, choice == WorkloadChoice::Bank) {
         return Err(UsageError::invalid(
             "--initial",
             initial,
             "a starting balance belongs to --workload bank",
         ));
     }
-    if let (Some(reads), false) = (reads, choice == WorkloadChoice::Rw) {
+    if let (Some(reads), false) = (a.reads, choice == WorkloadChoice::Rw) {
         return Err(UsageError::invalid(
             "--reads",
             reads,
             "a share of reads belongs to --workload rw",
         ));
     }
+    if choice != WorkloadChoice::Transfer {
+        if let Some(accounts) = a.accounts {
+            return Err(UsageError::invalid(
+                "--accounts",
+                accounts,
+                "accounts belong to --workload transfer",
+            ));
+        }
+        if let Some(order) = a.order {
+            return Err(UsageError::invalid(
+                "--order",
+                order.name(),
+                "a lock order belongs to --workload transfer",
+            ));
+        }
+    }
     Ok(match choice {
         WorkloadChoice::Counter => Workload::Counter,
         WorkloadChoice::Bank => Workload::Bank {
-            initial: initial.unwrap_or(DEFAULT_INITIAL),
+            initial: a.initial.unwrap_or(DEFAULT_INITIAL),
         },
         WorkloadChoice::Rw => Workload::Rw {
-            reads: reads.unwrap_or(DEFAULT_READS),
+            reads: a.reads.unwrap_or(DEFAULT_READS),
         },
+        WorkloadChoice::Transfer => {
+            let accounts = a.accounts.unwrap_or(DEFAULT_ACCOUNTS);
+            if !(2..=MAX_LOCKS).contains(&accounts) {
+                return Err(UsageError::invalid(
+                    "--accounts",
+                    accounts,
+                    format!(
+                        "a transfer moves between two different accounts: from 2 to {MAX_LOCKS}"
+                    ),
+                ));
+            }
+            Workload::Transfer {
+                accounts,
+                order: a.order.unwrap_or_default(),
+            }
+        }
     })
 }
 
@@ -333,6 +414,7 @@ mod tests {
             pin: PinPolicy::Compact,
             latency: LatencyMode::DEFAULT,
             max_time: Some(Duration::from_secs(60)),
+            timeout: None,
         }
     }
 
@@ -340,6 +422,32 @@ mod tests {
     fn bad_requests_are_refused_with_the_reason() {
         let bank = Workload::Bank { initial: 200 };
         let cases: Vec<(&str, RunRequest, &str)> = vec![
+            (
+                "a deadline of zero",
+                RunRequest {
+                    backend: "spin",
+                    timeout: Some(Duration::ZERO),
+                    ..request()
+                },
+                "--timeout '0s'",
+            ),
+            (
+                "a deadline on a queue lock",
+                RunRequest {
+                    timeout: Some(Duration::from_millis(1)),
+                    ..request()
+                },
+                "'ticket': cannot time out an acquisition: a drawn ticket must be served",
+            ),
+            (
+                "a deadline on std's mutex",
+                RunRequest {
+                    backend: "std",
+                    timeout: Some(Duration::from_millis(1)),
+                    ..request()
+                },
+                "std::sync::Mutex has no timed lock",
+            ),
             (
                 "zero threads",
                 RunRequest {

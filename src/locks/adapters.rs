@@ -1,6 +1,7 @@
 //! Adapters that make the standard locks and the two baselines [`Backend`]s.
 
 use std::sync::PoisonError;
+use std::time::Duration;
 
 use super::{Backend, Protection};
 
@@ -21,6 +22,9 @@ impl Backend for StdMutex {
         let _guard = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         f()
     }
+
+    const CANNOT_TIME_OUT: Option<&'static str> =
+        Some("std::sync::Mutex has no timed lock (parking-lot and pthread have one)");
 }
 
 /// `parking_lot::Mutex`.
@@ -39,6 +43,15 @@ impl Backend for ParkingMutex {
         let _guard = self.0.lock();
         f()
     }
+
+    const CANNOT_TIME_OUT: Option<&'static str> = None;
+
+    #[inline(always)]
+    fn with_timeout<T>(&self, timeout: Duration, f: impl FnOnce() -> T) -> Option<T> {
+        // try_lock_for tries the fast path first and reads the clock only when it must wait.
+        let _guard = self.0.try_lock_for(timeout)?;
+        Some(f())
+    }
 }
 
 /// The `atomic` baseline: no lock; the workload makes its update one atomic `fetch_add`.
@@ -56,6 +69,9 @@ impl Backend for AtomicBaseline {
     fn with<T>(&self, f: impl FnOnce() -> T) -> T {
         f()
     }
+
+    const CANNOT_TIME_OUT: Option<&'static str> =
+        Some("a baseline never waits, so there is no wait to time out");
 }
 
 /// The `none` baseline: no lock at all, so concurrent read-then-write updates overwrite each other.
@@ -73,4 +89,7 @@ impl Backend for Unsynchronised {
     fn with<T>(&self, f: impl FnOnce() -> T) -> T {
         f()
     }
+
+    const CANNOT_TIME_OUT: Option<&'static str> =
+        Some("a baseline never waits, so there is no wait to time out");
 }

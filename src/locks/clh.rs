@@ -157,6 +157,9 @@ impl<R> Drop for ClhLock<R> {
 
 impl<R: Relax + 'static> Backend for ClhLock<R> {
     const KIND: Protection = Protection::Lock;
+    const CANNOT_TIME_OUT: Option<&'static str> = Some(
+        "a queued waiter's node is what its successor spins on: leaving needs a protocol (CLH-TO) this lock does not have",
+    );
 
     unsafe fn init_at(at: *mut Self) {
         // SAFETY: the caller's contract: `at` is writable and aligned. The lock holds no

@@ -34,6 +34,10 @@ pub struct FutexMutex<const PRIVATE: bool = false> {
 // UNLOCKED, takes the lock; only the holder stores UNLOCKED (in `unlock`). The Acquire of those
 // operations pairs with the Release swap in `unlock`.
 unsafe impl<const PRIVATE: bool> RawLock for FutexMutex<PRIVATE> {
+    const CANNOT_GIVE_UP: Option<&'static str> = Some(
+        "its waiters sleep in the kernel with no deadline (pthread is the sleeping lock that has one)",
+    );
+
     fn new() -> Self {
         FutexMutex {
             state: AtomicU32::new(UNLOCKED),

@@ -15,6 +15,9 @@ pub struct LockApi<R>(R);
 
 impl<R: lock_api_04::RawMutex + Send + Sync + 'static> Backend for LockApi<R> {
     const KIND: Protection = Protection::Lock;
+    const CANNOT_TIME_OUT: Option<&'static str> = Some(
+        "lock_api's RawMutex has no timed lock (RawMutexTimed is optional, and not required here)",
+    );
 
     unsafe fn init_at(at: *mut Self) {
         // SAFETY: the caller's contract: `at` is writable and aligned. A RawMutex is a plain
@@ -49,6 +52,9 @@ where
     R: lock_api_05::RawMutex + Send + Sync + 'static,
 {
     const KIND: Protection = Protection::Lock;
+    const CANNOT_TIME_OUT: Option<&'static str> = Some(
+        "lock_api's RawMutex has no timed lock (RawMutexTimed is optional, and not required here)",
+    );
 
     unsafe fn init_at(at: *mut Self) {
         // SAFETY: as for `LockApi`.

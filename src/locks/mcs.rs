@@ -107,6 +107,9 @@ impl<R: Relax> Default for McsLock<R> {
 
 impl<R: Relax + 'static> Backend for McsLock<R> {
     const KIND: Protection = Protection::Lock;
+    const CANNOT_TIME_OUT: Option<&'static str> = Some(
+        "a queued waiter is linked into the queue and must be handed the lock: leaving needs a protocol (MCS-TO) this lock does not have",
+    );
 
     unsafe fn init_at(at: *mut Self) {
         // SAFETY: the caller's contract: `at` is writable and aligned. The lock holds no

@@ -21,6 +21,7 @@ pub mod tas;
 pub mod ticket;
 
 use std::fmt;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -77,6 +78,57 @@ pub trait Backend: Send + Sync + 'static {
     fn with_shared<T>(&self, f: impl FnOnce() -> T) -> T {
         self.with(f)
     }
+
+    /// Why an acquisition of this backend cannot have a deadline (`None`: it can, through
+    /// [`with_timeout`](Backend::with_timeout)).
+    const CANNOT_TIME_OUT: Option<&'static str> = Some("it has no timed acquire");
+
+    /// Runs `f` inside the critical section if the lock can be taken within `timeout` of the
+    /// start of the wait; `None`, without running `f`, if the wait gave up. The runner calls it
+    /// only when [`CANNOT_TIME_OUT`](Backend::CANNOT_TIME_OUT) is `None`; this default waits to
+    /// the end.
+    #[inline(always)]
+    fn with_timeout<T>(&self, timeout: Duration, f: impl FnOnce() -> T) -> Option<T> {
+        let _ = timeout;
+        Some(self.with(f))
+    }
+
+    /// [`with_timeout`](Backend::with_timeout), holding the lock shared (as
+    /// [`with_shared`](Backend::with_shared) does).
+    #[inline(always)]
+    fn with_shared_timeout<T>(&self, timeout: Duration, f: impl FnOnce() -> T) -> Option<T> {
+        self.with_timeout(timeout, f)
+    }
+}
+
+/// How often a spinning waiter with a deadline reads the clock: every this many looks at the
+/// lock (a look is a few nanoseconds; a clock read a few tens).
+const LOOKS_PER_CLOCK_READ: u32 = 16;
+
+/// A waiter's deadline, read from the clock only once the wait has begun (an acquisition that
+/// finds the lock free costs no clock read) and then every [`LOOKS_PER_CLOCK_READ`] looks.
+/// Returns `true` once `timeout` has passed since the first look.
+pub(crate) fn deadline_after(timeout: Duration) -> impl FnMut() -> bool {
+    let mut deadline: Option<Instant> = None;
+    let mut looks = 0u32;
+    move || {
+        looks = looks.wrapping_add(1);
+        if looks % LOOKS_PER_CLOCK_READ != 1 {
+            return false;
+        }
+        let now = Instant::now();
+        match deadline {
+            None => {
+                // An unrepresentable deadline (a timeout of centuries) is no deadline.
+                deadline = Some(
+                    now.checked_add(timeout)
+                        .unwrap_or(now + Duration::from_secs(1 << 32)),
+                );
+                false
+            }
+            Some(d) => now >= d,
+        }
+    }
 }
 
 impl<L: RawLock + 'static> Backend for L {
@@ -92,6 +144,14 @@ impl<L: RawLock + 'static> Backend for L {
     fn with<T>(&self, f: impl FnOnce() -> T) -> T {
         let _guard = Guard::acquire(self);
         f()
+    }
+
+    const CANNOT_TIME_OUT: Option<&'static str> = L::CANNOT_GIVE_UP;
+
+    #[inline(always)]
+    fn with_timeout<T>(&self, timeout: Duration, f: impl FnOnce() -> T) -> Option<T> {
+        let _guard = Guard::acquire_unless(self, deadline_after(timeout))?;
+        Some(f())
     }
 }
 
@@ -186,6 +246,117 @@ pub(crate) mod stress {
         assert_eq!(shared.count.into_inner(), threads as u64 * per_thread);
     }
 
+    /// `threads` threads each make `per_thread` attempts with `lock_unless`, giving up after a
+    /// few looks (alternately 1 and 64), and increment the plain counter only when they got in
+    /// (then hold the lock a little longer):
+    /// the counter equals the entries, some waits gave up (four threads on one lock), and the
+    /// lock is free at the end.
+    pub(crate) fn exact_count_giving_up<L: RawLock>(threads: usize, per_thread: u64) {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let shared = Counted {
+            lock: L::new(),
+            count: UnsafeCell::new(0),
+        };
+        let (entered, gave_up) = (AtomicU64::new(0), AtomicU64::new(0));
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                let (shared, entered, gave_up) = (&shared, &entered, &gave_up);
+                s.spawn(move || {
+                    for i in 0..per_thread {
+                        let limit = if (i + t as u64).is_multiple_of(2) {
+                            1
+                        } else {
+                            64
+                        };
+                        let mut looks = 0;
+                        if shared.lock.lock_unless(|| {
+                            looks += 1;
+                            looks > limit
+                        }) {
+                            // SAFETY: lock_unless returned true: we hold the lock.
+                            unsafe { *shared.count.get() += 1 };
+                            // A held lock long enough for the others to find it taken.
+                            for _ in 0..200 {
+                                std::hint::spin_loop();
+                            }
+                            // SAFETY: taken just above.
+                            unsafe { shared.lock.unlock() };
+                            // Relaxed: tallies read after the scope joins.
+                            entered.fetch_add(1, Ordering::Relaxed);
+                        } else {
+                            gave_up.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        let (entered, gave_up) = (entered.into_inner(), gave_up.into_inner());
+        assert_eq!(entered + gave_up, threads as u64 * per_thread);
+        assert!(gave_up > 0, "some waits gave up");
+        assert!(shared.lock.try_lock(), "the lock is left free");
+        assert_eq!(shared.count.into_inner(), entered);
+    }
+
+    /// The same for any backend's `with_timeout` and `with_shared_timeout` (half the attempts
+    /// each; readers add nothing), with a deadline of `timeout` and a critical section of
+    /// `hold`, initialised in place in a region as the runner makes it.
+    pub(crate) fn exact_count_with_timeout<B: super::Backend>(
+        threads: usize,
+        per_thread: u64,
+        timeout: std::time::Duration,
+        hold: std::time::Duration,
+    ) {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let region = crate::runner::region::HeapRegion::<B>::new(1, 1, 0);
+        let lock = &region.view().slots[0].lock.0;
+        let (counter, entered, gave_up) = (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0));
+        let work = || {
+            let start = std::time::Instant::now();
+            while start.elapsed() < hold {
+                std::hint::spin_loop();
+            }
+        };
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                let (counter, entered, gave_up) = (&counter, &entered, &gave_up);
+                s.spawn(move || {
+                    for i in 0..per_thread {
+                        // Relaxed (all): the lock orders the counter; the tallies are read
+                        // after the scope joins.
+                        let done = if (i + t as u64).is_multiple_of(2) {
+                            lock.with_timeout(timeout, || {
+                                let v = counter.load(Ordering::Relaxed);
+                                work();
+                                counter.store(v + 1, Ordering::Relaxed);
+                            })
+                        } else {
+                            lock.with_shared_timeout(timeout, work)
+                        };
+                        match done {
+                            Some(()) if (i + t as u64).is_multiple_of(2) => {
+                                entered.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Some(()) => {}
+                            None => {
+                                gave_up.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        assert!(gave_up.load(Ordering::Relaxed) > 0, "some waits gave up");
+        assert_eq!(
+            counter.load(Ordering::Relaxed),
+            entered.load(Ordering::Relaxed)
+        );
+        assert_eq!(
+            lock.with_timeout(timeout, || 7),
+            Some(7),
+            "the lock is left free"
+        );
+    }
+
     /// One thread: `lock`, a refused `try_lock` while held, `unlock`, then a `try_lock` that
     /// succeeds on the free lock, and `unlock`.
     pub(crate) fn lock_then_try<L: RawLock>() {
@@ -219,5 +390,57 @@ pub(crate) mod stress {
         });
         // Relaxed: the scope joined every thread.
         assert_eq!(counter.load(Ordering::Relaxed), threads as u64 * per_thread);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod timeout_tests {
+    use std::time::Duration;
+
+    use super::relax::{Backoff, Spin};
+    use super::*;
+
+    /// Four threads on one lock, each holding it 200 µs, with a deadline of 20 µs: waits give
+    /// up, and every update that was made is counted.
+    fn check<B: Backend>() {
+        assert!(B::CANNOT_TIME_OUT.is_none());
+        stress::exact_count_with_timeout::<B>(
+            4,
+            300,
+            Duration::from_micros(20),
+            Duration::from_micros(200),
+        );
+    }
+
+    #[test]
+    fn every_backend_that_can_time_out_gives_up_and_counts_exactly() {
+        check::<SpinLock<Backoff>>();
+        check::<SpinLock<Spin>>();
+        check::<TasLock<Backoff>>();
+        check::<ParkingMutex>();
+        check::<PthreadMutex>();
+        check::<ProcessSharedMutex>();
+        check::<PosixSemaphore>();
+        check::<ParkingRwLock>();
+        check::<PthreadRwLock>();
+    }
+
+    #[test]
+    fn our_spinning_locks_give_up_and_leave_the_lock_free() {
+        stress::exact_count_giving_up::<SpinLock<Backoff>>(4, 20_000);
+        stress::exact_count_giving_up::<TasLock<Spin>>(4, 20_000);
+    }
+
+    #[test]
+    fn the_deadline_reads_the_clock_only_once_the_wait_has_begun() {
+        let mut expired = deadline_after(Duration::ZERO);
+        // The first look starts the clock; the next reading comes 16 looks later.
+        assert!(!expired());
+        assert!((0..LOOKS_PER_CLOCK_READ - 1).all(|_| !expired()));
+        assert!(expired());
+        let mut never = deadline_after(Duration::from_secs(3600));
+        assert!((0..1000).all(|_| !never()));
+        let mut huge = deadline_after(Duration::MAX);
+        assert!((0..100).all(|_| !huge()));
     }
 }

@@ -15,6 +15,7 @@
 use std::cell::UnsafeCell;
 use std::ptr::addr_of_mut;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use super::pshared::OWNER_DIED;
 use super::{Backend, Protection};
@@ -80,6 +81,29 @@ impl<const SHARED: bool, const ROBUST: bool> Backend for PosixMutex<SHARED, ROBU
     fn with<T>(&self, f: impl FnOnce() -> T) -> T {
         // SAFETY: the mutex was initialised in place by `init_at` and does not move.
         let rc = unsafe { libc::pthread_mutex_lock(self.0.get()) };
+        self.held(rc, "pthread_mutex_lock", f)
+    }
+
+    const CANNOT_TIME_OUT: Option<&'static str> = None;
+
+    #[inline]
+    fn with_timeout<T>(&self, timeout: Duration, f: impl FnOnce() -> T) -> Option<T> {
+        let mutex = self.0.get();
+        // SAFETY: initialised in place by `init_at`, never moved. The try first: a free mutex
+        // costs no clock read.
+        let mut rc = unsafe { libc::pthread_mutex_trylock(mutex) };
+        if rc == libc::EBUSY {
+            // SAFETY: as above; the deadline is a valid timespec that outlives the call.
+            rc = unsafe { libc::pthread_mutex_timedlock(mutex, &realtime_deadline(timeout)) };
+        }
+        (rc != libc::ETIMEDOUT).then(|| self.held(rc, "pthread_mutex_timedlock", f))
+    }
+}
+
+impl<const SHARED: bool, const ROBUST: bool> PosixMutex<SHARED, ROBUST> {
+    /// Runs `f` holding the mutex that `call` returned `rc` for, and unlocks it.
+    #[inline]
+    fn held<T>(&self, rc: libc::c_int, call: &str, f: impl FnOnce() -> T) -> T {
         match rc {
             0 => {}
             libc::EOWNERDEAD if ROBUST => {
@@ -95,7 +119,7 @@ impl<const SHARED: bool, const ROBUST: bool> Backend for PosixMutex<SHARED, ROBU
             }
             // A normal mutex reports no error to a correct caller; anything else means memory
             // corruption, where going on would be wrong.
-            _ => panic!("pthread_mutex_lock failed with error {rc}"),
+            _ => panic!("{call} failed with error {rc}"),
         }
         struct Unlock<'a, const S: bool, const R: bool>(&'a PosixMutex<S, R>);
         impl<const S: bool, const R: bool> Drop for Unlock<'_, S, R> {
@@ -106,6 +130,27 @@ impl<const SHARED: bool, const ROBUST: bool> Backend for PosixMutex<SHARED, ROBU
         }
         let _unlock = Unlock(self);
         f()
+    }
+}
+
+/// The absolute `CLOCK_REALTIME` time `timeout` from now, as the POSIX timed waits
+/// (`pthread_mutex_timedlock`, `sem_timedwait`, the rwlock's) take it. A jump of the wall clock
+/// during the wait moves the deadline with it; runs are short, and the waits are what the
+/// seeds' `acquire(timeout=...)` is built on.
+pub(super) fn realtime_deadline(timeout: Duration) -> libc::timespec {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable timespec; CLOCK_REALTIME always exists.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) };
+    let nanos = now.tv_nsec as u64 + u64::from(timeout.subsec_nanos());
+    let secs = (now.tv_sec as u64)
+        .saturating_add(timeout.as_secs())
+        .saturating_add(nanos / 1_000_000_000);
+    libc::timespec {
+        tv_sec: secs.min(libc::time_t::MAX as u64) as libc::time_t,
+        tv_nsec: (nanos % 1_000_000_000) as libc::c_long,
     }
 }
 

@@ -19,6 +19,24 @@ pub unsafe trait RawLock: Send + Sync {
     fn lock(&self);
     /// Takes the lock if it is free right now; never waits.
     fn try_lock(&self) -> bool;
+    /// Why this lock cannot give up a wait half-way (`None`: it can, through
+    /// [`lock_unless`](RawLock::lock_unless)). A waiter of a queue lock holds a place that the
+    /// others depend on, and cannot simply leave.
+    const CANNOT_GIVE_UP: Option<&'static str> = Some("it has no way to give up a wait");
+
+    /// Waits for the lock as [`lock`](RawLock::lock) does, asking `give_up` at every look while
+    /// it waits; once that says yes, returns `false` without the lock (and having changed
+    /// nothing another waiter or the holder depends on). The runner calls it only when
+    /// [`CANNOT_GIVE_UP`](RawLock::CANNOT_GIVE_UP) is `None`; this default never gives up.
+    fn lock_unless(&self, give_up: impl FnMut() -> bool) -> bool
+    where
+        Self: Sized,
+    {
+        let _ = give_up;
+        self.lock();
+        true
+    }
+
     /// Releases the lock.
     ///
     /// # Safety
@@ -37,6 +55,14 @@ impl<'a, L: RawLock> Guard<'a, L> {
     pub fn acquire(lock: &'a L) -> Self {
         lock.lock();
         Guard(lock, PhantomData)
+    }
+}
+
+impl<'a, L: RawLock> Guard<'a, L> {
+    /// Takes `lock` unless `give_up` says so while waiting (see [`RawLock::lock_unless`]).
+    #[inline(always)]
+    pub fn acquire_unless(lock: &'a L, give_up: impl FnMut() -> bool) -> Option<Self> {
+        lock.lock_unless(give_up).then(|| Guard(lock, PhantomData))
     }
 }
 

@@ -11,7 +11,9 @@
 use std::cell::UnsafeCell;
 use std::marker::PhantomData;
 use std::sync::PoisonError;
+use std::time::Duration;
 
+use super::pthread::realtime_deadline;
 use super::relax::{Relax, SpinThenYield};
 use super::{Backend, Protection};
 use crate::sync::{AtomicU32, Ordering};
@@ -22,6 +24,9 @@ pub struct StdRwLock(std::sync::RwLock<()>);
 impl Backend for StdRwLock {
     const KIND: Protection = Protection::Lock;
     const SHARED_READERS: bool = true;
+    const CANNOT_TIME_OUT: Option<&'static str> = Some(
+        "std::sync::RwLock has no timed lock (parking-lot-rwlock and pthread-rwlock have one)",
+    );
 
     unsafe fn init_at(at: *mut Self) {
         // SAFETY: the caller's contract: `at` is writable and aligned; this type may move.
@@ -64,6 +69,20 @@ impl Backend for ParkingRwLock {
     fn with_shared<T>(&self, f: impl FnOnce() -> T) -> T {
         let _guard = self.0.read();
         f()
+    }
+
+    const CANNOT_TIME_OUT: Option<&'static str> = None;
+
+    #[inline(always)]
+    fn with_timeout<T>(&self, timeout: Duration, f: impl FnOnce() -> T) -> Option<T> {
+        let _guard = self.0.try_write_for(timeout)?;
+        Some(f())
+    }
+
+    #[inline(always)]
+    fn with_shared_timeout<T>(&self, timeout: Duration, f: impl FnOnce() -> T) -> Option<T> {
+        let _guard = self.0.try_read_for(timeout)?;
+        Some(f())
     }
 }
 
@@ -123,6 +142,45 @@ impl Backend for PthreadRwLock {
         let rc = unsafe { libc::pthread_rwlock_rdlock(self.0.get()) };
         self.held(rc, "pthread_rwlock_rdlock", f)
     }
+
+    const CANNOT_TIME_OUT: Option<&'static str> = None;
+
+    #[inline]
+    fn with_timeout<T>(&self, timeout: Duration, f: impl FnOnce() -> T) -> Option<T> {
+        let lock = self.0.get();
+        // SAFETY: initialised in place by `init_at`, never moved. The try first: a free lock
+        // costs no clock read.
+        let mut rc = unsafe { libc::pthread_rwlock_trywrlock(lock) };
+        if rc == libc::EBUSY {
+            // SAFETY: as above; the deadline is a valid timespec that outlives the call.
+            rc = unsafe { pthread_rwlock_timedwrlock(lock, &realtime_deadline(timeout)) };
+        }
+        (rc != libc::ETIMEDOUT).then(|| self.held(rc, "pthread_rwlock_timedwrlock", f))
+    }
+
+    #[inline]
+    fn with_shared_timeout<T>(&self, timeout: Duration, f: impl FnOnce() -> T) -> Option<T> {
+        let lock = self.0.get();
+        // SAFETY: as in `with_timeout`.
+        let mut rc = unsafe { libc::pthread_rwlock_tryrdlock(lock) };
+        if rc == libc::EBUSY {
+            // SAFETY: as in `with_timeout`.
+            rc = unsafe { pthread_rwlock_timedrdlock(lock, &realtime_deadline(timeout)) };
+        }
+        (rc != libc::ETIMEDOUT).then(|| self.held(rc, "pthread_rwlock_timedrdlock", f))
+    }
+}
+
+// POSIX's timed rwlock calls, which glibc has and the libc crate does not bind for Linux.
+unsafe extern "C" {
+    fn pthread_rwlock_timedwrlock(
+        lock: *mut libc::pthread_rwlock_t,
+        abstime: *const libc::timespec,
+    ) -> libc::c_int;
+    fn pthread_rwlock_timedrdlock(
+        lock: *mut libc::pthread_rwlock_t,
+        abstime: *const libc::timespec,
+    ) -> libc::c_int;
 }
 
 impl Drop for PthreadRwLock {
@@ -239,6 +297,9 @@ impl<R: Relax> Default for RwSpinLock<R> {
 impl<R: Relax + 'static> Backend for RwSpinLock<R> {
     const KIND: Protection = Protection::Lock;
     const SHARED_READERS: bool = true;
+    const CANNOT_TIME_OUT: Option<&'static str> = Some(
+        "a waiting writer has announced itself to the readers (WRITER_WAITING); this lock has no way to withdraw that",
+    );
 
     unsafe fn init_at(at: *mut Self) {
         // SAFETY: the caller's contract: `at` is writable and aligned; a plain word may move.

@@ -29,6 +29,14 @@ unsafe impl<R: Relax> RawLock for SpinLock<R> {
 
     #[inline]
     fn lock(&self) {
+        // The same wait, never given up: `give_up` is a constant the compiler folds away.
+        let _ = self.lock_unless(|| false);
+    }
+
+    const CANNOT_GIVE_UP: Option<&'static str> = None;
+
+    #[inline]
+    fn lock_unless(&self, mut give_up: impl FnMut() -> bool) -> bool {
         // Acquire on success: pairs with the Release store in `unlock`. Relaxed on failure:
         // nothing was acquired, nothing is read. Weak: a spurious failure only costs one more
         // round of the loop.
@@ -37,7 +45,7 @@ unsafe impl<R: Relax> RawLock for SpinLock<R> {
             .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
             .is_ok()
         {
-            return;
+            return true;
         }
         // One strategy value for the whole wait, so backoff grows with every lost race, not
         // only with the length of one holder's critical section.
@@ -45,8 +53,12 @@ unsafe impl<R: Relax> RawLock for SpinLock<R> {
         loop {
             // Relaxed: only a hint that the lock looks free; the compare-exchange below is what
             // synchronises. Reading (not writing) keeps the cache line shared while the holder
-            // works.
+            // works. Giving up here leaves nothing behind: a waiter of this lock has written
+            // nothing.
             while self.locked.load(Ordering::Relaxed) {
+                if give_up() {
+                    return false;
+                }
                 relax.relax();
             }
             // Acquire/Relaxed: as above.
@@ -55,7 +67,7 @@ unsafe impl<R: Relax> RawLock for SpinLock<R> {
                 .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
                 .is_ok()
             {
-                return;
+                return true;
             }
             relax.relax();
         }

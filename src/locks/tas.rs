@@ -31,12 +31,26 @@ unsafe impl<R: Relax> RawLock for TasLock<R> {
 
     #[inline]
     fn lock(&self) {
+        // The same wait, never given up: `give_up` is a constant the compiler folds away.
+        let _ = self.lock_unless(|| false);
+    }
+
+    const CANNOT_GIVE_UP: Option<&'static str> = None;
+
+    #[inline]
+    fn lock_unless(&self, mut give_up: impl FnMut() -> bool) -> bool {
         // Nothing but tries, back to back: the swap of every try is the whole algorithm (and
         // what loom checks, in `try_lock`; a wait of writes is longer than loom's store history).
+        // A failed swap wrote `true` over `true`, so giving up between tries leaves nothing
+        // behind.
         let mut relax = R::default();
         while !self.try_lock() {
+            if give_up() {
+                return false;
+            }
             relax.relax();
         }
+        true
     }
 
     #[inline]

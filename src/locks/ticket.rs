@@ -28,6 +28,10 @@ pub struct TicketLock<R = SpinThenYield> {
 // The Acquire loads of `now_serving` pair with the Release store in `unlock`, so each holder's
 // writes happen-before the next holder's critical section.
 unsafe impl<R: Relax> RawLock for TicketLock<R> {
+    const CANNOT_GIVE_UP: Option<&'static str> = Some(
+        "a drawn ticket must be served: a waiter that left would leave the lock waiting for it forever",
+    );
+
     fn new() -> Self {
         TicketLock {
             next_ticket: AtomicU32::new(0),

@@ -16,8 +16,10 @@ pub fn latency_histogram() -> Histogram<u64> {
 
 /// One worker's record of a run.
 pub struct Recorder {
-    /// Operations completed.
+    /// Operations completed (attempts that acquired: a timed-out one is not among them).
     pub ops: u64,
+    /// Acquisitions that gave up at their deadline (`--timeout`).
+    pub timeouts: u64,
     /// Operations completed inside the contended interval (`None`: it never saw it open).
     pub window_ops: Option<u64>,
     /// Acquisitions that followed a different holder (locks only).
@@ -55,6 +57,7 @@ impl Recorder {
     pub fn new() -> Self {
         Recorder {
             ops: 0,
+            timeouts: 0,
             window_ops: None,
             handoffs: 0,
             window_handoffs: None,

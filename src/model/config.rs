@@ -95,6 +95,38 @@ pub enum Workload {
         /// The share of reads, percent.
         reads: u8,
     },
+    /// The seeds' lock-ordering lesson: `accounts` accounts, each with its own lock; an
+    /// operation moves one unit from one account to another, holding both locks, taken in
+    /// `order`. The total balance must stay zero.
+    Transfer {
+        /// Accounts (each a lock instance with its balance).
+        accounts: u64,
+        /// Which of the two locks is taken first.
+        order: LockOrder,
+    },
+}
+
+/// The order in which a transfer takes its two accounts' locks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LockOrder {
+    /// The lower-numbered account first: every worker takes locks in one global order, so no
+    /// cycle of waits can form.
+    #[default]
+    Ordered,
+    /// The source account first, as the seeds' naive transfer does: two opposite transfers can
+    /// each hold one lock and wait for the other's, forever.
+    Naive,
+}
+
+impl LockOrder {
+    /// The CLI name.
+    pub fn name(self) -> &'static str {
+        match self {
+            LockOrder::Ordered => "ordered",
+            LockOrder::Naive => "naive",
+        }
+    }
 }
 
 impl Workload {
@@ -104,6 +136,7 @@ impl Workload {
             Workload::Counter => "counter",
             Workload::Bank { .. } => "bank",
             Workload::Rw { .. } => "rw",
+            Workload::Transfer { .. } => "transfer",
         }
     }
 }
@@ -177,9 +210,18 @@ pub struct RunConfig {
     pub max_time_ms: u64,
     /// The workload.
     pub workload: Workload,
+    /// Every acquisition's deadline, ns (`--timeout`; `None`: acquisitions wait as long as it
+    /// takes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ns: Option<u64>,
 }
 
 impl RunConfig {
+    /// Every acquisition's deadline, if the run has one.
+    pub fn timeout(&self) -> Option<std::time::Duration> {
+        self.timeout_ns.map(std::time::Duration::from_nanos)
+    }
+
     /// Whether the run is timed rather than a fixed number of operations.
     pub fn timed(&self) -> bool {
         self.duration_ms.is_some()

@@ -23,7 +23,7 @@ pub mod run;
 pub mod sweep;
 
 pub use comparison::{Change, ComparedPoint, Comparison};
-pub use config::{LatencyMode, PinPolicy, RunConfig, WorkUnit, WorkerMode, Workload};
+pub use config::{LatencyMode, LockOrder, PinPolicy, RunConfig, WorkUnit, WorkerMode, Workload};
 pub use environment::{BackendFacts, CrateVersion, Environment, WorkCalibration};
 pub use findings::{Caveat, Contrast, FindingGroup, Findings, Ranked};
 pub use run::{

@@ -138,6 +138,9 @@ pub struct WorkerResult {
     /// Times it found another worker inside the critical section (on entry or on exit).
     #[serde(default)]
     pub exclusion_violations: u64,
+    /// Its acquisitions that gave up at their deadline (`--timeout`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub timeouts: u64,
     /// Its CPU time and context switches over the same interval as the throughput.
     #[serde(default)]
     pub cpu: Option<CpuUsage>,
@@ -254,6 +257,18 @@ pub struct RunResult {
     /// The rw workload's reads and writes apart (none for the other workloads).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_write: Option<ReadWrite>,
+    /// Acquisitions that gave up at their deadline, over the whole run (with `--timeout`
+    /// only). They did no update, and are not among the operations: the value is verified
+    /// against the acquisitions that succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<u64>,
+    /// Their share of all attempts (timeouts / (operations + timeouts)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_share: Option<f64>,
+    /// The share of the sampled acquisitions that succeeded only after waiting past the
+    /// deadline: a deadline that the lock (or the kernel's timer under it) did not keep.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_share: Option<f64>,
     /// Per-worker figures (the field keeps its first name, `threads`, for readers of version 1).
     #[serde(rename = "threads")]
     pub workers: Vec<WorkerResult>,
@@ -290,4 +305,8 @@ impl RunResult {
     pub fn failed_verification(&self) -> bool {
         self.verification.verdict.is_failure()
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -88,6 +88,12 @@ pub struct Repetition {
     /// Its torn reads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub torn_reads: Option<u64>,
+    /// Acquisitions that gave up at their deadline (with `--timeout` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<u64>,
+    /// Their share of the attempts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_share: Option<f64>,
 }
 
 /// The contention regime of a point: how many locks the operations spread over, and how long
@@ -187,6 +193,12 @@ pub struct Point {
     /// Its torn reads, over every repetition.
     #[serde(default)]
     pub torn_reads: u64,
+    /// Acquisitions that gave up at their deadline, over every repetition (with `--timeout`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<u64>,
+    /// Their share of the attempts, median over the repetitions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_share: Option<Spread>,
     /// Latency percentiles of all repetitions' samples together.
     pub latency: Option<LatencySummary>,
     /// All repetitions' latency histograms merged, compressed base64.
@@ -235,6 +247,8 @@ impl Point {
             reads_per_sec: None,
             writes_per_sec: None,
             torn_reads: 0,
+            timeouts: None,
+            timeout_share: None,
             latency: None,
             latency_histogram: None,
             lost_updates: 0,

@@ -40,6 +40,8 @@ struct Row<'a> {
     reads_per_sec_median: Option<f64>,
     writes_per_sec_median: Option<f64>,
     torn_reads: u64,
+    timeouts: Option<u64>,
+    timeout_share_median: Option<f64>,
 }
 
 /// The CSV text.
@@ -80,6 +82,8 @@ pub fn render(r: &SweepResults) -> anyhow::Result<Vec<u8>> {
             reads_per_sec_median: p.reads_per_sec.map(|s| s.median),
             writes_per_sec_median: p.writes_per_sec.map(|s| s.median),
             torn_reads: p.torn_reads,
+            timeouts: p.timeouts,
+            timeout_share_median: p.timeout_share.map(|s| s.median),
         })?;
     }
     Ok(w.into_inner()?)

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use super::format::{duration_ns, grouped, percent, rate, signed, worker_noun, workers};
 use crate::locks::Protection;
 use crate::measure::stats::LatencySummary;
-use crate::model::{Interval, RunResult, Verdict, Workload};
+use crate::model::{Interval, LockOrder, RunResult, Verdict, Workload};
 
 /// Renders `r` as the table `lockbench run` prints.
 pub fn render(r: &RunResult) -> String {
@@ -35,6 +35,15 @@ pub fn render(r: &RunResult) -> String {
         (Workload::Rw { reads }, Some(_)) => {
             format!("rw: {reads}% reads of a two-field record")
         }
+        (Workload::Transfer { accounts, order }, duration) => format!(
+            "transfer: {}moves of 1 between {} accounts, both locks held, taken {}",
+            duration.map_or(format!("{} ", grouped(c.ops)), |_| String::new()),
+            grouped(accounts),
+            match order {
+                LockOrder::Ordered => "lower-numbered account first (ordered)",
+                LockOrder::Naive => "source account first (naive)",
+            }
+        ),
     };
     let what = match c.duration_ms {
         Some(ms) => format!(
@@ -358,6 +367,10 @@ fn verification_lines(r: &RunResult) -> Vec<String> {
         Workload::Counter => ("counter", "updates lost"),
         Workload::Bank { .. } => ("balance", "updates lost"),
         Workload::Rw { .. } => ("writes counted", "writes lost"),
+        Workload::Transfer { .. } => (
+            "account updates (two per move; the balances sum to 0)",
+            "account updates lost",
+        ),
     };
     let mut lines = vec![match v.verdict {
         Verdict::Ok | Verdict::ExclusionViolated if v.lost_updates == 0 => format!(
@@ -423,6 +436,27 @@ fn verification_lines(r: &RunResult) -> Vec<String> {
             grouped(n)
         )),
         (None, _) => {}
+    }
+    if let (Some(timeouts), Some(timeout)) = (r.timeouts, r.config.timeout_ns) {
+        let attempts = r.total_ops + timeouts;
+        lines.push(format!(
+            "timeouts    {} of {} acquisitions ({}) gave up at the {} deadline and did no update; {}",
+            grouped(timeouts),
+            grouped(attempts),
+            percent(r.timeout_share.unwrap_or(0.0)),
+            duration_ns(timeout as f64),
+            if timeouts == 0 {
+                "every wait was shorter".to_string()
+            } else {
+                format!("the {} that acquired are the operations above", grouped(r.total_ops))
+            }
+        ));
+        if let Some(late) = r.late_share.filter(|&l| l > 0.0) {
+            lines.push(format!(
+                "late        {} of the sampled acquisitions that succeeded had waited past the deadline: it is not a bound on the wait",
+                percent(late)
+            ));
+        }
     }
     lines
 }

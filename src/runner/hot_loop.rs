@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use super::LoopSettings;
 use super::control::CHUNK;
-use super::region::{FREE, NO_HOLDER, RegionView, Slot};
+use super::region::{FREE, NO_HOLDER, RegionView, SharedData, Slot};
 use crate::locks::{Backend, Protection};
 use crate::measure::clock::Clock;
 use crate::measure::recorder::Recorder;
@@ -67,8 +67,10 @@ impl<B: Backend> WithOperation for Compiled<'_, '_, B> {
         let (s, seat, settings, clock) = (self.s, self.seat, self.settings, self.clock);
         // Without work, and with one lock, the loop is compiled without the work checks and
         // the lock choice: every instruction counts when an uncontended lock costs a dozen
-        // nanoseconds.
-        let work = settings.cs_work != BusyWork::NONE || settings.think != BusyWork::NONE;
+        // nanoseconds. A deadline on the acquisitions rides with the work checks.
+        let work = settings.cs_work != BusyWork::NONE
+            || settings.think != BusyWork::NONE
+            || settings.timeout.is_some();
         match (work, s.slots.len() > 1) {
             (false, false) => {
                 worker_loop::<B, O, false, false>(s, seat, operation, settings, clock)
@@ -80,8 +82,8 @@ impl<B: Backend> WithOperation for Compiled<'_, '_, B> {
     }
 }
 
-/// The loop; `WORK` says whether `--cs-work` or `--think` is in play, `MANY` whether there is
-/// more than one lock to choose from.
+/// The loop; `WORK` says whether `--cs-work`, `--think` or `--timeout` is in play, `MANY`
+/// whether there is more than one lock to choose from.
 fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
     s: &RegionView<'_, B>,
     seat: Seat,
@@ -110,18 +112,34 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
     let workers = s.progress.len() as u64;
     let mut counted_start = false;
     // (operations, hand-offs, CPU use) when this worker saw the window open, and when it saw
-    // it close.
+    // it close. Operations are those that acquired: `done` counts attempts, and an attempt
+    // that timed out did nothing.
     let mut window_open_at = None;
     let mut window_close_at = None;
     let mut in_window = false;
     while done < quota {
         let n = CHUNK.min(quota - done);
         let mut left = n;
+        // The lock (or, for a transfer, the two) each operation takes.
         let mut next = || {
             if MANY {
-                &s.slots[choice.next()]
+                let from = choice.next();
+                let to = if O::PAIRED {
+                    choice.other_than(from)
+                } else {
+                    from
+                };
+                Pick {
+                    slot: &s.slots[from],
+                    from,
+                    to,
+                }
             } else {
-                first_slot
+                Pick {
+                    slot: first_slot,
+                    from: 0,
+                    to: 0,
+                }
             }
         };
         let mut read = || O::MIXED && draw.next_is_read();
@@ -139,7 +157,7 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
         until_sample -= left;
         done += n;
         // Relaxed: a display counter; the supervisor needs no ordering with anything else.
-        s.progress[index].0.store(done, Ordering::Relaxed);
+        s.progress[index].0.done.store(done, Ordering::Relaxed);
         let state = if counted_start {
             s.control.state()
         } else {
@@ -147,11 +165,19 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
             s.control.count_started(workers, clock.raw())
         };
         if window_open_at.is_none() && state.measuring(workers) {
-            window_open_at = Some((done, rec.handoffs, CpuUsage::of_this_thread()));
+            window_open_at = Some((
+                done - rec.timeouts,
+                rec.handoffs,
+                CpuUsage::of_this_thread(),
+            ));
         }
         if state.window_closed() {
             if window_close_at.is_none() {
-                window_close_at = Some((done, rec.handoffs, CpuUsage::of_this_thread()));
+                window_close_at = Some((
+                    done - rec.timeouts,
+                    rec.handoffs,
+                    CpuUsage::of_this_thread(),
+                ));
             }
             if state.stop() {
                 break;
@@ -166,7 +192,7 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
         s.control.close_window(|| clock.raw_ordered());
     }
     let (close_ops, close_handoffs, close_usage) =
-        window_close_at.unwrap_or((done, rec.handoffs, usage_at_stop));
+        window_close_at.unwrap_or((done - rec.timeouts, rec.handoffs, usage_at_stop));
     if let Some((open_ops, open_handoffs, open_usage)) = window_open_at {
         rec.window_ops = Some(close_ops.saturating_sub(open_ops));
         rec.window_handoffs = Some(close_handoffs.saturating_sub(open_handoffs));
@@ -175,12 +201,19 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
     rec.usage = usage_at_stop
         .zip(usage_at_start)
         .map(|(end, start)| end.since(start));
-    rec.ops = done;
+    rec.ops = done - rec.timeouts;
     LoopOutcome {
         start_ticks: start,
         stop_ticks: stop,
         rec,
     }
+}
+
+/// The lock an operation takes (`slot`, number `from`), and for a transfer the second, `to`.
+struct Pick<'a, B> {
+    slot: &'a Slot<B>,
+    from: usize,
+    to: usize,
 }
 
 /// What every operation of one worker reads: the region, who it is, what it does and how.
@@ -202,13 +235,16 @@ impl<B, O: Copy> Copy for Worker<'_, '_, B, O> {}
 
 /// One operation on `slot`: acquire, check that nobody else is inside, update, check again,
 /// release; then think. A `read` (the rw workload) takes the lock shared instead and reads.
+/// With a deadline (`--timeout`, compiled in with the work) an acquisition that reaches it
+/// gives up: no update, a timeout counted, and the worker thinks and goes on.
 /// `TIMED` measures the wait from just before the acquire to the first instruction inside the
 /// critical section, that reading ordered after the acquire (and, with work, how long the
-/// critical section and the think time really lasted).
+/// critical section and the think time really lasted); a wait that gave up is not in the
+/// latency figures (it lasted the deadline), only in the count.
 #[inline(always)]
 fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     w: &Worker<'_, '_, B, O>,
-    slot: &Slot<B>,
+    pick: Pick<'_, B>,
     read: bool,
     rec: &mut Recorder,
     in_window: bool,
@@ -223,10 +259,17 @@ fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     // the contended cache-line transfer (the hand-off itself) would fall outside the figure.
     // The reading before may run a little early, which can only lengthen a wait.
     let before = if TIMED { clock.raw() } else { 0 };
-    let (acquired, released) = if O::MIXED && read {
-        read_op::<B, O, TIMED, WORK>(w, slot, rec)
+    let entered = if O::PAIRED {
+        transfer_op::<B, O, TIMED, WORK>(w, pick.from, pick.to, rec)
+    } else if O::MIXED && read {
+        read_op::<B, O, TIMED, WORK>(w, pick.slot, rec)
     } else {
-        write_op::<B, O, TIMED, WORK>(w, slot, rec)
+        write_op::<B, O, TIMED, WORK>(w, pick.slot, rec)
+    };
+    let Some((acquired, released)) = entered else {
+        rec.timeouts += 1;
+        settings.think.run(clock, stopped);
+        return;
     };
     if TIMED {
         let waited = clock.delta_ns(before, acquired);
@@ -248,13 +291,13 @@ fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
 }
 
 /// The critical section of an update, under the lock taken exclusively; returns the clock
-/// readings on entry and before the release (when timed).
+/// readings on entry and before the release (when timed), or `None` if the wait gave up.
 #[inline(always)]
 fn write_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     w: &Worker<'_, '_, B, O>,
     slot: &Slot<B>,
     rec: &mut Recorder,
-) -> (u64, u64) {
+) -> Option<(u64, u64)> {
     let Worker {
         s,
         me,
@@ -262,50 +305,133 @@ fn write_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
         settings,
         clock,
     } = *w;
-    // The atomic baseline has no critical section to check: its updates overlap by design.
-    let checked = B::KIND != Protection::AtomicRmw;
     // Relaxed: a poll of the control word, as after every chunk.
     let stopped = || s.control.state().stop();
-    let (handoffs, violations) = (&mut rec.handoffs, &mut rec.exclusion_violations);
-    slot.lock.0.with(|| {
+    let section = || {
         let acquired = if TIMED { clock.raw_ordered() } else { 0 };
         let data = &slot.data.0;
-        // The exclusion check, as the kernel's locktorture makes it: on entry the holder word
-        // must say that nobody is inside; on exit it must still name us. Relaxed (all four):
-        // under a lock they are ordered by it like the counter; without one, a broken lock
-        // shows as a worker that finds another's mark. The entry's read also gives the last
-        // holder, for hand-offs.
-        if checked {
-            let previous = data.holder.load(Ordering::Relaxed);
-            data.holder.store(me, Ordering::Relaxed);
-            if previous & FREE == 0 {
-                *violations += 1;
-            } else if B::KIND == Protection::Lock {
-                *handoffs += u64::from(previous != NO_HOLDER && previous != (me | FREE));
-            }
-        }
+        enter::<B>(data, me, rec, true);
         operation.update::<WORK>(data.fields(), B::KIND, || {
             settings.cs_work.run(clock, stopped)
         });
-        if checked {
-            if data.holder.load(Ordering::Relaxed) != me {
-                *violations += 1;
-            }
-            data.holder.store(me | FREE, Ordering::Relaxed);
-        }
+        leave::<B>(data, me, rec);
         (acquired, if TIMED && WORK { clock.raw() } else { 0 })
-    })
+    };
+    acquire::<B, _, WORK>(&slot.lock.0, settings.timeout, section)
+}
+
+/// A transfer from account `from` to account `to`: both locks taken, in the workload's order,
+/// and the update made holding both. The worker's line says which account it holds while it
+/// waits for the other, for the deadlock watch. `None` if either wait gave up (then nothing
+/// was updated).
+#[inline(always)]
+fn transfer_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
+    w: &Worker<'_, '_, B, O>,
+    from: usize,
+    to: usize,
+    rec: &mut Recorder,
+) -> Option<(u64, u64)> {
+    let Worker {
+        s,
+        me,
+        operation,
+        settings,
+        clock,
+    } = *w;
+    // Relaxed: a poll of the control word, as after every chunk.
+    let stopped = || s.control.state().stop();
+    let line = &s.progress[me as usize].0;
+    let (first, second) = operation.lock_order(from, to);
+    // Relaxed (the watch's words, all): only this worker writes them and the supervisor reads
+    // them now and then; a deadlock holds them still for as long as it lasts, which is all the
+    // watch needs.
+    line.waits.store(first as u64 + 1, Ordering::Relaxed);
+    let both = || {
+        let acquired = if TIMED { clock.raw_ordered() } else { 0 };
+        line.waits.store(0, Ordering::Relaxed);
+        let (source, target) = (&s.slots[from].data.0, &s.slots[to].data.0);
+        // Hand-offs are counted on the source account's lock.
+        enter::<B>(source, me, rec, true);
+        enter::<B>(target, me, rec, false);
+        operation.update_pair::<WORK>(source.fields(), target.fields(), B::KIND, || {
+            settings.cs_work.run(clock, stopped)
+        });
+        leave::<B>(target, me, rec);
+        leave::<B>(source, me, rec);
+        (acquired, if TIMED && WORK { clock.raw() } else { 0 })
+    };
+    let outer = || {
+        line.holds.store(first as u64 + 1, Ordering::Relaxed);
+        line.waits.store(second as u64 + 1, Ordering::Relaxed);
+        let entered = acquire::<B, _, WORK>(&s.slots[second].lock.0, settings.timeout, both);
+        line.holds.store(0, Ordering::Relaxed);
+        entered
+    };
+    let entered = acquire::<B, _, WORK>(&s.slots[first].lock.0, settings.timeout, outer).flatten();
+    line.waits.store(0, Ordering::Relaxed);
+    if entered.is_some() {
+        let moves = line.moves.load(Ordering::Relaxed);
+        line.moves.store(moves + 1, Ordering::Relaxed);
+    }
+    entered
+}
+
+/// Runs `section` holding `lock`, waiting at most `timeout` when one is given (compiled in
+/// with the work only); `None` if the wait gave up.
+#[inline(always)]
+fn acquire<B: Backend, T, const WORK: bool>(
+    lock: &B,
+    timeout: Option<std::time::Duration>,
+    section: impl FnOnce() -> T,
+) -> Option<T> {
+    match timeout {
+        Some(timeout) if WORK => lock.with_timeout(timeout, section),
+        _ => Some(lock.with(section)),
+    }
+}
+
+/// The exclusion check on entry, as the kernel's locktorture makes it: the holder word must say
+/// that nobody is inside; then it names us. Its previous value gives the last holder, for
+/// hand-offs (counted when `handoffs`). Relaxed (all the holder word's accesses): under a lock
+/// they are ordered by it like the data; without one, a broken lock shows as a worker that
+/// finds another's mark. The atomic baseline has no critical section to check: its updates
+/// overlap by design.
+#[inline(always)]
+fn enter<B: Backend>(data: &SharedData, me: u64, rec: &mut Recorder, handoffs: bool) {
+    if B::KIND == Protection::AtomicRmw {
+        return;
+    }
+    let previous = data.holder.load(Ordering::Relaxed);
+    data.holder.store(me, Ordering::Relaxed);
+    if previous & FREE == 0 {
+        rec.exclusion_violations += 1;
+    } else if handoffs && B::KIND == Protection::Lock {
+        rec.handoffs += u64::from(previous != NO_HOLDER && previous != (me | FREE));
+    }
+}
+
+/// The exclusion check on exit: the holder word must still name us; then it says free, with
+/// us as the last holder.
+#[inline(always)]
+fn leave<B: Backend>(data: &SharedData, me: u64, rec: &mut Recorder) {
+    if B::KIND == Protection::AtomicRmw {
+        return;
+    }
+    if data.holder.load(Ordering::Relaxed) != me {
+        rec.exclusion_violations += 1;
+    }
+    data.holder.store(me | FREE, Ordering::Relaxed);
 }
 
 /// The critical section of a read, under the lock taken shared: the holder word must say that
 /// no writer is inside, on entry and on exit (read only: readers never write its line, so they
-/// stay free to share the lock), and the record must not be torn.
+/// stay free to share the lock), and the record must not be torn. `None` if the wait gave up.
 #[inline(always)]
 fn read_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     w: &Worker<'_, '_, B, O>,
     slot: &Slot<B>,
     rec: &mut Recorder,
-) -> (u64, u64) {
+) -> Option<(u64, u64)> {
     let Worker {
         s,
         operation,
@@ -316,9 +442,8 @@ fn read_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     let checked = B::KIND != Protection::AtomicRmw;
     // Relaxed: a poll of the control word, as after every chunk.
     let stopped = || s.control.state().stop();
-    rec.reads += 1;
     let (violations, torn_reads) = (&mut rec.exclusion_violations, &mut rec.torn_reads);
-    slot.lock.0.with_shared(|| {
+    let section = || {
         let acquired = if TIMED { clock.raw_ordered() } else { 0 };
         let data = &slot.data.0;
         // Relaxed: as the writers' marks (see `write_op`).
@@ -331,7 +456,13 @@ fn read_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
             *violations += 1;
         }
         (acquired, if TIMED && WORK { clock.raw() } else { 0 })
-    })
+    };
+    let entered = match settings.timeout {
+        Some(timeout) if WORK => slot.lock.0.with_shared_timeout(timeout, section),
+        _ => Some(slot.lock.0.with_shared(section)),
+    };
+    rec.reads += u64::from(entered.is_some());
+    entered
 }
 
 /// Which lock an operation takes when there are several: uniformly at random, from a
@@ -356,8 +487,24 @@ impl LockChoice {
         self.state ^= self.state << 13;
         self.state ^= self.state >> 7;
         self.state ^= self.state << 17;
-        // The high half of a 64 x 64-bit product: uniform enough, and no division.
-        ((u128::from(self.state) * u128::from(self.locks)) >> 64) as usize
+        self.below(self.locks)
+    }
+
+    /// A lock's index other than `taken`, uniformly among the others (there are at least two).
+    #[inline(always)]
+    fn other_than(&mut self, taken: usize) -> usize {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        let other = self.below(self.locks - 1);
+        other + usize::from(other >= taken)
+    }
+
+    /// The generator's state scaled below `n`: the high half of a 64 x 64-bit product, uniform
+    /// enough, and no division.
+    #[inline(always)]
+    fn below(&self, n: u64) -> usize {
+        ((u128::from(self.state) * u128::from(n)) >> 64) as usize
     }
 }
 

@@ -13,6 +13,7 @@ mod hot_loop;
 pub mod processes;
 pub mod region;
 mod supervise;
+pub use supervise::Deadlock;
 pub mod sweep;
 mod threads;
 mod worker;
@@ -90,6 +91,21 @@ pub enum RunError {
         workers: usize,
         grace_s: u64,
     },
+    /// The workers deadlocked: a cycle of waits, and nobody moved for `stall`.
+    #[error(
+        "deadlock {after:.1?} into the run: {}. No worker moved for {stall:?} ({} transfers were \
+         made before); the run is stopped and nothing was verified. Of the workers, {left_blocked} \
+         were blocked in a lock: worker processes are killed; threads cannot be interrupted \
+         inside a lock, so they are left blocked and end when lockbench exits",
+        deadlock.describe(),
+        deadlock.moves
+    )]
+    Deadlock {
+        deadlock: Deadlock,
+        after: Duration,
+        stall: Duration,
+        left_blocked: usize,
+    },
 }
 
 /// What every worker needs to know, fixed before the start.
@@ -103,6 +119,8 @@ pub(crate) struct LoopSettings {
     pub think: BusyWork,
     /// Which acquisitions are timed.
     pub latency: LatencyMode,
+    /// Every acquisition's deadline (`--timeout`), counted from the start of its wait.
+    pub timeout: Option<Duration>,
 }
 
 impl LoopSettings {
@@ -115,6 +133,7 @@ impl LoopSettings {
             cs_work: work(cfg.cs_work_ns),
             think: work(cfg.think_ns),
             latency: cfg.latency,
+            timeout: cfg.timeout(),
         }
     }
 }
@@ -197,6 +216,8 @@ fn drive<W: Workers>(
         tick: TICK,
         warmup,
         duration: cfg.duration_ms.map(Duration::from_millis),
+        deadlock_stall: matches!(cfg.workload, crate::model::Workload::Transfer { .. })
+            .then_some(supervise::DEADLOCK_STALL),
     };
     let total_ops = (!cfg.timed()).then_some(cfg.ops);
     let supervision = supervise::supervise(&mut set, limits, total_ops, on_progress)?;
@@ -246,12 +267,26 @@ fn end_warmup<B: Backend>(view: &RegionView<'_, B>, clock: &Clock) {
         .end_warmup(view.progress.len() as u64, clock.raw_ordered());
 }
 
+/// What every worker's line of `view` says now, for the deadlock watch.
+fn wait_lines<B: Backend>(view: &RegionView<'_, B>) -> Vec<supervise::WaitLine> {
+    use std::sync::atomic::Ordering::Relaxed;
+    view.progress
+        .iter()
+        // Relaxed: a look at words that stand still in a deadlock (see `hot_loop`).
+        .map(|p| supervise::WaitLine {
+            holds: p.0.holds.load(Relaxed),
+            waits: p.0.waits.load(Relaxed),
+            moves: p.0.moves.load(Relaxed),
+        })
+        .collect()
+}
+
 /// Operations done so far by the workers of `view`.
 fn done_ops<B: Backend>(view: &RegionView<'_, B>) -> u64 {
     view.progress
         .iter()
         // Relaxed: display counters.
-        .map(|p| p.0.load(std::sync::atomic::Ordering::Relaxed))
+        .map(|p| p.0.done.load(std::sync::atomic::Ordering::Relaxed))
         .sum()
 }
 
@@ -304,6 +339,7 @@ mod tests {
             latency: LatencyMode::Off,
             max_time_ms: 60_000,
             workload: Workload::Counter,
+            timeout_ns: None,
         };
         let topology = Topology::detect();
         let calibration = None;

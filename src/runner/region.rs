@@ -43,6 +43,22 @@ impl SharedData {
     }
 }
 
+/// What one worker publishes about itself, alone on its line (only it writes there; the
+/// supervisor reads): its progress and, for the transfer workload, the deadlock watch's view
+/// of it: which account's lock it holds, which it waits for, and how many transfers it has
+/// completed. Accounts are numbered from 1 here; 0 is none.
+#[repr(C)]
+pub struct WorkerLine {
+    /// Operations done (attempts, with `--timeout`), updated after every chunk.
+    pub done: AtomicU64,
+    /// The account whose lock it holds while it waits for a second (0: none).
+    pub holds: AtomicU64,
+    /// The account whose lock it waits for (0: none).
+    pub waits: AtomicU64,
+    /// Transfers completed, updated after every one.
+    pub moves: AtomicU64,
+}
+
 /// The process start gate: children check in, then wait for the parent's word.
 #[repr(C)]
 pub struct Gate {
@@ -89,8 +105,8 @@ pub struct RegionView<'a, B> {
     pub control: &'a Control,
     /// The locks and their data (one unless `--locks` says more).
     pub slots: &'a [Slot<B>],
-    /// One progress counter per worker.
-    pub progress: &'a [Line<AtomicU64>],
+    /// One line per worker: its progress, and the deadlock watch's view of it.
+    pub progress: &'a [Line<WorkerLine>],
 }
 
 /// The shared region of a run with backend `B`: a header, `locks` slots, `workers` progress
@@ -108,7 +124,7 @@ impl<B: Backend> Region<B> {
     fn parts(workers: usize, locks: usize) -> Parts {
         let header = Layout::new::<Header>();
         let slots = Layout::array::<Slot<B>>(locks).expect("the lock count is bounded");
-        let lines = Layout::array::<Line<AtomicU64>>(workers).expect("worker count is bounded");
+        let lines = Layout::array::<Line<WorkerLine>>(workers).expect("worker count is bounded");
         let (with_slots, slots_at) = header
             .extend(slots)
             .expect("a region is far below isize::MAX");
@@ -137,8 +153,8 @@ impl<B: Backend> Region<B> {
         let slots = Self::slots_ptr(at, workers, locks);
         for i in 0..locks {
             // SAFETY: the caller gives us the memory; slot `i` lies within it, as `parts`
-            // placed it. Zeroed bytes are valid atomics (the gate, control and progress
-            // counters start at zero); each lock is initialised in place by its own `init_at`,
+            // placed it. Zeroed bytes are valid atomics (the gate, control and worker lines
+            // start at zero); each lock is initialised in place by its own `init_at`,
             // and the two data fields are set before anyone reads them.
             unsafe {
                 let slot = slots.add(i);
@@ -177,7 +193,7 @@ impl<B: Backend> Region<B> {
                     locks,
                 ),
                 progress: std::slice::from_raw_parts(
-                    at.as_ptr().add(parts.progress).cast::<Line<AtomicU64>>(),
+                    at.as_ptr().add(parts.progress).cast::<Line<WorkerLine>>(),
                     workers,
                 ),
             }

@@ -1,7 +1,7 @@
 //! The supervisor: one loop, written once against [`WorkerSet`], that watches a run's workers,
-//! threads or processes alike: progress ticks, the time limit, a worker that died, and the grace
-//! period after a stop after which any worker still running is killed (processes) or the run is
-//! abandoned (threads, which cannot be killed).
+//! threads or processes alike: progress ticks, the time limit, a worker that died, a deadlock
+//! (the transfer workload), and the grace period after a stop after which any worker still
+//! running is killed (processes) or the run is abandoned (threads, which cannot be killed).
 
 use std::time::{Duration, Instant};
 
@@ -32,6 +32,85 @@ pub(crate) trait WorkerSet {
     /// Kills the workers still running, where this kind of worker can be killed, and reaps
     /// them; returns how many were still running.
     fn kill_running(&mut self) -> usize;
+    /// What every worker's line says now, for the deadlock watch.
+    fn waits(&self) -> Vec<WaitLine>;
+}
+
+/// One worker's line as the deadlock watch reads it: the account whose lock it holds while it
+/// waits for another, the account it waits for (both numbered from 1; 0: none), and the
+/// transfers it has completed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct WaitLine {
+    pub holds: u64,
+    pub waits: u64,
+    pub moves: u64,
+}
+
+/// How long nobody may move, with a cycle of waits in place, before the run is declared
+/// deadlocked: long enough that a worker descheduled for a few time slices, or lines read a
+/// moment stale, are not mistaken for one.
+pub(crate) const DEADLOCK_STALL: Duration = Duration::from_millis(500);
+
+/// A cycle of waits: each worker of `cycle` holds one account's lock and waits for the next
+/// one's, held by the next worker (the last waits for the first's).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deadlock {
+    /// (worker, the account it holds, the account it waits for), accounts numbered from 0.
+    pub cycle: Vec<(usize, u64, u64)>,
+    /// Transfers completed by all workers before it.
+    pub moves: u64,
+}
+
+impl Deadlock {
+    /// The cycle in plain words.
+    pub fn describe(&self) -> String {
+        let n = self.cycle.len();
+        self.cycle
+            .iter()
+            .enumerate()
+            .map(|(i, &(worker, holds, waits))| {
+                format!(
+                    "worker {worker} holds account {holds} and waits for account {waits}, held by worker {}",
+                    self.cycle[(i + 1) % n].0
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// A cycle in the wait-for graph of `lines`, if there is one: worker w waits for the account
+/// that worker v holds, v for one that u holds, and so on back to w.
+pub(crate) fn find_cycle(lines: &[WaitLine]) -> Option<Vec<(usize, u64, u64)>> {
+    let holder = |account: u64| lines.iter().position(|l| l.holds == account);
+    let next = |w: usize| {
+        let waits = lines[w].waits;
+        (waits != 0 && lines[w].holds != 0)
+            .then(|| holder(waits))
+            .flatten()
+    };
+    for start in 0..lines.len() {
+        // Walk at most every worker once; a walk that comes back to a worker it passed has
+        // found a cycle (which may not include `start`).
+        let mut path = vec![start];
+        let mut at = start;
+        while let Some(v) = next(at) {
+            if let Some(pos) = path.iter().position(|&p| p == v) {
+                return Some(
+                    path[pos..]
+                        .iter()
+                        .map(|&w| (w, lines[w].holds - 1, lines[w].waits - 1))
+                        .collect(),
+                );
+            }
+            if path.len() > lines.len() {
+                break;
+            }
+            path.push(v);
+            at = v;
+        }
+    }
+    None
 }
 
 /// The supervisor's rules.
@@ -47,6 +126,9 @@ pub(crate) struct Limits {
     pub warmup: Option<Duration>,
     /// A timed run: the workers are stopped this long after the warm-up.
     pub duration: Option<Duration>,
+    /// Watch for deadlocks (the transfer workload): a cycle of waits with nobody moving for
+    /// this long ends the run.
+    pub deadlock_stall: Option<Duration>,
 }
 
 /// How a supervised run ended.
@@ -82,6 +164,8 @@ pub(crate) fn supervise<S: WorkerSet>(
     let mut stopped_by_time_limit = false;
     let mut died = None;
     let mut last_report = started;
+    // The deadlock watch: the lines as last read, and since when they have not changed.
+    let mut still: Option<(Vec<WaitLine>, Instant)> = None;
     while ended < workers {
         let now = Instant::now();
         let wake = match stopped_at {
@@ -115,6 +199,31 @@ pub(crate) fn supervise<S: WorkerSet>(
         if warm_until.is_some_and(|end| now >= end) {
             warm_until = None;
             set.end_warmup();
+        }
+        if let Some(stall) = limits.deadlock_stall
+            && stopped_at.is_none()
+        {
+            let lines = set.waits();
+            match &still {
+                Some((seen, since)) if *seen == lines => {
+                    if now.duration_since(*since) >= stall
+                        && let Some(cycle) = find_cycle(&lines)
+                    {
+                        set.request_stop();
+                        let left_blocked = set.kill_running();
+                        return Err(RunError::Deadlock {
+                            deadlock: Deadlock {
+                                cycle,
+                                moves: lines.iter().map(|l| l.moves).sum(),
+                            },
+                            after: now - started,
+                            stall,
+                            left_blocked,
+                        });
+                    }
+                }
+                _ => still = Some((lines, now)),
+            }
         }
         match stopped_at {
             // The end of a timed run: a stop, but not the time limit's.
@@ -181,6 +290,10 @@ mod tests {
         /// When the first stop and the end of the warm-up came, after the start.
         stopped_after: Option<Duration>,
         warmup_ended_after: Vec<Duration>,
+        /// What the workers' lines say; `moving` adds one transfer at every look.
+        lines: Vec<WaitLine>,
+        moving: bool,
+        looks: std::cell::Cell<u64>,
     }
 
     impl Mock {
@@ -196,6 +309,9 @@ mod tests {
                 kills: 0,
                 stopped_after: None,
                 warmup_ended_after: Vec::new(),
+                lines: Vec::new(),
+                moving: false,
+                looks: std::cell::Cell::new(0),
             }
         }
     }
@@ -243,6 +359,17 @@ mod tests {
             self.warmup_ended_after.push(self.started.elapsed());
         }
 
+        fn waits(&self) -> Vec<WaitLine> {
+            self.looks.set(self.looks.get() + 1);
+            let mut lines = self.lines.clone();
+            if self.moving
+                && let Some(first) = lines.first_mut()
+            {
+                first.moves += self.looks.get();
+            }
+            lines
+        }
+
         fn kill_running(&mut self) -> usize {
             self.kills += 1;
             let running = self.ended.iter().filter(|&&e| !e).count();
@@ -257,6 +384,7 @@ mod tests {
         tick: Duration::from_millis(5),
         warmup: None,
         duration: None,
+        deadlock_stall: None,
     };
     const SOON: Option<Duration> = Some(Duration::from_millis(5));
 
@@ -368,5 +496,73 @@ mod tests {
             "stopped by the death, not the limit"
         );
         assert_eq!((set.stop_requests, set.kills), (1, 1));
+    }
+
+    fn line(holds: u64, waits: u64) -> WaitLine {
+        WaitLine {
+            holds,
+            waits,
+            moves: 7,
+        }
+    }
+
+    #[test]
+    fn a_cycle_of_waits_is_found_and_told_in_plain_words() {
+        // Worker 0 holds account 0 and waits for 1; worker 2 holds 1 and waits for 0; worker 1
+        // waits for 0 holding nothing (not in the cycle); worker 3 is idle.
+        let lines = [line(1, 2), line(0, 1), line(2, 1), line(0, 0)];
+        let cycle = find_cycle(&lines).unwrap();
+        assert_eq!(cycle, vec![(0, 0, 1), (2, 1, 0)]);
+        let told = Deadlock { cycle, moves: 28 }.describe();
+        assert_eq!(
+            told,
+            "worker 0 holds account 0 and waits for account 1, held by worker 2; \
+             worker 2 holds account 1 and waits for account 0, held by worker 0"
+        );
+        // A chain that ends at a worker not waiting is no cycle.
+        assert_eq!(find_cycle(&[line(1, 2), line(2, 0), line(0, 0)]), None);
+        // Three workers in a ring.
+        let ring = find_cycle(&[line(1, 2), line(2, 3), line(3, 1)]).unwrap();
+        assert_eq!(ring.len(), 3);
+    }
+
+    #[test]
+    fn a_deadlock_stops_the_run_once_nobody_moves() {
+        let limits = Limits {
+            max_time: Duration::from_secs(10),
+            deadlock_stall: Some(Duration::from_millis(20)),
+            ..LIMITS
+        };
+        let mut set = Mock::new(vec![None, None]);
+        set.obeys_stop = false;
+        set.lines = vec![line(1, 2), line(2, 1)];
+        let started = Instant::now();
+        let r = supervise(&mut set, limits, Some(100), &mut |_| {});
+        match r {
+            Err(RunError::Deadlock {
+                deadlock,
+                stall,
+                left_blocked,
+                ..
+            }) => {
+                assert_eq!(deadlock.cycle, vec![(0, 0, 1), (1, 1, 0)]);
+                assert_eq!(deadlock.moves, 14);
+                assert_eq!((stall, left_blocked), (Duration::from_millis(20), 2));
+            }
+            other => panic!("expected a deadlock, got {other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(set.kills, 1);
+        // The same cycle while a worker still moves (a moment's snapshot) is no deadlock: the
+        // run goes on to its time limit.
+        let mut moving = Mock::new(vec![None, None]);
+        moving.lines = vec![line(1, 2), line(2, 1)];
+        moving.moving = true;
+        let limits = Limits {
+            max_time: Duration::from_millis(100),
+            ..limits
+        };
+        let r = supervise(&mut moving, limits, Some(100), &mut |_| {});
+        assert!(r.unwrap().stopped_by_time_limit);
     }
 }

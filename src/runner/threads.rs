@@ -114,6 +114,10 @@ impl<B: Backend> WorkerSet for ThreadWorkers<B> {
         super::end_warmup(&self.region.view(), &self.clock);
     }
 
+    fn waits(&self) -> Vec<super::supervise::WaitLine> {
+        super::wait_lines(&self.region.view())
+    }
+
     fn kill_running(&mut self) -> usize {
         // Threads cannot be killed; they are left behind, and the command exits.
         self.handles.iter().filter(|h| !h.is_finished()).count()

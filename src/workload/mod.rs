@@ -9,6 +9,8 @@
 //! - [`bank`]: the seeds' bank account: half the workers deposit, half withdraw.
 //! - [`rw`]: read-mostly: readers check a two-field record under the lock taken shared, writers
 //!   update it.
+//! - [`transfer`]: moves between accounts, each with its own lock, both held: lock ordering,
+//!   and the deadlock of the naive order.
 //!
 //! [`busy`] is the busy work of `--cs-work` and `--think`.
 
@@ -16,11 +18,12 @@ pub mod bank;
 pub mod busy;
 pub mod counter;
 pub mod rw;
+pub mod transfer;
 
 use std::sync::atomic::AtomicU64;
 
 use crate::locks::Protection;
-use crate::model::{SideCount, Workload};
+use crate::model::{LockOrder, SideCount, Workload};
 
 /// The shared data an operation works on, inside a lock's critical section: the value, and a
 /// mirror of it on another cache line (only the rw workload keeps the mirror).
@@ -56,6 +59,29 @@ pub trait Operation: Copy + Send + 'static {
         cs_work: impl FnOnce(),
     );
 
+    /// Whether an operation works on two locks' data at once (a transfer between accounts):
+    /// the loop then takes two locks, in [`Operation::lock_order`], and calls
+    /// [`Operation::update_pair`]; `false` compiles that out.
+    const PAIRED: bool = false;
+
+    /// Of the two locks (`from`, `to`), which to take first and which second.
+    #[inline(always)]
+    fn lock_order(self, from: usize, to: usize) -> (usize, usize) {
+        (from, to)
+    }
+
+    /// Updates the data of two locks, both held (only called when [`Operation::PAIRED`]).
+    #[inline(always)]
+    fn update_pair<const WORK: bool>(
+        self,
+        from: Fields<'_>,
+        to: Fields<'_>,
+        protection: Protection,
+        cs_work: impl FnOnce(),
+    ) {
+        let _ = (from, to, protection, cs_work);
+    }
+
     /// Reads the fields, with `cs_work` between them, and says whether they disagreed (a torn
     /// read). Only called when [`Operation::MIXED`].
     #[inline(always)]
@@ -68,7 +94,10 @@ pub trait Operation: Copy + Send + 'static {
 /// The shared word's starting value (the bank's starting balance is added when it is read).
 pub fn start_value(w: Workload) -> u64 {
     match w {
-        Workload::Counter | Workload::Bank { .. } | Workload::Rw { .. } => 0,
+        Workload::Counter
+        | Workload::Bank { .. }
+        | Workload::Rw { .. }
+        | Workload::Transfer { .. } => 0,
     }
 }
 
@@ -77,9 +106,12 @@ pub fn start_value(w: Workload) -> u64 {
 /// sides are counted in 32 bits, so a very long timed bank run ends when they are full).
 pub fn quota(w: Workload, ops: Option<u64>, workers: usize, index: usize) -> u64 {
     match (w, ops) {
-        (Workload::Counter | Workload::Rw { .. }, Some(ops)) => counter::quota(ops, workers, index),
-        // The workers' operations are summed: together they must fit.
+        (Workload::Counter | Workload::Rw { .. } | Workload::Transfer { .. }, Some(ops)) => {
+            counter::quota(ops, workers, index)
+        }
+        // The workers' operations are summed (a transfer's twice): together they must fit.
         (Workload::Counter | Workload::Rw { .. }, None) => u64::MAX / workers as u64,
+        (Workload::Transfer { .. }, None) => u64::MAX / 2 / workers as u64,
         (Workload::Bank { .. }, Some(ops)) => bank::quota(ops, workers, index),
         (Workload::Bank { .. }, None) => bank::quota(2 * bank::MAX_PER_SIDE, workers, index),
     }
@@ -104,6 +136,7 @@ pub fn check(w: Workload, o: &Outcome<'_>) -> Check {
         Workload::Counter => counter::check(o.ops_by_worker, o.value),
         Workload::Bank { initial } => bank::check(initial, o.ops_by_worker, o.value),
         Workload::Rw { .. } => rw::check(o.writes_by_worker, o.value, o.mirror),
+        Workload::Transfer { .. } => transfer::check(o.ops_by_worker, o.value, o.mirror),
     }
 }
 
@@ -166,5 +199,13 @@ pub fn with_operation<F: WithOperation>(w: Workload, index: usize, f: F) -> F::O
         Workload::Counter => f.call(counter::Increment),
         Workload::Bank { .. } => f.call(bank::Transaction::of_worker(index)),
         Workload::Rw { reads } => f.call(rw::ReadMostly::of_worker(reads, index)),
+        Workload::Transfer {
+            order: LockOrder::Ordered,
+            ..
+        } => f.call(transfer::Transfer::<false>),
+        Workload::Transfer {
+            order: LockOrder::Naive,
+            ..
+        } => f.call(transfer::Transfer::<true>),
     }
 }

@@ -44,6 +44,7 @@ pub fn run_child<B: Backend>(spec: &WorkerSpec) -> anyhow::Result<WorkerReport> 
         cs_work: spec.cs_work,
         think: spec.think,
         latency: cfg.latency,
+        timeout: cfg.timeout(),
     };
     let seat = Seat {
         index: spec.index,
@@ -75,6 +76,7 @@ pub fn run_child<B: Backend>(spec: &WorkerSpec) -> anyhow::Result<WorkerReport> 
         think_ns: rec.think_ns,
         reads: rec.reads,
         torn_reads: rec.torn_reads,
+        timeouts: rec.timeouts,
         read_latency_histogram: (!rec.read_wait_ns.is_empty())
             .then(|| encode_histogram(&rec.read_wait_ns)),
         write_latency_histogram: (!rec.write_wait_ns.is_empty())

@@ -103,6 +103,9 @@ pub struct WorkerReport {
     /// Its torn reads.
     #[serde(default)]
     pub torn_reads: u64,
+    /// Acquisitions that gave up at their deadline.
+    #[serde(default)]
+    pub timeouts: u64,
     /// Its sampled waits of reads, compressed base64.
     #[serde(default)]
     pub read_latency_histogram: Option<String>,
@@ -335,6 +338,10 @@ impl<B: Backend> WorkerSet for ProcessWorkers<B> {
         super::end_warmup(&self.view(), &self.clock);
     }
 
+    fn waits(&self) -> Vec<super::supervise::WaitLine> {
+        super::wait_lines(&Workers::view(self))
+    }
+
     fn kill_running(&mut self) -> usize {
         let mut running = 0;
         for w in self.children.iter_mut().filter(|w| w.status.is_none()) {
@@ -412,6 +419,7 @@ impl<B: Backend> Workers for ProcessWorkers<B> {
                 rec.think_ns = r.think_ns;
                 rec.reads = r.reads;
                 rec.torn_reads = r.torn_reads;
+                rec.timeouts = r.timeouts;
                 let decoded =
                     |h: &Option<String>| h.as_deref().and_then(|h| decode_histogram(h).ok());
                 if let Some(h) = decoded(&r.read_latency_histogram) {
