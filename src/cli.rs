@@ -68,6 +68,12 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
     pub processes: Option<usize>,
 
+    /// Run the operations as N tasks on a tokio multi-threaded runtime whose worker threads are
+    /// --threads: `tokio` and `async-lock` await their turn; every other backend is held
+    /// inside a task with no await point in the critical section. Figures are per task.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub tasks: Option<usize>,
+
     /// What each run does.
     #[command(flatten)]
     pub options: RunOptions,
@@ -210,6 +216,7 @@ impl RunOptions {
                 order: self.order,
             })?,
             timeout: self.timeout,
+            tasks: None,
         })
     }
 }

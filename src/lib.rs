@@ -38,6 +38,7 @@
 //!         max_time: Some(Duration::from_secs(30)),
 //!         workload: Workload::Counter,
 //!         timeout: None,
+//!         tasks: None,
 //!     },
 //!     &topology,
 //! )?;

@@ -15,10 +15,10 @@ use serde::Serialize;
 use crate::analysis::RunRecord;
 use crate::locks::relax::{Backoff, Spin, SpinThenYield};
 use crate::locks::{
-    AtomicBaseline, Backend, ClhLock, Facts, FutexMutex, LockApi, LockApi05, McsLock, ParkingMutex,
-    ParkingRwLock, PosixSemaphore, ProcessSharedMutex, Protection, PthreadMutex, PthreadRwLock,
-    PthreadShared, RwSpinLock, SpinLock, StdMutex, StdRwLock, TasLock, TicketLock, Unsynchronised,
-    Waiting,
+    AsyncLockMutex, AtomicBaseline, Backend, ClhLock, Facts, FutexMutex, LockApi, LockApi05,
+    McsLock, ParkingMutex, ParkingRwLock, PosixSemaphore, ProcessSharedMutex, Protection,
+    PthreadMutex, PthreadRwLock, PthreadShared, RwSpinLock, SpinLock, StdMutex, StdRwLock, TasLock,
+    TicketLock, TokioMutex, Unsynchronised, Waiting,
 };
 use crate::model::{BackendFacts, RunConfig, WorkCalibration};
 use crate::runner::affinity::Topology;
@@ -409,6 +409,28 @@ impl Registry {
             ),
         })
         .expect(fresh)
+        .register::<TokioMutex>(Facts {
+            name: "tokio",
+            aliases: &[],
+            summary: "tokio::sync::Mutex: an async mutex, fair (FIFO); with --tasks a waiting task gives its thread to others; with --threads, blocking_lock",
+            fair: true,
+            waiting: Waiting::Await,
+            not_across_processes: Some(
+                "tokio's Mutex keeps its waiters in a list in process memory, woken through the runtime",
+            ),
+        })
+        .expect(fresh)
+        .register::<AsyncLockMutex>(Facts {
+            name: "async-lock",
+            aliases: &["async_lock"],
+            summary: "async_lock::Mutex (the async-lock crate): spins briefly, then awaits an event; with --threads, lock_blocking",
+            fair: false,
+            waiting: Waiting::Await,
+            not_across_processes: Some(
+                "async-lock's Mutex waits on an event listener list in process memory",
+            ),
+        })
+        .expect(fresh)
         .register::<PthreadMutex>(Facts {
             name: "pthread",
             aliases: &[],
@@ -509,7 +531,7 @@ mod tests {
     #[test]
     fn builtin_names_are_distinct_and_found_by_alias_and_case() {
         let r = Registry::builtin();
-        assert_eq!(r.entries().len(), 26);
+        assert_eq!(r.entries().len(), 28);
         for e in r.entries() {
             assert_eq!(r.get(e.name()).map(Entry::name), Some(e.name()));
             for a in e.facts().aliases {

@@ -117,6 +117,8 @@ fn list_shows_every_backend_and_its_facts() {
         "spin-rs",
         "spin-rs-ticket",
         "parking-lot-fair",
+        "tokio",
+        "async-lock",
         "pthread",
         "futex",
         "futex-private",

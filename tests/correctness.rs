@@ -43,6 +43,9 @@ fn every_lock_keeps_every_update() {
         "pthread",
         "futex",
         "atomic",
+        // The async mutexes, taken with their blocking calls by threads.
+        "tokio",
+        "async-lock",
     ] {
         exact(backend, 2, 50_000, &[]);
         exact(backend, 4, 50_000, &[]);

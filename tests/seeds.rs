@@ -1,5 +1,6 @@
 //! The seeds' remaining lessons, end to end: reader-writer access (`--workload rw`), acquire
-//! with a timeout (`--timeout`), and lock ordering and deadlock (`--workload transfer`).
+//! with a timeout (`--timeout`), lock ordering and deadlock (`--workload transfer`), and async
+//! tasks (`--tasks`).
 
 mod common;
 
@@ -379,4 +380,103 @@ fn a_naive_transfer_deadlocks_and_is_reported() {
             "found long before the run's end"
         );
     }
+}
+
+#[test]
+fn bad_tasks_input_is_one_line_and_status_2() {
+    refused(&["run", "--tasks", "0"], "--tasks '0'");
+    refused(&["run", "--tasks", "-3"], "--tasks");
+    refused(
+        &[
+            "run",
+            "--tasks",
+            "4",
+            "--processes",
+            "2",
+            "--backend",
+            "spin",
+        ],
+        "not --processes",
+    );
+    refused(
+        &["run", "--tasks", "4", "--workload", "rw"],
+        "tasks run the counter and bank workloads",
+    );
+    refused(
+        &[
+            "run",
+            "--tasks",
+            "4",
+            "--backend",
+            "spin",
+            "--timeout",
+            "1ms",
+        ],
+        "not --tasks",
+    );
+    refused(
+        &["run", "--backend", "tokio", "--processes", "2"],
+        "cannot run across processes",
+    );
+}
+
+/// Tasks on a runtime of two threads, under the async mutexes (which await) and under
+/// blocking locks held with no await inside: every update counted, figures per task.
+#[test]
+fn tasks_keep_every_update_and_are_reported_per_task() {
+    for backend in ["tokio", "async-lock", "std", "spin", "ticket"] {
+        let (code, r) = run_json(&[
+            "--backend",
+            backend,
+            "--tasks",
+            "8",
+            "--threads",
+            "2",
+            "--ops",
+            "40k",
+        ]);
+        assert_eq!(code, 0, "{backend}: {r}");
+        assert_eq!(r["verification"]["verdict"], "ok", "{backend}");
+        assert_eq!(r["verification"]["actual"], 40_000, "{backend}");
+        assert_eq!(r["config"]["mode"], "tasks");
+        assert_eq!(r["config"]["threads"], 8);
+        assert_eq!(r["config"]["runtime_threads"], 2);
+        assert_eq!(
+            r["threads"].as_array().unwrap().len(),
+            8,
+            "one record per task"
+        );
+    }
+    // Several locks, the bank, and 64 tasks on one thread.
+    let (code, r) = run_json(&[
+        "--backend",
+        "tokio",
+        "--tasks",
+        "64",
+        "--threads",
+        "1",
+        "--workload",
+        "bank",
+        "--locks",
+        "4",
+        "--ops",
+        "64k",
+    ]);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(r["verification"]["verdict"], "ok", "{r}");
+    // Tasks on two threads race like threads do: without a lock, updates are lost.
+    let (code, r) = run_json(&[
+        "--backend",
+        "none",
+        "--tasks",
+        "4",
+        "--threads",
+        "2",
+        "--cs-work",
+        "200ns",
+        "--ops",
+        "200k",
+    ]);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(r["verification"]["verdict"], "lost-updates-expected", "{r}");
 }

@@ -215,7 +215,8 @@ pub fn run_result(
         backend_waiting: backend.waiting,
         workload: cfg.workload.name().to_string(),
         environment: environment.clone(),
-        oversubscribed: cfg.workers > environment.allowed_cpus.len(),
+        // Tasks share their runtime's threads: those are what compete for the CPUs.
+        oversubscribed: cfg.runtime_threads.unwrap_or(cfg.workers) > environment.allowed_cpus.len(),
         complete,
         stopped_by_time_limit: record.stopped_by_time_limit,
         lost_updates: verification.lost_updates,
@@ -353,6 +354,7 @@ mod tests {
             max_time_ms: 1000,
             workload,
             timeout_ns: None,
+            runtime_threads: None,
         }
     }
 

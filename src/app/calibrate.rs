@@ -79,6 +79,7 @@ fn measure(ops: u64, rounds: u32, tick: &dyn Fn()) -> Result<Calibration, RunErr
         max_time_ms: 60_000,
         workload: Workload::Counter,
         timeout_ns: None,
+        runtime_threads: None,
     };
     let modes = [
         LatencyMode::DEFAULT,

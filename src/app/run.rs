@@ -7,7 +7,7 @@ use anyhow::Context;
 
 use super::{Bench, exit, progress};
 use crate::cli::RunArgs;
-use crate::config;
+use crate::config::{self, RunRequest};
 use crate::environment;
 use crate::model::{RunResult, Verdict, WorkUnit};
 use crate::report::table;
@@ -16,9 +16,12 @@ use crate::workload::busy;
 
 pub(crate) fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let topology = Topology::detect();
-    let request = args
-        .options
-        .request(args.backend, args.threads, args.processes)?;
+    let request = RunRequest {
+        tasks: args.tasks,
+        ..args
+            .options
+            .request(args.backend, args.threads, args.processes)?
+    };
     let cfg = config::validate(request, &topology)?;
     let calibration =
         (cfg.has_work() && cfg.work_unit == WorkUnit::Instructions).then(busy::calibrate);

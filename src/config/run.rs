@@ -9,6 +9,9 @@ use crate::registry;
 use crate::runner::affinity::Topology;
 use crate::runner::region::MAX_LOCKS;
 
+/// Most tasks a run may ask for (`--tasks`): each has its progress line of 128 bytes.
+pub const MAX_TASKS: usize = 100_000;
+
 /// The bank's starting balance when `--initial` is not given.
 pub const DEFAULT_INITIAL: i64 = 200;
 
@@ -69,6 +72,8 @@ pub struct RunRequest {
     pub workload: Workload,
     /// Every acquisition's deadline.
     pub timeout: Option<Duration>,
+    /// Tasks on a tokio runtime of `threads` worker threads, instead of threads.
+    pub tasks: Option<usize>,
 }
 
 /// Checks `req` against itself, the registry and the machine's `topology`.
@@ -101,6 +106,47 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
             threads,
             format!("must be from 1 to {MAX_THREADS}"),
         ));
+    }
+    // Tasks run on a runtime of `threads` worker threads; the workers reported are the tasks.
+    let (mode, workers, worker_flag) = match req.tasks {
+        None => (mode, threads, flag),
+        Some(_) if mode == WorkerMode::Processes => {
+            return Err(UsageError::invalid(
+                "--tasks",
+                req.tasks.unwrap_or_default(),
+                "tasks run on one process's runtime: give --threads (its worker threads), not --processes",
+            ));
+        }
+        Some(tasks) if !(1..=MAX_TASKS).contains(&tasks) => {
+            return Err(UsageError::invalid(
+                "--tasks",
+                tasks,
+                format!("must be from 1 to {MAX_TASKS}"),
+            ));
+        }
+        Some(tasks) => (WorkerMode::Tasks, tasks, "--tasks"),
+    };
+    if mode == WorkerMode::Tasks {
+        if matches!(
+            req.workload,
+            Workload::Rw { .. } | Workload::Transfer { .. }
+        ) {
+            return Err(UsageError::invalid(
+                "--tasks",
+                workers,
+                format!(
+                    "tasks run the counter and bank workloads, not {}",
+                    req.workload.name()
+                ),
+            ));
+        }
+        if req.timeout.is_some() {
+            return Err(UsageError::invalid(
+                "--timeout",
+                humantime::format_duration(req.timeout.unwrap_or_default()),
+                "a deadline on acquisitions is for threads and processes, not --tasks",
+            ));
+        }
     }
     if mode == WorkerMode::Processes
         && let Some(why) = entry.facts().not_across_processes
@@ -149,10 +195,10 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
             "at least one operation is needed",
         ));
     }
-    if !timed && req.ops < threads as u64 {
+    if !timed && req.ops < workers as u64 {
         return Err(UsageError::TooFewOps {
             ops: req.ops,
-            threads,
+            threads: workers,
         });
     }
     if !(1..=MAX_LOCKS).contains(&req.locks) {
@@ -185,10 +231,10 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
                 format!("the starting balance must be from 0 to {MAX_INITIAL}"),
             ));
         }
-        if threads % 2 == 1 {
+        if workers % 2 == 1 {
             return Err(UsageError::invalid(
-                "--threads",
-                threads,
+                worker_flag,
+                workers,
                 "the bank workload pairs a depositor with a withdrawer: use an even number of workers",
             ));
         }
@@ -275,7 +321,7 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
     }
     Ok(RunConfig {
         backend: entry.name().to_string(),
-        workers: threads,
+        workers,
         mode,
         ops: if timed { 0 } else { req.ops },
         duration_ms: req.duration.map(duration_ms),
@@ -289,6 +335,7 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
         max_time_ms: duration_ms(max_time).max(1),
         workload: req.workload,
         timeout_ns: req.timeout.map(duration_ns),
+        runtime_threads: (mode == WorkerMode::Tasks).then_some(threads),
     })
 }
 
@@ -415,6 +462,7 @@ mod tests {
             latency: LatencyMode::DEFAULT,
             max_time: Some(Duration::from_secs(60)),
             timeout: None,
+            tasks: None,
         }
     }
 

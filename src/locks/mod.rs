@@ -7,6 +7,7 @@
 //! its [`Facts`], when it is registered (`crate::registry`).
 
 pub mod adapters;
+pub mod async_locks;
 pub mod clh;
 pub mod futex;
 pub mod lock_api;
@@ -21,11 +22,13 @@ pub mod tas;
 pub mod ticket;
 
 use std::fmt;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 pub use adapters::{AtomicBaseline, ParkingMutex, StdMutex, Unsynchronised};
+pub use async_locks::{AsyncLockMutex, TokioMutex};
 pub use clh::ClhLock;
 pub use futex::FutexMutex;
 pub use lock_api::{LockApi, LockApi05};
@@ -99,6 +102,15 @@ pub trait Backend: Send + Sync + 'static {
     fn with_shared_timeout<T>(&self, timeout: Duration, f: impl FnOnce() -> T) -> Option<T> {
         self.with_timeout(timeout, f)
     }
+
+    /// Runs `f` inside the critical section from a task (`--tasks`): an async mutex awaits its
+    /// turn, giving the worker thread to other tasks while it waits; this default, for every
+    /// other backend, takes the lock as [`with`](Backend::with) does, blocking the worker
+    /// thread, and `f` has no await point inside, as async code must use a blocking lock.
+    #[inline(always)]
+    fn with_async<T: Send>(&self, f: impl FnOnce() -> T + Send) -> impl Future<Output = T> + Send {
+        async move { self.with(f) }
+    }
 }
 
 /// How often a spinning waiter with a deadline reads the clock: every this many looks at the
@@ -171,6 +183,8 @@ pub enum Waiting {
     Backoff,
     /// Never waits: there is no lock.
     NoWait,
+    /// Awaits: the waiting task gives its thread to other tasks until woken (async mutexes).
+    Await,
 }
 
 impl fmt::Display for Waiting {
@@ -182,6 +196,7 @@ impl fmt::Display for Waiting {
             Waiting::SpinThenYield => "spin, then yield",
             Waiting::Backoff => "backoff, then yield",
             Waiting::NoWait => "no waiting",
+            Waiting::Await => "await",
         })
     }
 }

@@ -15,6 +15,9 @@ pub enum WorkerMode {
     Threads,
     /// Child processes sharing one memory mapping.
     Processes,
+    /// Tasks on a tokio multi-threaded runtime (`--tasks`), its worker threads
+    /// [`RunConfig::runtime_threads`].
+    Tasks,
 }
 
 /// How acquire latency is measured.
@@ -214,6 +217,9 @@ pub struct RunConfig {
     /// takes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_ns: Option<u64>,
+    /// The runtime's worker threads when the workers are tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime_threads: Option<usize>,
 }
 
 impl RunConfig {

@@ -428,10 +428,14 @@ impl SweepResults {
     }
 
     /// The series of the sweep, in the order charts and tables show them: every backend with
-    /// threads, then every backend with processes.
+    /// threads, then every backend with processes (then with tasks).
     pub fn series(&self) -> Vec<SeriesKey> {
         let mut keys = Vec::new();
-        for mode in [WorkerMode::Threads, WorkerMode::Processes] {
+        for mode in [
+            WorkerMode::Threads,
+            WorkerMode::Processes,
+            WorkerMode::Tasks,
+        ] {
             for backend in &self.settings.backends {
                 let key = SeriesKey {
                     backend: backend.clone(),

@@ -8,6 +8,7 @@ pub fn series_label(key: &SeriesKey) -> String {
     match key.mode {
         WorkerMode::Threads => key.backend.clone(),
         WorkerMode::Processes => format!("{} (processes)", key.backend),
+        WorkerMode::Tasks => format!("{} (tasks)", key.backend),
     }
 }
 
@@ -32,6 +33,7 @@ pub fn worker_noun(mode: WorkerMode) -> &'static str {
     match mode {
         WorkerMode::Threads => "thread",
         WorkerMode::Processes => "process",
+        WorkerMode::Tasks => "task",
     }
 }
 
@@ -40,6 +42,7 @@ pub fn mode_name(mode: WorkerMode) -> &'static str {
     match mode {
         WorkerMode::Threads => "threads",
         WorkerMode::Processes => "processes",
+        WorkerMode::Tasks => "tasks",
     }
 }
 
@@ -47,7 +50,7 @@ pub fn mode_name(mode: WorkerMode) -> &'static str {
 pub fn workers(mode: WorkerMode, n: usize) -> String {
     let plural = match (n, mode) {
         (1, _) => "",
-        (_, WorkerMode::Threads) => "s",
+        (_, WorkerMode::Threads | WorkerMode::Tasks) => "s",
         (_, WorkerMode::Processes) => "es",
     };
     format!("{n} {}{plural}", worker_noun(mode))

@@ -5,7 +5,7 @@ use std::fmt::Write;
 use super::format::{duration_ns, grouped, percent, rate, signed, worker_noun, workers};
 use crate::locks::Protection;
 use crate::measure::stats::LatencySummary;
-use crate::model::{Interval, LockOrder, RunResult, Verdict, Workload};
+use crate::model::{Interval, LockOrder, RunResult, Verdict, WorkerMode, Workload};
 
 /// Renders `r` as the table `lockbench run` prints.
 pub fn render(r: &RunResult) -> String {
@@ -58,7 +58,14 @@ pub fn render(r: &RunResult) -> String {
         "lockbench run: {} ({}), {}, {what}, pin {}{}",
         r.backend,
         r.backend_waiting,
-        workers(c.mode, c.workers),
+        match c.runtime_threads {
+            Some(threads) => format!(
+                "{} on a tokio runtime of {}",
+                workers(c.mode, c.workers),
+                workers(WorkerMode::Threads, threads)
+            ),
+            None => workers(c.mode, c.workers),
+        },
         c.pin,
         work_note(r),
     );

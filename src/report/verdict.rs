@@ -30,6 +30,8 @@ fn workers_heading(g: &FindingGroup) -> String {
         "thread"
     } else if modes.iter().all(|m| *m == WorkerMode::Processes) {
         "process"
+    } else if modes.iter().all(|m| *m == WorkerMode::Tasks) {
+        "task"
     } else {
         "worker"
     };

@@ -108,12 +108,9 @@ impl Control {
     /// A stop ends the wait too: a worker process that died before arriving must not keep the
     /// others here; they then run one chunk, see the stop, and end.
     pub fn all_running(&self, workers: usize) {
-        // Relaxed: a counter of arrivals; the gate already ordered everything workers read.
-        self.ready.fetch_add(1, Ordering::Relaxed);
+        self.arrive();
         let mut spins = 0u32;
-        while self.ready.load(Ordering::Relaxed) < workers
-            && self.state.load(Ordering::Relaxed) & STOP == 0
-        {
+        while !self.all_arrived(workers) {
             if spins < 64 {
                 spins += 1;
                 spin_loop();
@@ -121,6 +118,20 @@ impl Control {
                 yield_now();
             }
         }
+    }
+
+    /// One worker is awake past the gate (the first half of [`Control::all_running`], which a
+    /// task, that must not block its thread, makes in two).
+    pub fn arrive(&self) {
+        // Relaxed: a counter of arrivals; the gate already ordered everything workers read.
+        self.ready.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Whether all `workers` have arrived, or the run is stopped (the second half).
+    pub fn all_arrived(&self, workers: usize) -> bool {
+        // Relaxed: as in `arrive`; the stop is polled as after every chunk.
+        self.ready.load(Ordering::Relaxed) >= workers
+            || self.state.load(Ordering::Relaxed) & STOP != 0
     }
 
     /// Before the start: a warm-up comes first, and the window opens only at its end

@@ -105,21 +105,13 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
     // The workload's own draw of reads and writes (compiled out unless it mixes them).
     let mut draw = operation;
     let first_slot = &s.slots[0];
-    let usage_at_start = CpuUsage::of_this_thread();
-    let start = clock.raw();
+    let mut chunks = Chunks::new(s, index, clock, CpuUsage::of_this_thread);
     let mut done = 0u64;
     let mut until_sample = sampling.next_gap();
-    let workers = s.progress.len() as u64;
-    let mut counted_start = false;
-    // (operations, hand-offs, CPU use) when this worker saw the window open, and when it saw
-    // it close. Operations are those that acquired: `done` counts attempts, and an attempt
-    // that timed out did nothing.
-    let mut window_open_at = None;
-    let mut window_close_at = None;
-    let mut in_window = false;
     while done < quota {
         let n = CHUNK.min(quota - done);
         let mut left = n;
+        let in_window = chunks.in_window;
         // The lock (or, for a transfer, the two) each operation takes.
         let mut next = || {
             if MANY {
@@ -156,56 +148,221 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
         }
         until_sample -= left;
         done += n;
+        if chunks.after(done, &rec) {
+            break;
+        }
+    }
+    chunks.finish(done, quota, rec)
+}
+
+/// Runs task `seat` of a `--tasks` run on the region `s`: the loop of [`worker_loop`] with an
+/// await at the lock (an async mutex's wait; any other backend's `with`) and a yield to the
+/// runtime after every chunk, as a task with other work to do would. Counter and bank
+/// workloads only (one lock per operation, no deadline: `config` refuses the rest).
+pub(crate) async fn run_task<B: Backend>(
+    s: &RegionView<'_, B>,
+    seat: Seat,
+    settings: LoopSettings,
+    clock: &Clock,
+) -> LoopOutcome {
+    let work = settings.cs_work != BusyWork::NONE || settings.think != BusyWork::NONE;
+    let task = Task {
+        s,
+        seat,
+        settings,
+        clock,
+    };
+    let future = workload::with_operation(settings.workload, seat.index, task);
+    if work {
+        future.with_work.await
+    } else {
+        future.without.await
+    }
+}
+
+/// The task loop of one workload, compiled with and without busy work.
+struct Task<'a, 'r, B> {
+    s: &'a RegionView<'r, B>,
+    seat: Seat,
+    settings: LoopSettings,
+    clock: &'a Clock,
+}
+
+/// Both versions of a task's loop, of which one is awaited.
+struct TaskLoops<W, N> {
+    with_work: W,
+    without: N,
+}
+
+impl<'a, 'r, B: Backend> WithOperation for Task<'a, 'r, B> {
+    type Output = TaskLoops<
+        std::pin::Pin<Box<dyn std::future::Future<Output = LoopOutcome> + Send + 'a>>,
+        std::pin::Pin<Box<dyn std::future::Future<Output = LoopOutcome> + Send + 'a>>,
+    >;
+
+    fn call<O: Operation>(self, operation: O) -> Self::Output {
+        let Task {
+            s,
+            seat,
+            settings,
+            clock,
+        } = self;
+        TaskLoops {
+            with_work: Box::pin(task_loop::<B, O, true>(s, seat, operation, settings, clock)),
+            without: Box::pin(task_loop::<B, O, false>(
+                s, seat, operation, settings, clock,
+            )),
+        }
+    }
+}
+
+/// One task's loop: `WORK` as in [`worker_loop`]; the lock is chosen among `--locks`.
+async fn task_loop<B: Backend, O: Operation, const WORK: bool>(
+    s: &RegionView<'_, B>,
+    seat: Seat,
+    operation: O,
+    settings: LoopSettings,
+    clock: &Clock,
+) -> LoopOutcome {
+    let Seat { index, quota } = seat;
+    let mut rec = Recorder::new();
+    let w = Worker {
+        s,
+        me: index as u64,
+        operation,
+        settings,
+        clock,
+    };
+    let mut sampling = Sampling::new(settings.latency, index, clock.raw());
+    let mut choice = LockChoice::new(index, clock.raw(), s.slots.len());
+    // A task moves between the runtime's threads: no CPU use of its own is read.
+    let mut chunks = Chunks::new(s, index, clock, || None);
+    let mut done = 0u64;
+    let mut until_sample = sampling.next_gap();
+    while done < quota {
+        let n = CHUNK.min(quota - done);
+        let in_window = chunks.in_window;
+        for _ in 0..n {
+            let slot = &s.slots[choice.next()];
+            until_sample -= 1;
+            if until_sample == 0 {
+                until_sample = sampling.next_gap();
+                let before = clock.raw();
+                let section = write_section::<B, O, true, WORK>(&w, slot, &mut rec);
+                let entered = slot.lock.0.with_async(section).await;
+                after_op::<B, O, true, WORK>(&w, before, Some(entered), false, &mut rec, in_window);
+            } else {
+                let section = write_section::<B, O, false, WORK>(&w, slot, &mut rec);
+                let entered = slot.lock.0.with_async(section).await;
+                after_op::<B, O, false, WORK>(&w, 0, Some(entered), false, &mut rec, in_window);
+            }
+        }
+        done += n;
+        if chunks.after(done, &rec) {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    chunks.finish(done, quota, rec)
+}
+
+/// The bookkeeping of a worker's loop between chunks, the same for a thread, a process and a
+/// task: the progress it publishes, the control word it reads, and the counts it notes when
+/// it sees the contended interval open and close.
+pub(crate) struct Chunks<'a, 'r, B> {
+    s: &'a RegionView<'r, B>,
+    index: usize,
+    clock: &'a Clock,
+    workers: u64,
+    counted_start: bool,
+    /// This worker's CPU use so far (a task has none of its own: it moves between threads).
+    usage: fn() -> Option<CpuUsage>,
+    usage_at_start: Option<CpuUsage>,
+    start: u64,
+    // (operations, hand-offs, CPU use) when this worker saw the window open, and when it saw
+    // it close. Operations are those that acquired: `done` counts attempts, and an attempt
+    // that timed out did nothing.
+    window_open_at: Option<(u64, u64, Option<CpuUsage>)>,
+    window_close_at: Option<(u64, u64, Option<CpuUsage>)>,
+    /// Whether the operations of the next chunk fall in the contended interval.
+    pub in_window: bool,
+}
+
+impl<'a, 'r, B: Backend> Chunks<'a, 'r, B> {
+    /// The start of worker `index`'s loop.
+    pub(crate) fn new(
+        s: &'a RegionView<'r, B>,
+        index: usize,
+        clock: &'a Clock,
+        usage: fn() -> Option<CpuUsage>,
+    ) -> Self {
+        Chunks {
+            s,
+            index,
+            clock,
+            workers: s.progress.len() as u64,
+            counted_start: false,
+            usage,
+            usage_at_start: usage(),
+            start: clock.raw(),
+            window_open_at: None,
+            window_close_at: None,
+            in_window: false,
+        }
+    }
+
+    /// After a chunk, `done` attempts in all: publishes the progress, reads the control word,
+    /// notes the window's opening and closing; `true` when the run is stopped.
+    pub(crate) fn after(&mut self, done: u64, rec: &Recorder) -> bool {
+        let (s, clock, workers) = (self.s, self.clock, self.workers);
         // Relaxed: a display counter; the supervisor needs no ordering with anything else.
-        s.progress[index].0.done.store(done, Ordering::Relaxed);
-        let state = if counted_start {
+        s.progress[self.index].0.done.store(done, Ordering::Relaxed);
+        let state = if self.counted_start {
             s.control.state()
         } else {
-            counted_start = true;
+            self.counted_start = true;
             s.control.count_started(workers, clock.raw())
         };
-        if window_open_at.is_none() && state.measuring(workers) {
-            window_open_at = Some((
-                done - rec.timeouts,
-                rec.handoffs,
-                CpuUsage::of_this_thread(),
-            ));
+        if self.window_open_at.is_none() && state.measuring(workers) {
+            self.window_open_at = Some((done - rec.timeouts, rec.handoffs, (self.usage)()));
         }
+        let mut stop = false;
         if state.window_closed() {
-            if window_close_at.is_none() {
-                window_close_at = Some((
-                    done - rec.timeouts,
-                    rec.handoffs,
-                    CpuUsage::of_this_thread(),
-                ));
+            if self.window_close_at.is_none() {
+                self.window_close_at = Some((done - rec.timeouts, rec.handoffs, (self.usage)()));
             }
-            if state.stop() {
-                break;
-            }
+            stop = state.stop();
         }
-        in_window = window_open_at.is_some() && window_close_at.is_none();
+        self.in_window = self.window_open_at.is_some() && self.window_close_at.is_none();
+        stop
     }
-    let stop = clock.raw();
-    let usage_at_stop = CpuUsage::of_this_thread();
-    if done == quota {
-        // The first finisher closes the contended interval.
-        s.control.close_window(|| clock.raw_ordered());
-    }
-    let (close_ops, close_handoffs, close_usage) =
-        window_close_at.unwrap_or((done - rec.timeouts, rec.handoffs, usage_at_stop));
-    if let Some((open_ops, open_handoffs, open_usage)) = window_open_at {
-        rec.window_ops = Some(close_ops.saturating_sub(open_ops));
-        rec.window_handoffs = Some(close_handoffs.saturating_sub(open_handoffs));
-        rec.window_usage = close_usage.zip(open_usage).map(|(c, o)| c.since(o));
-    }
-    rec.usage = usage_at_stop
-        .zip(usage_at_start)
-        .map(|(end, start)| end.since(start));
-    rec.ops = done - rec.timeouts;
-    LoopOutcome {
-        start_ticks: start,
-        stop_ticks: stop,
-        rec,
+
+    /// The end of the loop after `done` attempts of `quota`: the first to finish its quota
+    /// closes the contended interval; the record gets its window and its totals.
+    pub(crate) fn finish(self, done: u64, quota: u64, mut rec: Recorder) -> LoopOutcome {
+        let clock = self.clock;
+        let stop = clock.raw();
+        let usage_at_stop = (self.usage)();
+        if done == quota {
+            self.s.control.close_window(|| clock.raw_ordered());
+        }
+        let (close_ops, close_handoffs, close_usage) =
+            self.window_close_at
+                .unwrap_or((done - rec.timeouts, rec.handoffs, usage_at_stop));
+        if let Some((open_ops, open_handoffs, open_usage)) = self.window_open_at {
+            rec.window_ops = Some(close_ops.saturating_sub(open_ops));
+            rec.window_handoffs = Some(close_handoffs.saturating_sub(open_handoffs));
+            rec.window_usage = close_usage.zip(open_usage).map(|(c, o)| c.since(o));
+        }
+        rec.usage = usage_at_stop
+            .zip(self.usage_at_start)
+            .map(|(end, start)| end.since(start));
+        rec.ops = done - rec.timeouts;
+        LoopOutcome {
+            start_ticks: self.start,
+            stop_ticks: stop,
+            rec,
+        }
     }
 }
 
@@ -249,12 +406,7 @@ fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     rec: &mut Recorder,
     in_window: bool,
 ) {
-    let Worker {
-        s, settings, clock, ..
-    } = *w;
-    // Busy work ends early when the run is stopped: no operation outlives the time limit.
-    // Relaxed: a poll of the control word, as after every chunk.
-    let stopped = || s.control.state().stop();
+    let clock = w.clock;
     // Only the acquired reading is ordered: it must not run before the acquire completes, or
     // the contended cache-line transfer (the hand-off itself) would fall outside the figure.
     // The reading before may run a little early, which can only lengthen a wait.
@@ -266,6 +418,27 @@ fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     } else {
         write_op::<B, O, TIMED, WORK>(w, pick.slot, rec)
     };
+    after_op::<B, O, TIMED, WORK>(w, before, entered, read, rec, in_window);
+}
+
+/// What follows an operation that began at `before` (when timed) and `entered` the critical
+/// section (or gave up): the timeout counted, or the wait and the critical section recorded;
+/// then the think time.
+#[inline(always)]
+fn after_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
+    w: &Worker<'_, '_, B, O>,
+    before: u64,
+    entered: Option<(u64, u64)>,
+    read: bool,
+    rec: &mut Recorder,
+    in_window: bool,
+) {
+    let Worker {
+        s, settings, clock, ..
+    } = *w;
+    // Busy work ends early when the run is stopped: no operation outlives the time limit.
+    // Relaxed: a poll of the control word, as after every chunk.
+    let stopped = || s.control.state().stop();
     let Some((acquired, released)) = entered else {
         rec.timeouts += 1;
         settings.think.run(clock, stopped);
@@ -298,6 +471,19 @@ fn write_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     slot: &Slot<B>,
     rec: &mut Recorder,
 ) -> Option<(u64, u64)> {
+    let section = write_section::<B, O, TIMED, WORK>(w, slot, rec);
+    acquire::<B, _, WORK>(&slot.lock.0, w.settings.timeout, section)
+}
+
+/// What an update does inside the critical section: the clock reading on entry (when timed),
+/// the exclusion check, the update with its work, the check on exit, and the reading before
+/// the release.
+#[inline(always)]
+fn write_section<'a, B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
+    w: &Worker<'a, '_, B, O>,
+    slot: &'a Slot<B>,
+    rec: &'a mut Recorder,
+) -> impl FnOnce() -> (u64, u64) + Send + 'a {
     let Worker {
         s,
         me,
@@ -305,9 +491,10 @@ fn write_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
         settings,
         clock,
     } = *w;
-    // Relaxed: a poll of the control word, as after every chunk.
-    let stopped = || s.control.state().stop();
-    let section = || {
+    let control = s.control;
+    move || {
+        // Relaxed: a poll of the control word, as after every chunk.
+        let stopped = || control.state().stop();
         let acquired = if TIMED { clock.raw_ordered() } else { 0 };
         let data = &slot.data.0;
         enter::<B>(data, me, rec, true);
@@ -316,8 +503,7 @@ fn write_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
         });
         leave::<B>(data, me, rec);
         (acquired, if TIMED && WORK { clock.raw() } else { 0 })
-    };
-    acquire::<B, _, WORK>(&slot.lock.0, settings.timeout, section)
+    }
 }
 
 /// A transfer from account `from` to account `to`: both locks taken, in the workload's order,

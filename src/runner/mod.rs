@@ -15,6 +15,7 @@ pub mod region;
 mod supervise;
 pub use supervise::Deadlock;
 pub mod sweep;
+mod tasks;
 mod threads;
 mod worker;
 
@@ -158,6 +159,12 @@ pub fn run<B: Backend>(
         }
         WorkerMode::Processes => {
             let set = processes::ProcessWorkers::<B>::start(cfg, &placement, settings, &clock)?;
+            drive(set, cfg, clock, on_progress)
+        }
+        WorkerMode::Tasks => {
+            let threads = cfg.runtime_threads.unwrap_or(1);
+            let placement = topology.placement(&cfg.pin, threads);
+            let set = tasks::TaskWorkers::<B>::start(cfg, &placement, settings, &clock)?;
             drive(set, cfg, clock, on_progress)
         }
     }?;
@@ -340,6 +347,7 @@ mod tests {
             max_time_ms: 60_000,
             workload: Workload::Counter,
             timeout_ns: None,
+            runtime_threads: None,
         };
         let topology = Topology::detect();
         let calibration = None;

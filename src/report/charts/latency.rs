@@ -93,7 +93,7 @@ pub fn latency_percentiles(
             let (body, max) = pts.split_at(pts.len() - 1);
             let body = body.iter().copied();
             match key.mode {
-                WorkerMode::Threads => {
+                WorkerMode::Threads | WorkerMode::Tasks => {
                     chart.draw_series(LineSeries::new(body, c.stroke_width(2)))?;
                 }
                 WorkerMode::Processes => {

@@ -271,7 +271,7 @@ fn lines(
                     let c = palette.colour(&key.backend);
                     let line = pts.iter().map(|(x, s, _)| (*x, s.median));
                     match key.mode {
-                        WorkerMode::Threads => {
+                        WorkerMode::Threads | WorkerMode::Tasks => {
                             chart.draw_series(LineSeries::new(line, c.stroke_width(2)))?;
                             chart.draw_series(
                                 pts.iter()

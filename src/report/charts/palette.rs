@@ -6,8 +6,8 @@ use crate::model::SeriesKey;
 
 /// The colours, one per built-in backend in [`BUILT_IN`]'s order: Tableau 10 (colour-blind
 /// friendly) for the commonest ten, then darker tones, black for the `atomic` floor and a light
-/// grey for `none`, then the reader-writer locks'.
-const PALETTE: [RGBColor; 26] = [
+/// grey for `none`, then the reader-writer locks', then the async mutexes'.
+const PALETTE: [RGBColor; 28] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -34,10 +34,12 @@ const PALETTE: [RGBColor; 26] = [
     RGBColor(231, 186, 82),
     RGBColor(82, 188, 163),
     RGBColor(206, 109, 189),
+    RGBColor(0, 128, 128),
+    RGBColor(128, 0, 64),
 ];
 
 /// The built-in backends, each owning the palette's colour at its index.
-const BUILT_IN: [&str; 26] = [
+const BUILT_IN: [&str; 28] = [
     "std",
     "parking-lot",
     "spin",
@@ -64,6 +66,8 @@ const BUILT_IN: [&str; 26] = [
     "parking-lot-rwlock",
     "pthread-rwlock",
     "rw-spin",
+    "tokio",
+    "async-lock",
 ];
 
 /// The colour of every backend of a chart or page.
