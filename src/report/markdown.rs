@@ -58,37 +58,45 @@ pub fn cells(p: &Point) -> Vec<String> {
 }
 
 /// Notes for a point, in words.
-pub fn notes(p: &Point) -> Vec<&'static str> {
-    let mut n = Vec::new();
+pub fn notes(p: &Point) -> Vec<String> {
+    let mut n: Vec<String> = Vec::new();
+    let mut note = |s: &str| n.push(s.to_string());
     if p.failed_verification && p.lost_updates > 0 {
-        n.push("LOST UPDATES");
+        note("LOST UPDATES");
     } else if p.failed_verification && p.torn_reads > 0 && p.exclusion_violations == 0 {
-        n.push("TORN READS");
+        note("TORN READS");
     } else if p.failed_verification {
-        n.push("EXCLUSION VIOLATED");
+        note("EXCLUSION VIOLATED");
     } else if p.lost_updates > 0 {
-        n.push("lost updates (no lock)");
+        note("lost updates (no lock)");
     }
     if !p.failed_verification && p.torn_reads > 0 {
-        n.push("torn reads (no lock)");
+        note("torn reads (no lock)");
     }
     if p.incomplete {
-        n.push("incomplete (time limit)");
+        note("incomplete (time limit)");
     }
     if p.oversubscribed {
-        n.push("oversubscribed");
+        note("oversubscribed");
     }
     if p.wide_spread {
-        n.push("wide spread");
+        note("wide spread");
     }
     if p.whole_run_fallback {
-        n.push("no contended interval in some runs");
+        note("no contended interval in some runs");
     }
     if p.short_runs > 0 {
-        n.push("short runs (use --duration)");
+        note("short runs (use --duration)");
     }
     if p.speed_changed_runs > 0 {
-        n.push("machine speed changed");
+        note("machine speed changed");
+    }
+    match p.timeout_share.map(|s| s.median) {
+        Some(share) if share >= 0.001 => {
+            n.push(format!("{} of acquisitions timed out", percent(share)));
+        }
+        Some(share) if share > 0.0 => n.push("under 0.1% of acquisitions timed out".into()),
+        _ => {}
     }
     n
 }
@@ -163,4 +171,27 @@ pub fn render(r: &SweepResults, verdict: Option<&Findings>) -> String {
         let _ = writeln!(o, "| {} |", cells(p).join(" | "));
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Regime, Spread, WorkerMode};
+
+    #[test]
+    fn timeouts_are_noted_with_their_share() {
+        let mut p = Point::new("spin", 2, WorkerMode::Threads, Regime::default(), false);
+        assert!(notes(&p).is_empty());
+        let share = |median| Spread {
+            median,
+            min: median,
+            max: median,
+        };
+        p.timeout_share = Some(share(0.106));
+        assert_eq!(notes(&p), ["10.6% of acquisitions timed out"]);
+        p.timeout_share = Some(share(0.00005));
+        assert_eq!(notes(&p), ["under 0.1% of acquisitions timed out"]);
+        p.timeout_share = Some(share(0.0));
+        assert!(notes(&p).is_empty());
+    }
 }
