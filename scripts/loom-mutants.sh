@@ -16,7 +16,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 export CARGO_TARGET_DIR="$repo/target/loom-mutants"
-export RUSTFLAGS="--cfg loom"
+export RUSTFLAGS="--cfg lockbench_loom"
 
 # try FILE LINE-OR-EMPTY PERL-SUBSTITUTION DESCRIPTION
 try() {

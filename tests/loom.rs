@@ -3,8 +3,8 @@
 //! happens-before edge (an ordering weakened from Acquire/Release) shows up as loom's
 //! "causality violation" on the unprotected cell, a broken exclusion as a wrong total.
 //!
-//! Run with: `RUSTFLAGS="--cfg loom" cargo test --release --test loom` (scripts/test.sh does).
-#![cfg(loom)]
+//! Run with: `RUSTFLAGS="--cfg lockbench_loom" cargo test --release --test loom` (scripts/test.sh does).
+#![cfg(lockbench_loom)]
 
 use lockbench::locks::relax::{Backoff, Spin, SpinThenYield, Yield};
 use lockbench::locks::{

@@ -197,7 +197,7 @@ unsafe impl<R> Send for ClhLock<R> {}
 // SAFETY: as above.
 unsafe impl<R> Sync for ClhLock<R> {}
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(lockbench_loom)))]
 mod tests {
     use super::*;
     use crate::locks::relax::Spin;

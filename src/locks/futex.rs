@@ -24,9 +24,9 @@ const CONTENDED: u32 = 2;
 #[repr(C)]
 pub struct FutexMutex<const PRIVATE: bool = false> {
     state: AtomicU32,
-    #[cfg(loom)]
+    #[cfg(lockbench_loom)]
     parking: loom::sync::Mutex<()>,
-    #[cfg(loom)]
+    #[cfg(lockbench_loom)]
     woken: loom::sync::Condvar,
 }
 
@@ -41,9 +41,9 @@ unsafe impl<const PRIVATE: bool> RawLock for FutexMutex<PRIVATE> {
     fn new() -> Self {
         FutexMutex {
             state: AtomicU32::new(UNLOCKED),
-            #[cfg(loom)]
+            #[cfg(lockbench_loom)]
             parking: loom::sync::Mutex::new(()),
-            #[cfg(loom)]
+            #[cfg(lockbench_loom)]
             woken: loom::sync::Condvar::new(),
         }
     }
@@ -90,7 +90,7 @@ unsafe impl<const PRIVATE: bool> RawLock for FutexMutex<PRIVATE> {
 
 impl<const PRIVATE: bool> FutexMutex<PRIVATE> {
     /// The futex operation `op`, private when `PRIVATE`.
-    #[cfg(not(loom))]
+    #[cfg(not(lockbench_loom))]
     const fn op(op: libc::c_int) -> libc::c_int {
         if PRIVATE {
             op | libc::FUTEX_PRIVATE_FLAG
@@ -102,7 +102,7 @@ impl<const PRIVATE: bool> FutexMutex<PRIVATE> {
     /// Sleeps while the state is `expected` (returns at once if it is not, and may return
     /// spuriously). A refused system call (no futexes in this kernel, or forbidden by a seccomp
     /// filter) fails loudly: the lock would otherwise turn into a silent spin.
-    #[cfg(not(loom))]
+    #[cfg(not(lockbench_loom))]
     fn wait(&self, expected: u32) {
         // SAFETY: FUTEX_WAIT reads the aligned u32 behind `state` (an AtomicU32 has the layout
         // of u32) and compares it atomically with `expected`; a null timeout waits without limit.
@@ -125,7 +125,7 @@ impl<const PRIVATE: bool> FutexMutex<PRIVATE> {
     }
 
     /// Wakes one thread (or process) sleeping on the state.
-    #[cfg(not(loom))]
+    #[cfg(not(lockbench_loom))]
     fn wake_one(&self) {
         // SAFETY: FUTEX_WAKE only uses the address as a key; waking one waiter has no other
         // effect.
@@ -150,7 +150,7 @@ impl<const PRIVATE: bool> FutexMutex<PRIVATE> {
     /// model, so the model must not either (an Acquire here would hide a weakened Acquire in
     /// the swap after the wait); the parking mutex alone makes check-then-sleep atomic against
     /// a wake, as the kernel's hash-bucket lock does.
-    #[cfg(loom)]
+    #[cfg(lockbench_loom)]
     fn wait(&self, expected: u32) {
         let parked = self.parking.lock().unwrap();
         if self.state.load(Ordering::Relaxed) == expected {
@@ -160,14 +160,14 @@ impl<const PRIVATE: bool> FutexMutex<PRIVATE> {
 
     /// The model of FUTEX_WAKE: under the parking mutex, so that it cannot fall between a
     /// waiter's check and its sleep, as the kernel's hash-bucket lock ensures.
-    #[cfg(loom)]
+    #[cfg(lockbench_loom)]
     fn wake_one(&self) {
         let _parked = self.parking.lock().unwrap();
         self.woken.notify_one();
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(lockbench_loom)))]
 mod tests {
     use super::*;
 

@@ -81,7 +81,7 @@ where
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(lockbench_loom)))]
 mod tests {
     use super::*;
     use crate::locks::stress::exact_count_backend;

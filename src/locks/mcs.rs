@@ -141,7 +141,7 @@ impl<R: Relax + 'static> Backend for McsLock<R> {
 // `McsLock` is Send and Sync by its fields (atomics only); the nodes it points to belong to the
 // threads inside `with`, which keep them alive as argued above.
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(lockbench_loom)))]
 mod tests {
     use super::*;
     use crate::locks::relax::Spin;

@@ -221,7 +221,7 @@ pub struct Facts {
     pub not_across_processes: Option<&'static str>,
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(lockbench_loom)))]
 pub(crate) mod stress {
     //! The multi-thread stress check shared by every lock's tests.
 
@@ -408,7 +408,7 @@ pub(crate) mod stress {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(lockbench_loom)))]
 mod timeout_tests {
     use std::time::Duration;
 

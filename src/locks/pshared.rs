@@ -115,7 +115,7 @@ impl Drop for PosixSemaphore {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(lockbench_loom)))]
 mod tests {
     use super::*;
 

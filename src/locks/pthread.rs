@@ -168,7 +168,7 @@ impl<const SHARED: bool, const ROBUST: bool> Drop for PosixMutex<SHARED, ROBUST>
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(lockbench_loom)))]
 mod tests {
     use super::*;
     use crate::locks::stress::exact_count_backend;

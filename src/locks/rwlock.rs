@@ -333,7 +333,7 @@ impl<R: Relax + 'static> Backend for RwSpinLock<R> {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(lockbench_loom)))]
 mod tests {
     use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 

@@ -89,7 +89,7 @@ unsafe impl<R: Relax> RawLock for SpinLock<R> {
     }
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(lockbench_loom)))]
 mod tests {
     use super::*;
     use crate::locks::relax::Spin;

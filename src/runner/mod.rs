@@ -9,7 +9,9 @@
 pub mod affinity;
 pub mod bench;
 pub mod control;
+mod draws;
 mod hot_loop;
+mod op;
 pub mod processes;
 pub mod region;
 mod supervise;
@@ -307,7 +309,7 @@ pub(crate) fn quota(cfg: &RunConfig, index: usize) -> u64 {
     )
 }
 
-#[cfg(all(test, not(loom)))]
+#[cfg(all(test, not(lockbench_loom)))]
 mod tests {
     use super::*;
     use crate::locks::Protection;
