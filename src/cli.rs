@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{
     self, BackendList, RunRequest, ThreadList, WorkloadChoice, parse, parse::List,
-    run::WorkloadArgs,
+    workload::WorkloadArgs,
 };
 use crate::error::UsageError;
 use crate::model::{LatencyMode, LockOrder, PinPolicy, WorkUnit};
@@ -208,7 +208,7 @@ impl RunOptions {
             pin: self.pin.clone(),
             latency: self.latency,
             max_time: self.max_time,
-            workload: config::run::workload(&WorkloadArgs {
+            workload: config::workload::workload(&WorkloadArgs {
                 choice: self.workload,
                 initial: self.initial,
                 reads: self.reads,

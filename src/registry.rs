@@ -423,7 +423,7 @@ impl Registry {
         .register::<AsyncLockMutex>(Facts {
             name: "async-lock",
             aliases: &["async_lock"],
-            summary: "async_lock::Mutex (the async-lock crate): spins briefly, then awaits an event; with --threads, lock_blocking",
+            summary: "async_lock::Mutex (the async-lock crate): awaits an event, eventually fair (a waiter starved for 0.5 ms forces fair hand-offs); with --threads, lock_blocking",
             fair: false,
             waiting: Waiting::Await,
             not_across_processes: Some(

@@ -2,21 +2,16 @@
 
 use std::time::Duration;
 
-use super::parse::{MAX_THREADS, WorkloadChoice};
+use super::parse::MAX_THREADS;
+use super::workload::Fit;
 use crate::error::UsageError;
-use crate::model::{LatencyMode, LockOrder, PinPolicy, RunConfig, WorkUnit, WorkerMode, Workload};
+use crate::model::{LatencyMode, PinPolicy, RunConfig, WorkUnit, WorkerMode, Workload};
 use crate::registry;
 use crate::runner::affinity::Topology;
 use crate::runner::region::MAX_LOCKS;
 
 /// Most tasks a run may ask for (`--tasks`): each has its progress line of 128 bytes.
 pub const MAX_TASKS: usize = 100_000;
-
-/// The bank's starting balance when `--initial` is not given.
-pub const DEFAULT_INITIAL: i64 = 200;
-
-/// Largest `--initial` balance accepted.
-pub const MAX_INITIAL: i64 = 1_000_000_000_000;
 
 /// The time limit of a run of fixed work when none is given.
 pub const DEFAULT_MAX_TIME: Duration = Duration::from_secs(60);
@@ -126,27 +121,14 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
         }
         Some(tasks) => (WorkerMode::Tasks, tasks, "--tasks"),
     };
-    if mode == WorkerMode::Tasks {
-        if matches!(
-            req.workload,
-            Workload::Rw { .. } | Workload::Transfer { .. }
-        ) {
-            return Err(UsageError::invalid(
-                "--tasks",
-                workers,
-                format!(
-                    "tasks run the counter and bank workloads, not {}",
-                    req.workload.name()
-                ),
-            ));
-        }
-        if req.timeout.is_some() {
-            return Err(UsageError::invalid(
-                "--timeout",
-                humantime::format_duration(req.timeout.unwrap_or_default()),
-                "a deadline on acquisitions is for threads and processes, not --tasks",
-            ));
-        }
+    if mode == WorkerMode::Tasks
+        && let Some(timeout) = req.timeout
+    {
+        return Err(UsageError::invalid(
+            "--timeout",
+            humantime::format_duration(timeout),
+            "a deadline on acquisitions is for threads and processes, not --tasks",
+        ));
     }
     if mode == WorkerMode::Processes
         && let Some(why) = entry.facts().not_across_processes
@@ -208,52 +190,16 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
             format!("lock counts must be from 1 to {MAX_LOCKS}"),
         ));
     }
-    // The transfer's locks are its accounts.
-    let locks = match req.workload {
-        Workload::Transfer { .. } if req.locks != 1 => {
-            return Err(UsageError::invalid(
-                "--locks",
-                req.locks,
-                format!(
-                    "the transfer workload has one lock per account: give --accounts {}",
-                    req.locks
-                ),
-            ));
-        }
-        Workload::Transfer { accounts, .. } => accounts,
-        _ => req.locks,
-    };
-    if let Workload::Bank { initial } = req.workload {
-        if !(0..=MAX_INITIAL).contains(&initial) {
-            return Err(UsageError::invalid(
-                "--initial",
-                initial,
-                format!("the starting balance must be from 0 to {MAX_INITIAL}"),
-            ));
-        }
-        if workers % 2 == 1 {
-            return Err(UsageError::invalid(
-                worker_flag,
-                workers,
-                "the bank workload pairs a depositor with a withdrawer: use an even number of workers",
-            ));
-        }
-        if !timed && req.ops % 2 == 1 {
-            return Err(UsageError::invalid(
-                "--ops",
-                req.ops,
-                "the bank workload makes as many deposits as withdrawals: use an even number",
-            ));
-        }
-        let most = 2 * crate::workload::bank::MAX_PER_SIDE;
-        if !timed && req.ops > most {
-            return Err(UsageError::invalid(
-                "--ops",
-                req.ops,
-                format!("the bank counts each side in 32 bits: at most {most} operations"),
-            ));
-        }
-    }
+    let locks = super::workload::fit(
+        req.workload,
+        &Fit {
+            workers,
+            worker_flag,
+            mode,
+            ops: (!timed).then_some(req.ops),
+            locks: req.locks,
+        },
+    )?;
     let warmup = req.warmup.unwrap_or_else(|| default_warmup(req.duration));
     let max_time = req
         .max_time
@@ -339,87 +285,6 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
     })
 }
 
-/// The share of reads of the rw workload when `--reads` is not given, percent.
-pub const DEFAULT_READS: u8 = 90;
-
-/// The accounts of the transfer workload when `--accounts` is not given.
-pub const DEFAULT_ACCOUNTS: u64 = 2;
-
-/// The workload options as given, before validation.
-#[derive(Clone, Copy, Debug)]
-pub struct WorkloadArgs {
-    /// `--workload`.
-    pub choice: WorkloadChoice,
-    /// `--initial` (bank).
-    pub initial: Option<i64>,
-    /// `--reads` (rw).
-    pub reads: Option<u8>,
-    /// `--accounts` (transfer).
-    pub accounts: Option<u64>,
-    /// `--order` (transfer).
-    pub order: Option<LockOrder>,
-}
-
-/// The workload `--workload` and its options name; an option of another workload is refused.
-pub fn workload(a: &WorkloadArgs) -> Result<Workload, UsageError> {
-    let choice = a.choice;
-    if let (Some(initial), false) = (a.initial, choice == WorkloadChoice::Bank) {
-        return Err(UsageError::invalid(
-            "--initial",
-            initial,
-            "a starting balance belongs to --workload bank",
-        ));
-    }
-    if let (Some(reads), false) = (a.reads, choice == WorkloadChoice::Rw) {
-        return Err(UsageError::invalid(
-            "--reads",
-            reads,
-            "a share of reads belongs to --workload rw",
-        ));
-    }
-    if choice != WorkloadChoice::Transfer {
-        if let Some(accounts) = a.accounts {
-            return Err(UsageError::invalid(
-                "--accounts",
-                accounts,
-                "accounts belong to --workload transfer",
-            ));
-        }
-        if let Some(order) = a.order {
-            return Err(UsageError::invalid(
-                "--order",
-                order.name(),
-                "a lock order belongs to --workload transfer",
-            ));
-        }
-    }
-    Ok(match choice {
-        WorkloadChoice::Counter => Workload::Counter,
-        WorkloadChoice::Bank => Workload::Bank {
-            initial: a.initial.unwrap_or(DEFAULT_INITIAL),
-        },
-        WorkloadChoice::Rw => Workload::Rw {
-            reads: a.reads.unwrap_or(DEFAULT_READS),
-        },
-        WorkloadChoice::Transfer => {
-            let accounts = a.accounts.unwrap_or(DEFAULT_ACCOUNTS);
-            if !(2..=MAX_LOCKS).contains(&accounts) {
-                return Err(UsageError::invalid(
-                    "--accounts",
-                    accounts,
-                    format!(
-                        "a transfer moves between two different accounts: from 2 to {MAX_LOCKS}"
-                    ),
-                ));
-            }
-            Workload::Transfer {
-                accounts,
-                order: a.order.unwrap_or_default(),
-            }
-        }
-    })
-}
-
 fn duration_ns(d: Duration) -> u64 {
     d.as_nanos().try_into().unwrap_or(u64::MAX)
 }
@@ -431,6 +296,7 @@ fn duration_ms(d: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::workload::MAX_INITIAL;
     use crate::runner::affinity::Cpu;
 
     fn topo(n: usize) -> Topology {

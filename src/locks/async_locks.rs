@@ -31,7 +31,8 @@ impl Backend for TokioMutex {
     }
 }
 
-/// `async_lock::Mutex` (the async-lock crate, smol's: spins briefly, then waits on an event).
+/// `async_lock::Mutex` (the async-lock crate, smol's: waits on an event; eventually fair, as a
+/// waiter starved for 0.5 ms forces fair hand-offs).
 pub struct AsyncLockMutex(async_lock::Mutex<()>);
 
 impl Backend for AsyncLockMutex {

@@ -5,12 +5,12 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use super::hot_loop::{self, Seat};
-use super::region::{ABORT, GO, Gate, HeapRegion, RegionView};
+use super::region::{ABORT, GO, Gate, RegionView};
 use super::supervise::{Event, Supervision, WaitLine, WorkerSet};
+use super::threads::OnHeap;
 use super::worker::{NoStart, START_TIMEOUT};
 use super::{LoopSettings, RunError, Workers, affinity};
 use crate::analysis::WorkerRecord;
@@ -21,12 +21,8 @@ use crate::model::RunConfig;
 /// The runtime and its started tasks.
 pub(crate) struct TaskWorkers<B: Backend> {
     runtime: Option<tokio::runtime::Runtime>,
-    region: Arc<HeapRegion<B>>,
+    heap: OnHeap<B>,
     handles: Vec<tokio::task::JoinHandle<Result<WorkerRecord, NoStart>>>,
-    /// One message per task whose loop has ended.
-    ended: Receiver<()>,
-    ended_seen: usize,
-    clock: Clock,
 }
 
 impl<B: Backend> TaskWorkers<B> {
@@ -55,17 +51,11 @@ impl<B: Backend> TaskWorkers<B> {
                 what: "could not start the tokio runtime",
                 source,
             })?;
-        let initial = crate::workload::start_value(cfg.workload);
-        let region = Arc::new(HeapRegion::<B>::new(
-            cfg.workers,
-            cfg.locks as usize,
-            initial,
-        ));
-        let (ended_tx, ended) = mpsc::channel::<()>();
+        let (heap, ended_tx) = OnHeap::<B>::new(cfg, clock);
         let handles = (0..cfg.workers)
             .map(|index| {
                 let (shared, clock, ended_tx) =
-                    (Arc::clone(&region), clock.clone(), ended_tx.clone());
+                    (Arc::clone(&heap.region), clock.clone(), ended_tx.clone());
                 let seat = Seat {
                     index,
                     quota: super::quota(cfg, index),
@@ -93,11 +83,8 @@ impl<B: Backend> TaskWorkers<B> {
             .collect();
         Ok(TaskWorkers {
             runtime: Some(runtime),
-            region,
+            heap,
             handles,
-            ended,
-            ended_seen: 0,
-            clock: clock.clone(),
         })
     }
 }
@@ -125,38 +112,23 @@ impl<B: Backend> WorkerSet for TaskWorkers<B> {
     }
 
     fn wait(&mut self, timeout: Duration) -> Vec<Event> {
-        match self.ended.recv_timeout(timeout) {
-            Ok(()) => {
-                self.ended_seen += 1;
-                vec![Event::Finished]
-            }
-            // Every task has ended, some without a word (a panic): all of them are done.
-            Err(RecvTimeoutError::Disconnected) => {
-                let rest = self.handles.len() - self.ended_seen;
-                self.ended_seen = self.handles.len();
-                vec![Event::Finished; rest]
-            }
-            Err(RecvTimeoutError::Timeout) => Vec::new(),
-        }
+        self.heap.wait(self.handles.len(), timeout)
     }
 
     fn done_ops(&self) -> u64 {
-        super::done_ops(&self.region.view())
+        self.heap.done_ops()
     }
 
     fn request_stop(&mut self) {
-        self.region
-            .view()
-            .control
-            .request_stop(|| self.clock.raw_ordered());
+        self.heap.request_stop();
     }
 
     fn end_warmup(&mut self) {
-        super::end_warmup(&self.region.view(), &self.clock);
+        self.heap.end_warmup();
     }
 
     fn waits(&self) -> Vec<WaitLine> {
-        super::wait_lines(&self.region.view())
+        self.heap.waits()
     }
 
     fn kill_running(&mut self) -> usize {
@@ -170,7 +142,7 @@ impl<B: Backend> Workers for TaskWorkers<B> {
     type Lock = B;
 
     fn view(&self) -> RegionView<'_, B> {
-        self.region.view()
+        self.heap.region.view()
     }
 
     fn failed_to_start(&mut self) -> Option<RunError> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::hot_loop::Seat;
 use super::region::{HeapRegion, RegionView};
-use super::supervise::{Event, Supervision, WorkerSet};
+use super::supervise::{Event, Supervision, WaitLine, WorkerSet};
 use super::worker::{self, NoStart};
 use super::{LoopSettings, RunError, Workers};
 use crate::analysis::WorkerRecord;
@@ -17,12 +17,78 @@ use crate::model::RunConfig;
 
 /// The started worker threads.
 pub(crate) struct ThreadWorkers<B: Backend> {
-    region: Arc<HeapRegion<B>>,
+    heap: OnHeap<B>,
     handles: Vec<JoinHandle<Result<WorkerRecord, NoStart>>>,
-    /// One message per worker whose loop has ended.
+}
+
+/// What workers of this process (threads, or tasks) share with the supervisor: the region on
+/// the heap, and a message from each worker whose loop has ended.
+pub(super) struct OnHeap<B: Backend> {
+    pub region: Arc<HeapRegion<B>>,
     ended: Receiver<()>,
     ended_seen: usize,
     clock: Clock,
+}
+
+impl<B: Backend> OnHeap<B> {
+    /// A region for `cfg`, and the sender each worker signals its end with.
+    pub fn new(cfg: &RunConfig, clock: &Clock) -> (Self, mpsc::Sender<()>) {
+        // Two's complement: the bank's balance may dip below zero while it runs.
+        let initial = crate::workload::start_value(cfg.workload);
+        let region = Arc::new(HeapRegion::<B>::new(
+            cfg.workers,
+            cfg.locks as usize,
+            initial,
+        ));
+        let (ended_tx, ended) = mpsc::channel::<()>();
+        let heap = OnHeap {
+            region,
+            ended,
+            ended_seen: 0,
+            clock: clock.clone(),
+        };
+        (heap, ended_tx)
+    }
+
+    /// [`WorkerSet::wait`] for `workers` workers.
+    pub fn wait(&mut self, workers: usize, timeout: Duration) -> Vec<Event> {
+        match self.ended.recv_timeout(timeout) {
+            Ok(()) => {
+                self.ended_seen += 1;
+                vec![Event::Finished]
+            }
+            // Every worker has ended, some without a word (a panic): all of them are done.
+            Err(RecvTimeoutError::Disconnected) => {
+                let rest = workers - self.ended_seen;
+                self.ended_seen = workers;
+                vec![Event::Finished; rest]
+            }
+            Err(RecvTimeoutError::Timeout) => Vec::new(),
+        }
+    }
+
+    /// [`WorkerSet::done_ops`].
+    pub fn done_ops(&self) -> u64 {
+        super::done_ops(&self.region.view())
+    }
+
+    /// [`WorkerSet::request_stop`].
+    pub fn request_stop(&self) {
+        self.region
+            .view()
+            .control
+            .request_stop(|| self.clock.raw_ordered());
+    }
+
+    /// [`WorkerSet::end_warmup`].
+    pub fn end_warmup(&self) {
+        super::end_warmup(&self.region.view(), &self.clock);
+    }
+
+    /// [`WorkerSet::waits`].
+    pub fn waits(&self) -> Vec<WaitLine> {
+        super::wait_lines(&self.region.view())
+    }
 }
 
 impl<B: Backend> ThreadWorkers<B> {
@@ -33,17 +99,11 @@ impl<B: Backend> ThreadWorkers<B> {
         settings: LoopSettings,
         clock: &Clock,
     ) -> Result<Self, RunError> {
-        // Two's complement: the bank's balance may dip below zero while it runs.
-        let initial = crate::workload::start_value(cfg.workload);
-        let region = Arc::new(HeapRegion::<B>::new(
-            cfg.workers,
-            cfg.locks as usize,
-            initial,
-        ));
-        let (ended_tx, ended) = mpsc::channel::<()>();
+        let (heap, ended_tx) = OnHeap::<B>::new(cfg, clock);
+        let region = &heap.region;
         let mut handles = Vec::with_capacity(cfg.workers);
         for (index, &cpu) in placement.iter().enumerate() {
-            let (shared, clock, ended_tx) = (Arc::clone(&region), clock.clone(), ended_tx.clone());
+            let (shared, clock, ended_tx) = (Arc::clone(region), clock.clone(), ended_tx.clone());
             let seat = Seat {
                 index,
                 quota: super::quota(cfg, index),
@@ -68,13 +128,7 @@ impl<B: Backend> ThreadWorkers<B> {
                 }
             }
         }
-        Ok(ThreadWorkers {
-            region,
-            handles,
-            ended,
-            ended_seen: 0,
-            clock: clock.clone(),
-        })
+        Ok(ThreadWorkers { heap, handles })
     }
 }
 
@@ -84,38 +138,23 @@ impl<B: Backend> WorkerSet for ThreadWorkers<B> {
     }
 
     fn wait(&mut self, timeout: Duration) -> Vec<Event> {
-        match self.ended.recv_timeout(timeout) {
-            Ok(()) => {
-                self.ended_seen += 1;
-                vec![Event::Finished]
-            }
-            // Every thread has ended, some without a word (a panic): all of them are done.
-            Err(RecvTimeoutError::Disconnected) => {
-                let rest = self.handles.len() - self.ended_seen;
-                self.ended_seen = self.handles.len();
-                vec![Event::Finished; rest]
-            }
-            Err(RecvTimeoutError::Timeout) => Vec::new(),
-        }
+        self.heap.wait(self.handles.len(), timeout)
     }
 
     fn done_ops(&self) -> u64 {
-        super::done_ops(&self.region.view())
+        self.heap.done_ops()
     }
 
     fn request_stop(&mut self) {
-        self.region
-            .view()
-            .control
-            .request_stop(|| self.clock.raw_ordered());
+        self.heap.request_stop();
     }
 
     fn end_warmup(&mut self) {
-        super::end_warmup(&self.region.view(), &self.clock);
+        self.heap.end_warmup();
     }
 
-    fn waits(&self) -> Vec<super::supervise::WaitLine> {
-        super::wait_lines(&self.region.view())
+    fn waits(&self) -> Vec<WaitLine> {
+        self.heap.waits()
     }
 
     fn kill_running(&mut self) -> usize {
@@ -128,7 +167,7 @@ impl<B: Backend> Workers for ThreadWorkers<B> {
     type Lock = B;
 
     fn view(&self) -> RegionView<'_, B> {
-        self.region.view()
+        self.heap.region.view()
     }
 
     fn failed_to_start(&mut self) -> Option<RunError> {
