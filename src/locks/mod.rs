@@ -12,6 +12,7 @@ pub mod clh;
 pub mod futex;
 pub mod lock_api;
 pub mod mcs;
+pub mod posix;
 pub mod pshared;
 pub mod pthread;
 pub mod raw;
@@ -229,6 +230,57 @@ pub(crate) mod stress {
 
     use super::RawLock;
 
+    /// One backend made as the runner makes its locks: in zeroed memory, initialised in place
+    /// by its own `init_at`, never moved, and dropped in place.
+    pub(crate) struct InPlace<B: super::Backend> {
+        at: std::ptr::NonNull<B>,
+    }
+
+    impl<B: super::Backend> InPlace<B> {
+        /// Aligned to a cache line, as the runner's slots are.
+        fn layout() -> std::alloc::Layout {
+            std::alloc::Layout::new::<B>()
+                .align_to(128)
+                .expect("128 is a power of two")
+                .pad_to_align()
+        }
+
+        pub(crate) fn new() -> Self {
+            let layout = Self::layout();
+            // SAFETY: the layout is at least 128 bytes; zeroed memory, as a shared mapping is.
+            let raw = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<B>();
+            let at = std::ptr::NonNull::new(raw)
+                .unwrap_or_else(|| std::alloc::handle_alloc_error(layout));
+            // SAFETY: freshly allocated, writable, aligned; it stays here until Drop.
+            unsafe { B::init_at(at.as_ptr()) };
+            InPlace { at }
+        }
+    }
+
+    impl<B: super::Backend> std::ops::Deref for InPlace<B> {
+        type Target = B;
+        fn deref(&self) -> &B {
+            // SAFETY: initialised in `new`, alive until Drop.
+            unsafe { self.at.as_ref() }
+        }
+    }
+
+    impl<B: super::Backend> Drop for InPlace<B> {
+        fn drop(&mut self) {
+            // SAFETY: initialised in `new`, dropped once here (`&mut self`: no reference
+            // alive), then freed with the layout it was allocated with.
+            unsafe {
+                std::ptr::drop_in_place(self.at.as_ptr());
+                std::alloc::dealloc(self.at.as_ptr().cast(), Self::layout());
+            }
+        }
+    }
+
+    // SAFETY: it owns one `B`, which is Send + Sync, and gives out only `&B`.
+    unsafe impl<B: super::Backend> Send for InPlace<B> {}
+    // SAFETY: as above.
+    unsafe impl<B: super::Backend> Sync for InPlace<B> {}
+
     struct Counted<L> {
         lock: L,
         count: UnsafeCell<u64>,
@@ -314,7 +366,7 @@ pub(crate) mod stress {
 
     /// The same for any backend's `with_timeout` and `with_shared_timeout` (half the attempts
     /// each; readers add nothing), with a deadline of `timeout` and a critical section of
-    /// `hold`, initialised in place in a region as the runner makes it.
+    /// `hold`, initialised in place as the runner makes its locks.
     pub(crate) fn exact_count_with_timeout<B: super::Backend>(
         threads: usize,
         per_thread: u64,
@@ -322,8 +374,8 @@ pub(crate) mod stress {
         hold: std::time::Duration,
     ) {
         use std::sync::atomic::{AtomicU64, Ordering};
-        let region = crate::runner::region::HeapRegion::<B>::new(1, 1, 0);
-        let lock = &region.view().slots[0].lock.0;
+        let lock = InPlace::<B>::new();
+        let lock = &*lock;
         let (counter, entered, gave_up) = (AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0));
         let work = || {
             let start = std::time::Instant::now();
@@ -385,16 +437,16 @@ pub(crate) mod stress {
         unsafe { lock.unlock() };
     }
 
-    /// The same for any backend, initialised in place in a region as the runner makes it.
+    /// The same for any backend, initialised in place as the runner makes its locks.
     pub(crate) fn exact_count_backend<B: super::Backend>(threads: usize, per_thread: u64) {
         use std::sync::atomic::{AtomicU64, Ordering};
-        let region = crate::runner::region::HeapRegion::<B>::new(1, 1, 0);
+        let lock = InPlace::<B>::new();
         let counter = AtomicU64::new(0);
         std::thread::scope(|s| {
             for _ in 0..threads {
                 s.spawn(|| {
                     for _ in 0..per_thread {
-                        region.view().slots[0].lock.0.with(|| {
+                        lock.with(|| {
                             // Relaxed: the lock orders these; a broken lock loses counts.
                             let v = counter.load(Ordering::Relaxed);
                             counter.store(v + 1, Ordering::Relaxed);

@@ -1,23 +1,13 @@
 //! A lock that lives in memory shared between processes: a process-shared POSIX semaphore (what
-//! Python's `multiprocessing.Lock` is built on), initialised where it lives and never moved; and
-//! the record of a robust mutex's dead owner (the mutexes themselves are in `pthread.rs`).
+//! Python's `multiprocessing.Lock` is built on), initialised where it lives and never moved (the
+//! process-shared mutexes are in `pthread.rs`).
 
 use std::cell::UnsafeCell;
 use std::ptr::addr_of_mut;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use super::pthread::realtime_deadline;
+use super::posix::realtime_deadline;
 use super::{Backend, Protection};
-
-/// Set when a lock of this process found its previous owner dead (`EOWNERDEAD`).
-pub(super) static OWNER_DIED: AtomicBool = AtomicBool::new(false);
-
-/// Whether a robust mutex in this process reported a dead owner.
-pub fn owner_died_seen() -> bool {
-    // Relaxed: a flag read after the work is done, by the thread that may have set it.
-    OWNER_DIED.load(Ordering::Relaxed)
-}
 
 fn check(call: &str, rc: libc::c_int) {
     assert_eq!(rc, 0, "{call} failed with error {rc}");

@@ -17,7 +17,7 @@ use std::ptr::addr_of_mut;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::pshared::OWNER_DIED;
+use super::posix::{OWNER_DIED, realtime_deadline};
 use super::{Backend, Protection};
 
 /// A `pthread_mutex_t`, process-shared when `SHARED`, robust when `ROBUST`.
@@ -130,27 +130,6 @@ impl<const SHARED: bool, const ROBUST: bool> PosixMutex<SHARED, ROBUST> {
         }
         let _unlock = Unlock(self);
         f()
-    }
-}
-
-/// The absolute `CLOCK_REALTIME` time `timeout` from now, as the POSIX timed waits
-/// (`pthread_mutex_timedlock`, `sem_timedwait`, the rwlock's) take it. A jump of the wall clock
-/// during the wait moves the deadline with it; runs are short, and the waits are what the
-/// seeds' `acquire(timeout=...)` is built on.
-pub(super) fn realtime_deadline(timeout: Duration) -> libc::timespec {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `now` is a valid, writable timespec; CLOCK_REALTIME always exists.
-    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut now) };
-    let nanos = now.tv_nsec as u64 + u64::from(timeout.subsec_nanos());
-    let secs = (now.tv_sec as u64)
-        .saturating_add(timeout.as_secs())
-        .saturating_add(nanos / 1_000_000_000);
-    libc::timespec {
-        tv_sec: secs.min(libc::time_t::MAX as u64) as libc::time_t,
-        tv_nsec: (nanos % 1_000_000_000) as libc::c_long,
     }
 }
 

@@ -13,7 +13,7 @@ use std::marker::PhantomData;
 use std::sync::PoisonError;
 use std::time::Duration;
 
-use super::pthread::realtime_deadline;
+use super::posix::realtime_deadline;
 use super::relax::{Relax, SpinThenYield};
 use super::{Backend, Protection};
 use crate::sync::{AtomicU32, Ordering};
@@ -353,10 +353,10 @@ mod tests {
     /// Two writers keep two words equal (each increments both, with a pause between) while
     /// two readers check them: no reader may ever see them differ, and every write counts.
     fn readers_never_see_a_write_half_done<B: Backend>() {
-        let region = crate::runner::region::HeapRegion::<B>::new(1, 1, 0);
+        let lock = crate::locks::stress::InPlace::<B>::new();
+        let lock = &*lock;
         let (a, b) = (AtomicU64::new(0), AtomicU64::new(0));
         let torn = AtomicU64::new(0);
-        let lock = &region.view().slots[0].lock.0;
         std::thread::scope(|s| {
             for _ in 0..2 {
                 s.spawn(|| {

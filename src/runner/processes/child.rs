@@ -69,7 +69,7 @@ pub fn run_child<B: Backend>(spec: &WorkerSpec) -> anyhow::Result<WorkerReport> 
         latency_histogram: (!rec.wait_ns.is_empty()).then(|| encode_histogram(&rec.wait_ns)),
         window_latency_histogram: (!rec.window_wait_ns.is_empty())
             .then(|| encode_histogram(&rec.window_wait_ns)),
-        owner_died: crate::locks::pshared::owner_died_seen(),
+        owner_died: crate::locks::posix::owner_died_seen(),
         usage: rec.usage,
         window_usage: rec.window_usage,
         hold_ns: rec.hold_ns,
