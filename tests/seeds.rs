@@ -382,6 +382,70 @@ fn a_naive_transfer_deadlocks_and_is_reported() {
     }
 }
 
+/// A deadlock that forms before a short timed run ends is still found once the run has been
+/// asked to stop (its workers cannot see the stop): exit 5 within about a second, not "did
+/// not stop" after the grace period.
+#[test]
+fn a_deadlock_at_the_end_of_a_timed_run_is_reported_at_once() {
+    let started = std::time::Instant::now();
+    let out = lockbench()
+        .args([
+            "run",
+            "--backend",
+            "std",
+            "--threads",
+            "2",
+            "--workload",
+            "transfer",
+            "--order",
+            "naive",
+            "--cs-work",
+            "1us",
+            "--duration",
+            "300ms",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(stderr.starts_with("error: deadlock "), "{stderr}");
+    assert!(
+        took < std::time::Duration::from_millis(2500),
+        "reported after {took:?}"
+    );
+}
+
+/// With a deadline of a second, the naive order's cycles of waits end in give-ups: the run
+/// ends as timed, its give-ups counted, and is not called deadlocked while its waiters can
+/// still give up (the watch's stall outlasts the deadline).
+#[test]
+fn naive_transfers_with_a_deadline_give_up_and_are_not_called_deadlocked() {
+    let (code, r) = run_json(&[
+        "--backend",
+        "parking-lot",
+        "--threads",
+        "2",
+        "--workload",
+        "transfer",
+        "--order",
+        "naive",
+        "--cs-work",
+        "1us",
+        "--timeout",
+        "1s",
+        "--duration",
+        "2s",
+    ]);
+    assert_eq!(code, 0, "{r}");
+    assert!(
+        r["timeouts"].as_u64().unwrap() > 0,
+        "a cycle formed and gave up: {r}"
+    );
+    assert_eq!(r["verification"]["verdict"], "ok", "{r}");
+}
+
 #[test]
 fn bad_tasks_input_is_one_line_and_status_2() {
     refused(&["run", "--tasks", "0"], "--tasks '0'");

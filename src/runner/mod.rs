@@ -35,7 +35,8 @@ use affinity::Topology;
 use region::RegionView;
 use supervise::{Limits, Supervision, WorkerSet};
 
-/// How long workers may go on after a stop before they are killed or the run is abandoned.
+/// How long workers may go on after a stop before they are killed or the run is abandoned
+/// (with `--timeout`, a deadline more: a worker may be sitting one out when the stop comes).
 pub const STOP_GRACE: Duration = Duration::from_secs(10);
 /// How often the supervisor reports progress.
 pub(crate) const TICK: Duration = Duration::from_millis(100);
@@ -221,12 +222,12 @@ fn drive<W: Workers>(
     worker::open_gate(set.view().gate, true);
     let limits = Limits {
         max_time: Duration::from_millis(cfg.max_time_ms),
-        grace: STOP_GRACE,
+        grace: STOP_GRACE.saturating_add(cfg.timeout().unwrap_or_default()),
         tick: TICK,
         warmup,
         duration: cfg.duration_ms.map(Duration::from_millis),
         deadlock_stall: matches!(cfg.workload, crate::model::Workload::Transfer { .. })
-            .then_some(supervise::DEADLOCK_STALL),
+            .then(|| supervise::deadlock_stall(cfg.timeout())),
     };
     let total_ops = (!cfg.timed()).then_some(cfg.ops);
     let supervision = supervise::supervise(&mut set, limits, total_ops, on_progress)?;
@@ -286,6 +287,7 @@ fn wait_lines<B: Backend>(view: &RegionView<'_, B>) -> Vec<supervise::WaitLine> 
             holds: p.0.holds.load(Relaxed),
             waits: p.0.waits.load(Relaxed),
             moves: p.0.moves.load(Relaxed),
+            gave_up: p.0.gave_up.load(Relaxed),
         })
         .collect()
 }

@@ -201,10 +201,12 @@ fn transfer_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     };
     let entered = acquire::<B, _, WORK>(&s.slots[first].lock.0, settings.timeout, outer).flatten();
     line.waits.store(0, Ordering::Relaxed);
-    if entered.is_some() {
-        let moves = line.moves.load(Ordering::Relaxed);
-        line.moves.store(moves + 1, Ordering::Relaxed);
-    }
+    let tally = if entered.is_some() {
+        &line.moves
+    } else {
+        &line.gave_up
+    };
+    tally.store(tally.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
     entered
 }
 

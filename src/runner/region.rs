@@ -57,6 +57,9 @@ pub struct WorkerLine {
     pub waits: AtomicU64,
     /// Transfers completed, updated after every one.
     pub moves: AtomicU64,
+    /// Transfers that gave up at a deadline (`--timeout`), updated at every one: a waiter that
+    /// gives up and tries again changes its line, so the watch never takes it for stuck.
+    pub gave_up: AtomicU64,
 }
 
 /// The process start gate: children check in, then wait for the parent's word.

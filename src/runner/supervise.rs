@@ -37,19 +37,28 @@ pub(crate) trait WorkerSet {
 }
 
 /// One worker's line as the deadlock watch reads it: the account whose lock it holds while it
-/// waits for another, the account it waits for (both numbered from 1; 0: none), and the
-/// transfers it has completed.
+/// waits for another, the account it waits for (both numbered from 1; 0: none), the
+/// transfers it has completed, and those that gave up at a deadline.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct WaitLine {
     pub holds: u64,
     pub waits: u64,
     pub moves: u64,
+    pub gave_up: u64,
 }
 
 /// How long nobody may move, with a cycle of waits in place, before the run is declared
 /// deadlocked: long enough that a worker descheduled for a few time slices, or lines read a
 /// moment stale, are not mistaken for one.
 pub(crate) const DEADLOCK_STALL: Duration = Duration::from_millis(500);
+
+/// How long the watch waits for a run whose waits have a deadline (`timeout`): a waiter
+/// sitting out its deadline leaves its line unchanged until it gives up, so the stall must
+/// outlast a deadline before a cycle counts: [`DEADLOCK_STALL`] beyond it. (A give-up and
+/// retry between two looks changes the line's give-up count, so it is seen too.)
+pub(crate) fn deadlock_stall(timeout: Option<Duration>) -> Duration {
+    DEADLOCK_STALL.saturating_add(timeout.unwrap_or_default())
+}
 
 /// A cycle of waits: each worker of `cycle` holds one account's lock and waits for the next
 /// one's, held by the next worker (the last waits for the first's).
@@ -200,8 +209,11 @@ pub(crate) fn supervise<S: WorkerSet>(
             warm_until = None;
             set.end_warmup();
         }
+        // Watched after a stop too: workers caught in a cycle cannot see it, and a deadlock
+        // that forms as a timed run ends is still a deadlock (not workers that "did not
+        // stop"). Not after a death, which explains whatever is left blocked.
         if let Some(stall) = limits.deadlock_stall
-            && stopped_at.is_none()
+            && died.is_none()
         {
             let lines = set.waits();
             match &still {
@@ -290,9 +302,11 @@ mod tests {
         /// When the first stop and the end of the warm-up came, after the start.
         stopped_after: Option<Duration>,
         warmup_ended_after: Vec<Duration>,
-        /// What the workers' lines say; `moving` adds one transfer at every look.
+        /// What the workers' lines say; `moving` adds one transfer at every look, `giving_up`
+        /// one wait that gave up.
         lines: Vec<WaitLine>,
         moving: bool,
+        giving_up: bool,
         looks: std::cell::Cell<u64>,
     }
 
@@ -311,6 +325,7 @@ mod tests {
                 warmup_ended_after: Vec::new(),
                 lines: Vec::new(),
                 moving: false,
+                giving_up: false,
                 looks: std::cell::Cell::new(0),
             }
         }
@@ -362,10 +377,13 @@ mod tests {
         fn waits(&self) -> Vec<WaitLine> {
             self.looks.set(self.looks.get() + 1);
             let mut lines = self.lines.clone();
-            if self.moving
-                && let Some(first) = lines.first_mut()
-            {
-                first.moves += self.looks.get();
+            if let Some(first) = lines.first_mut() {
+                if self.moving {
+                    first.moves += self.looks.get();
+                }
+                if self.giving_up {
+                    first.gave_up += self.looks.get();
+                }
             }
             lines
         }
@@ -503,6 +521,7 @@ mod tests {
             holds,
             waits,
             moves: 7,
+            gave_up: 0,
         }
     }
 
@@ -564,5 +583,62 @@ mod tests {
         };
         let r = supervise(&mut moving, limits, Some(100), &mut |_| {});
         assert!(r.unwrap().stopped_by_time_limit);
+    }
+
+    /// Waiters that give up at their deadline and try again, between two looks, in the same
+    /// cycle each time: their give-up counts move, so it is no deadlock. Without the count
+    /// in the line, this is the run that was called deadlocked.
+    #[test]
+    fn waiters_that_give_up_and_retry_are_not_a_deadlock() {
+        let limits = Limits {
+            max_time: Duration::from_millis(100),
+            deadlock_stall: Some(Duration::from_millis(20)),
+            ..LIMITS
+        };
+        let mut set = Mock::new(vec![None, None]);
+        set.lines = vec![line(1, 2), line(2, 1)];
+        set.giving_up = true;
+        let r = supervise(&mut set, limits, Some(100), &mut |_| {});
+        assert!(r.unwrap().stopped_by_time_limit, "ran to its limit");
+    }
+
+    /// A waiter sitting out a deadline holds its line still for that long: the stall waited
+    /// for outlasts it.
+    #[test]
+    fn the_stall_outlasts_a_deadline() {
+        assert_eq!(deadlock_stall(None), DEADLOCK_STALL);
+        assert_eq!(
+            deadlock_stall(Some(Duration::from_secs(1))),
+            DEADLOCK_STALL + Duration::from_secs(1)
+        );
+    }
+
+    /// A deadlock that forms as a timed run ends (its workers never see the stop) is reported
+    /// as the deadlock, once the stall has passed: not as workers that did not stop, a grace
+    /// period later.
+    #[test]
+    fn a_deadlock_after_the_stop_is_reported_as_one_at_once() {
+        let limits = Limits {
+            max_time: Duration::from_secs(30),
+            grace: Duration::from_secs(10),
+            duration: Some(Duration::from_millis(5)),
+            deadlock_stall: Some(Duration::from_millis(50)),
+            ..LIMITS
+        };
+        let mut set = Mock::new(vec![None, None]);
+        set.obeys_stop = false;
+        set.lines = vec![line(1, 2), line(2, 1)];
+        let started = Instant::now();
+        let r = supervise(&mut set, limits, None, &mut |_| {});
+        assert!(matches!(r, Err(RunError::Deadlock { .. })), "{r:?}");
+        assert_eq!(
+            set.stop_requests, 2,
+            "the timed end's stop, then the deadlock's"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }
