@@ -5,18 +5,24 @@
 //! cargo run --release --example custom_lock -- list
 //! cargo run --release --example custom_lock -- run --backend my-lock --threads 2
 //! cargo run --release --example custom_lock -- run --backend my-broken-lock --threads 2 --cs-work 100ns
+//! cargo run --release --example custom_lock -- run --backend my-broken-rwlock --workload rw --threads 2 --cs-work 1us
 //! cargo run --release --example custom_lock -- sweep --backends my-lock,std,ticket --threads 1,2,4
 //! ```
 //!
 //! `my-lock` is a correct test-and-set lock; `my-broken-lock` tests, then sets, in two steps:
 //! two threads that both see it free both go in. lockbench catches it (exit status 3): two
 //! workers inside the critical section together, and the updates they lose.
+//! `my-broken-rwlock` is any [`Backend`]: a reader-writer lock whose writers take a mutex and
+//! whose readers take nothing at all. The rw workload catches it (exit status 3): readers that
+//! find a writer inside, and records they read half written.
 
 use std::hint::spin_loop;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use lockbench::lock_api::{GuardSend, RawMutex};
+use lockbench::locks::{Backend, Protection};
 use lockbench::{Facts, Lockbench, Waiting};
 
 /// A test-and-set lock that spins on a plain read while the lock is taken.
@@ -84,6 +90,30 @@ unsafe impl RawMutex for MyBrokenLock {
     }
 }
 
+/// A broken reader-writer lock: writers take a mutex, readers take nothing, so a reader can
+/// run beside a writer.
+struct MyBrokenRwLock(Mutex<()>);
+
+impl Backend for MyBrokenRwLock {
+    const KIND: Protection = Protection::Lock;
+
+    unsafe fn init_at(at: *mut Self) {
+        // SAFETY: the caller gives a writable, aligned place; a std mutex may be moved before
+        // first use, so constructing then writing is fine.
+        unsafe { at.write(MyBrokenRwLock(Mutex::new(()))) }
+    }
+
+    fn with<T>(&self, f: impl FnOnce() -> T) -> T {
+        let _held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        f()
+    }
+
+    fn with_shared<T>(&self, f: impl FnOnce() -> T) -> T {
+        // The bug: a reader takes no lock at all.
+        f()
+    }
+}
+
 fn main() -> ExitCode {
     Lockbench::new()
         .raw_mutex::<MyLock>(Facts {
@@ -102,6 +132,14 @@ fn main() -> ExitCode {
             fair: false,
             waiting: Waiting::Spin,
             not_across_processes: None,
+        })
+        .backend::<MyBrokenRwLock>(Facts {
+            name: "my-broken-rwlock",
+            aliases: &[],
+            summary: "a reader-writer lock whose readers take no lock (broken on purpose)",
+            fair: false,
+            waiting: Waiting::SpinThenSleep,
+            not_across_processes: Some("std::sync::Mutex is private to its process"),
         })
         .main()
 }

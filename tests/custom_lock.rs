@@ -87,6 +87,29 @@ fn the_broken_lock_is_caught() {
     );
 }
 
+/// A reader-writer lock whose readers take no lock: the rw workload's checks of a read (a
+/// writer inside, a record half written) catch it, each on its own, and the run fails.
+#[test]
+fn the_broken_reader_writer_lock_is_caught() {
+    let (code, r) = run(&[
+        "--backend",
+        "my-broken-rwlock",
+        "--workload",
+        "rw",
+        "--threads",
+        "2",
+        "--ops",
+        "200000",
+        "--cs-work",
+        "1us",
+    ]);
+    assert_eq!(code, 3, "{r}");
+    assert!(r["exclusion_violations"].as_u64().unwrap() > 0, "{r}");
+    assert!(r["read_write"]["torn_reads"].as_u64().unwrap() > 0, "{r}");
+    assert_eq!(r["lost_updates"], 0, "the writers exclude each other: {r}");
+    assert_eq!(r["verification"]["verdict"], "exclusion-violated", "{r}");
+}
+
 #[test]
 fn a_sweep_puts_the_users_lock_in_the_report() {
     let dir = tempfile::tempdir().unwrap();

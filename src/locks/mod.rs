@@ -70,10 +70,6 @@ pub trait Backend: Send + Sync + 'static {
     /// Runs `f` inside the critical section (for the baselines: runs it, unprotected).
     fn with<T>(&self, f: impl FnOnce() -> T) -> T;
 
-    /// Whether [`with_shared`](Backend::with_shared) lets readers in together (a reader-writer
-    /// lock); `false`: a reader takes the lock exclusively, as a writer does.
-    const SHARED_READERS: bool = false;
-
     /// Runs `f` holding the lock shared, as a reader that only reads what it protects. A
     /// reader-writer lock lets several readers in at once (never with a writer); any other
     /// backend takes itself exclusively, so that the same read-mostly workload runs on every

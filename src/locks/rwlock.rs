@@ -23,7 +23,6 @@ pub struct StdRwLock(std::sync::RwLock<()>);
 
 impl Backend for StdRwLock {
     const KIND: Protection = Protection::Lock;
-    const SHARED_READERS: bool = true;
     const CANNOT_TIME_OUT: Option<&'static str> = Some(
         "std::sync::RwLock has no timed lock (parking-lot-rwlock and pthread-rwlock have one)",
     );
@@ -52,7 +51,6 @@ pub struct ParkingRwLock(parking_lot::RwLock<()>);
 
 impl Backend for ParkingRwLock {
     const KIND: Protection = Protection::Lock;
-    const SHARED_READERS: bool = true;
 
     unsafe fn init_at(at: *mut Self) {
         // SAFETY: the caller's contract: `at` is writable and aligned; this type may move.
@@ -117,7 +115,6 @@ impl PthreadRwLock {
 
 impl Backend for PthreadRwLock {
     const KIND: Protection = Protection::Lock;
-    const SHARED_READERS: bool = true;
 
     unsafe fn init_at(at: *mut Self) {
         // SAFETY: `at` is writable, aligned and final (the caller's contract); the struct is
@@ -296,7 +293,6 @@ impl<R: Relax> Default for RwSpinLock<R> {
 
 impl<R: Relax + 'static> Backend for RwSpinLock<R> {
     const KIND: Protection = Protection::Lock;
-    const SHARED_READERS: bool = true;
     const CANNOT_TIME_OUT: Option<&'static str> = Some(
         "a waiting writer has announced itself to the readers (WRITER_WAITING); this lock has no way to withdraw that",
     );
