@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Checks that the loom models can fail: weakens each Acquire or Release ordering in our own
-# locks to Relaxed, one at a time, in a scratch copy of the crate, and runs the loom tests
-# against it; then a few mutants that break exclusion itself (or a queue lock's node
-# recycling), and three that break the runner's control word. Every mutant must be caught (a failing model). Prints one line per mutant and
-# exits non-zero if any survived.
+# locks to Relaxed, one at a time, in a scratch copy of the crate, and runs the loom models of
+# that file against it; then a few mutants that break exclusion itself (or a queue lock's node
+# recycling), three that break the runner's control word, and one that breaks the
+# reader-writer lock's writer preference (caught by its unit test). The models run first on the
+# unmutated code, and must pass; a mutant counts as caught only when a model (or test) of its
+# own file fails. Prints one line per mutant and exits non-zero if any survived.
 #
 # Usage: scripts/loom-mutants.sh            (about half a minute per mutant on 2 cores after the
 #                                            first build)
@@ -15,14 +17,62 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-export CARGO_TARGET_DIR="$repo/target/loom-mutants"
-export RUSTFLAGS="--cfg lockbench_loom"
+loom_target="$repo/target/loom-mutants"
 
-# try FILE LINE-OR-EMPTY PERL-SUBSTITUTION DESCRIPTION
-try() {
-  local file=$1 line=$2 subst=$3 what=$4
+# The loom models (test-name filter) that check FILE.
+models_for() {
+  case "$1" in
+    src/locks/ticket.rs) echo ticket_ ;;
+    src/locks/spin.rs) echo spinlock_ ;;
+    src/locks/tas.rs) echo tas_ ;;
+    src/locks/mcs.rs) echo mcs_ ;;
+    src/locks/clh.rs) echo clh_ ;;
+    src/locks/rwlock.rs) echo rw_spin ;;
+    src/locks/futex.rs) echo futex_ ;;
+    src/runner/control.rs) echo control_word ;;
+    *) echo "error: no loom models named for $1" >&2; exit 1 ;;
+  esac
+}
+
+# A fresh scratch copy of the crate.
+copy() {
   rm -rf "$scratch/crate" && mkdir -p "$scratch/crate"
   cp -r "$repo/Cargo.toml" "$repo/Cargo.lock" "$repo/build.rs" "$repo/src" "$repo/tests" "$repo/benches" "$scratch/crate/"
+}
+
+# The loom models matching FILTER in the scratch crate; the log in $scratch/log.
+loom_models() {
+  (cd "$scratch/crate" && CARGO_TARGET_DIR="$loom_target" RUSTFLAGS="--cfg lockbench_loom" \
+    timeout 900 cargo test --release --quiet --test loom -- "$1" >"$scratch/log" 2>&1)
+}
+
+# The library's unit tests matching FILTER in the scratch crate (no loom), sharing the main
+# target directory's dependencies.
+unit_tests() {
+  (cd "$scratch/crate" && CARGO_TARGET_DIR="$repo/target" RUSTFLAGS="" \
+    timeout 900 cargo test --quiet --lib -- "$1" >"$scratch/log" 2>&1)
+}
+
+# Whether the last run ran at least one test.
+ran_some() {
+  grep -qE '^running [1-9][0-9]* tests?' "$scratch/log"
+}
+
+# The models, unmutated: they must pass, or no mutant's failure means anything.
+baseline() {
+  copy
+  if ! loom_models "" || ! ran_some; then
+    echo "BASELINE FAILED: the loom models fail on the unmutated code"
+    tail -20 "$scratch/log"
+    exit 1
+  fi
+  echo "baseline  the loom models pass on the unmutated code"
+}
+
+# try FILE LINE-OR-EMPTY PERL-SUBSTITUTION DESCRIPTION [unit TEST-FILTER]
+try() {
+  local file=$1 line=$2 subst=$3 what=$4 kind=${5:-loom} filter=${6:-}
+  copy
   if [ -n "$line" ]; then
     perl -pi -e "if (\$. == $line) { $subst }" "$scratch/crate/$file"
   else
@@ -33,12 +83,21 @@ try() {
     echo 1 >>"$scratch/survivors"
     return
   fi
-  if (cd "$scratch/crate" && timeout 900 cargo test --release --quiet --test loom >"$scratch/log" 2>&1); then
+  local ok=true
+  if [ "$kind" = unit ]; then
+    unit_tests "$filter" || ok=false
+  else
+    loom_models "$(models_for "$file")" || ok=false
+  fi
+  if $ok && ran_some; then
     echo "SURVIVED  $what"
     echo 1 >>"$scratch/survivors"
-  elif grep -q 'test result: FAILED' "$scratch/log" || grep -q '^deadlock; threads' "$scratch/log"; then
+  elif $ok; then
+    echo "BROKEN    $what (no test of its file ran)"
+    echo 1 >>"$scratch/survivors"
+  elif ran_some && { grep -q 'test result: FAILED' "$scratch/log" || grep -q '^deadlock; threads' "$scratch/log"; }; then
     # (loom reports a deadlock, a lost wake-up, and then aborts the test process)
-    echo "caught    $what ($(grep -o -m1 'Causality violation[^.]*\|assertion[^,]*\|deadlock[^,]*' "$scratch/log" || echo 'a model failed'))"
+    echo "caught    $what ($(grep -o -m1 'Causality violation[^.]*\|assertion[^,]*\|deadlock[^,]*\|must [^"]*' "$scratch/log" || echo 'a test failed'))"
   else
     # A mutant that does not build or run proves nothing about the models.
     echo "BROKEN    $what (the mutant did not build or run; see below)"
@@ -61,6 +120,8 @@ fast=false
 only=""
 [ "${1:-}" = "--fast" ] && fast=true
 [ "${1:-}" = "--file" ] && only=${2:?--file needs a path such as src/locks/mcs.rs}
+
+baseline
 
 for file in ${only:-src/locks/ticket.rs src/locks/spin.rs src/locks/tas.rs src/locks/mcs.rs src/locks/clh.rs src/locks/rwlock.rs src/locks/futex.rs}; do
   $fast && break
@@ -95,8 +156,11 @@ try src/locks/clh.rs "" 's/while unsafe \{ \(\*pred\)\.locked\.load/while false 
   "CLH lock: a waiter goes in without waiting for its predecessor"
 try src/locks/clh.rs "" 's/spares\.keep\(pred\)/spares.keep(self.mine)/' \
   "CLH lock: a thread reuses its own node after releasing (recycling done wrong)"
-try src/locks/rwlock.rs "" 's/if s & \(WRITER \| WRITER_WAITING\) == 0 \{/if s \& WRITER_WAITING == 0 {/' \
+try src/locks/rwlock.rs "" 's/if s & \(WRITER \| WRITER_WAITING\) != 0 \{/if s \& WRITER_WAITING != 0 {/' \
   "reader-writer lock: a reader enters while a writer is inside"
+try src/locks/rwlock.rs "" 's/if s & \(WRITER \| WRITER_WAITING\) != 0 \{/if s \& WRITER != 0 {/' \
+  "reader-writer lock: readers ignore a waiting writer" \
+  unit rwlock::tests::readers_share_and_a_waiting_writer
 try src/locks/rwlock.rs "" 's/if s & \(WRITER \| READERS\) == 0 \{/if s \& WRITER == 0 {/' \
   "reader-writer lock: a writer enters while readers are inside"
 try src/locks/futex.rs "" 's/while seen != UNLOCKED \{/while seen == CONTENDED {/' \
