@@ -211,9 +211,24 @@ fn timed_out_acquisitions_are_counted_and_do_not_update() {
             "100us",
             "--timeout",
             "1us",
+            "--latency",
+            "full",
         ]);
         assert_eq!(code, 0, "{backend}: {r}");
         let timeouts = r["timeouts"].as_u64().unwrap();
+        // Every wait is timed: each give-up too, and none came before the deadline.
+        let give_ups = &r["give_ups"];
+        assert_eq!(
+            give_ups["samples"].as_u64(),
+            Some(timeouts),
+            "{backend}: {r}"
+        );
+        assert!(
+            give_ups["min_ns"].as_u64().unwrap() >= 1000,
+            "{backend}: a give-up before the 1us deadline: {give_ups}"
+        );
+        assert!(give_ups["p50_ns"].as_u64().unwrap() <= give_ups["max_ns"].as_u64().unwrap());
+        assert_eq!(give_ups["per_transfer"], false);
         let ops = r["total_ops"].as_u64().unwrap();
         assert!(
             timeouts > 0,

@@ -26,8 +26,8 @@ use hdrhistogram::Histogram;
 use crate::measure::recorder::{Recorder, encode_histogram, latency_histogram};
 use crate::measure::stats::{LatencySummary, jain_index};
 use crate::model::{
-    BackendFacts, Environment, Fairness, Interval, RunConfig, RunResult, SCHEMA_VERSION,
-    SHORT_RUN_NS, SPEED_CHANGE, SpeedProbe, WorkerResult,
+    BackendFacts, Environment, Fairness, GiveUps, Interval, RunConfig, RunResult, SCHEMA_VERSION,
+    SHORT_RUN_NS, SPEED_CHANGE, SpeedProbe, WorkerResult, Workload,
 };
 
 /// One worker's raw outcome.
@@ -252,6 +252,12 @@ pub fn run_result(
         timeout_share: cfg
             .timeout()
             .map(|_| timeouts as f64 / (total_ops + timeouts).max(1) as f64),
+        give_ups: cfg.timeout().and_then(|_| {
+            GiveUps::of(
+                &merged(workers, |r| &r.gave_up_ns),
+                matches!(cfg.workload, Workload::Transfer { .. }),
+            )
+        }),
         late_share: cfg.timeout_ns.and_then(|deadline| {
             let sampled = whole_run_latency.len();
             (sampled > 0).then(|| {

@@ -386,6 +386,7 @@ pub(crate) mod stress {
                     for i in 0..per_thread {
                         // Relaxed (all): the lock orders the counter; the tallies are read
                         // after the scope joins.
+                        let began = std::time::Instant::now();
                         let done = if (i + t as u64).is_multiple_of(2) {
                             lock.with_timeout(timeout, || {
                                 let v = counter.load(Ordering::Relaxed);
@@ -401,6 +402,11 @@ pub(crate) mod stress {
                             }
                             Some(()) => {}
                             None => {
+                                let took = began.elapsed();
+                                assert!(
+                                    took >= timeout,
+                                    "gave up after {took:?}, before {timeout:?}"
+                                );
                                 gave_up.fetch_add(1, Ordering::Relaxed);
                             }
                         }

@@ -50,6 +50,9 @@ pub struct Recorder {
     pub read_wait_ns: Histogram<u64>,
     /// And of writes.
     pub write_wait_ns: Histogram<u64>,
+    /// The sampled waits that gave up at their deadline (`--timeout`): from the start of the
+    /// wait to the give-up, ns.
+    pub gave_up_ns: Histogram<u64>,
 }
 
 impl Recorder {
@@ -72,6 +75,7 @@ impl Recorder {
             torn_reads: 0,
             read_wait_ns: latency_histogram(),
             write_wait_ns: latency_histogram(),
+            gave_up_ns: latency_histogram(),
         }
     }
 

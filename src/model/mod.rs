@@ -27,8 +27,8 @@ pub use config::{LatencyMode, LockOrder, PinPolicy, RunConfig, WorkUnit, WorkerM
 pub use environment::{BackendFacts, CrateVersion, Environment, WorkCalibration};
 pub use findings::{Caveat, Contrast, FindingGroup, Findings, Ranked};
 pub use run::{
-    Fairness, Interval, ReadWrite, RunResult, SHORT_RUN_NS, SPEED_CHANGE, SideCount, SpeedProbe,
-    Verdict, Verification, WorkerResult,
+    Fairness, GiveUps, Interval, ReadWrite, RunResult, SHORT_RUN_NS, SPEED_CHANGE, SideCount,
+    SpeedProbe, Verdict, Verification, WorkerResult,
 };
 pub use sweep::{Point, Regime, Repetition, SeriesKey, Spread, SweepResults, SweepSettings};
 

@@ -269,9 +269,46 @@ pub struct RunResult {
     /// deadline: a deadline that the lock (or the kernel's timer under it) did not keep.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_share: Option<f64>,
+    /// How long the sampled waits that gave up lasted, against the deadline: how late a
+    /// deadline was kept (with `--timeout`, when a sampled wait gave up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub give_ups: Option<GiveUps>,
     /// Per-worker figures (the field keeps its first name, `threads`, for readers of version 1).
     #[serde(rename = "threads")]
     pub workers: Vec<WorkerResult>,
+}
+
+/// The sampled waits that gave up at their deadline: how long each took, from the start of the
+/// wait to the give-up. For the transfer workload a give-up is a transfer's (either of its two
+/// waits, each with the deadline), timed from the start of its first wait.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
+pub struct GiveUps {
+    /// `true`: each is a transfer's, timed from its first wait (see above).
+    pub per_transfer: bool,
+    /// Sampled give-ups.
+    pub samples: u64,
+    /// The quickest give-up: never under the deadline, for a lock that keeps it.
+    pub min_ns: u64,
+    /// Median.
+    pub p50_ns: u64,
+    /// 99th percentile.
+    pub p99_ns: u64,
+    /// The slowest.
+    pub max_ns: u64,
+}
+
+impl GiveUps {
+    /// Summarises `hist` (`None`: no sample).
+    pub fn of(hist: &hdrhistogram::Histogram<u64>, per_transfer: bool) -> Option<Self> {
+        (!hist.is_empty()).then(|| GiveUps {
+            per_transfer,
+            samples: hist.len(),
+            min_ns: hist.min(),
+            p50_ns: hist.value_at_quantile(0.5),
+            p99_ns: hist.value_at_quantile(0.99),
+            max_ns: hist.max(),
+        })
+    }
 }
 
 /// A run shorter than this (earliest start to last stop) is flagged as short: 100 ms.

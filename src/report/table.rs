@@ -446,18 +446,44 @@ fn verification_lines(r: &RunResult) -> Vec<String> {
     }
     if let (Some(timeouts), Some(timeout)) = (r.timeouts, r.config.timeout_ns) {
         let attempts = r.total_ops + timeouts;
+        // A transfer's two waits each have the deadline; what is counted is the transfer.
+        let per_transfer = matches!(r.config.workload, Workload::Transfer { .. });
         lines.push(format!(
-            "timeouts    {} of {} acquisitions ({}) gave up at the {} deadline and did no update; {}",
+            "timeouts    {} of {} {} ({}) gave up at the {} deadline and did no update; {}",
             grouped(timeouts),
             grouped(attempts),
+            if per_transfer {
+                "transfers (at either of their two waits)"
+            } else {
+                "acquisitions"
+            },
             percent(r.timeout_share.unwrap_or(0.0)),
             duration_ns(timeout as f64),
             if timeouts == 0 {
                 "every wait was shorter".to_string()
             } else {
-                format!("the {} that acquired are the operations above", grouped(r.total_ops))
+                format!(
+                    "the {} that acquired are the operations above",
+                    grouped(r.total_ops)
+                )
             }
         ));
+        if let Some(g) = r.give_ups {
+            lines.push(format!(
+                "gave up     after {} at the median, {} at p99, {} at most (quickest {}; {} sampled{}): {} late at p99",
+                duration_ns(g.p50_ns as f64),
+                duration_ns(g.p99_ns as f64),
+                duration_ns(g.max_ns as f64),
+                duration_ns(g.min_ns as f64),
+                grouped(g.samples),
+                if g.per_transfer {
+                    ", each timed from the transfer's first wait"
+                } else {
+                    ""
+                },
+                duration_ns(g.p99_ns.saturating_sub(timeout) as f64),
+            ));
+        }
         if let Some(late) = r.late_share.filter(|&l| l > 0.0) {
             lines.push(format!(
                 "late        {} of the sampled acquisitions that succeeded had waited past the deadline: it is not a bound on the wait",

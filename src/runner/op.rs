@@ -43,7 +43,8 @@ impl<B, O: Copy> Copy for Worker<'_, '_, B, O> {}
 /// `TIMED` measures the wait from just before the acquire to the first instruction inside the
 /// critical section, that reading ordered after the acquire (and, with work, how long the
 /// critical section and the think time really lasted); a wait that gave up is not in the
-/// latency figures (it lasted the deadline), only in the count.
+/// latency figures but in the count, and (timed) in the give-ups' own histogram: how long it
+/// took to give up, against the deadline.
 #[inline(always)]
 pub(super) fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     w: &Worker<'_, '_, B, O>,
@@ -87,6 +88,11 @@ pub(super) fn after_op<B: Backend, O: Operation, const TIMED: bool, const WORK: 
     let stopped = || s.control.state().stop();
     let Some((acquired, released)) = entered else {
         rec.timeouts += 1;
+        if TIMED {
+            // How long the wait that gave up lasted: the deadline, and how late it was kept.
+            rec.gave_up_ns
+                .saturating_record(clock.delta_ns(before, clock.raw()).max(1));
+        }
         settings.think.run(clock, stopped);
         return;
     };

@@ -81,5 +81,6 @@ pub fn run_child<B: Backend>(spec: &WorkerSpec) -> anyhow::Result<WorkerReport> 
             .then(|| encode_histogram(&rec.read_wait_ns)),
         write_latency_histogram: (!rec.write_wait_ns.is_empty())
             .then(|| encode_histogram(&rec.write_wait_ns)),
+        gave_up_histogram: (!rec.gave_up_ns.is_empty()).then(|| encode_histogram(&rec.gave_up_ns)),
     })
 }

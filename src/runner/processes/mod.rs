@@ -112,6 +112,9 @@ pub struct WorkerReport {
     /// And of writes.
     #[serde(default)]
     pub write_latency_histogram: Option<String>,
+    /// Its sampled waits that gave up.
+    #[serde(default)]
+    pub gave_up_histogram: Option<String>,
 }
 
 /// One child and the threads reading its output.
@@ -427,6 +430,9 @@ impl<B: Backend> Workers for ProcessWorkers<B> {
                 }
                 if let Some(h) = decoded(&r.write_latency_histogram) {
                     let _ = rec.write_wait_ns.add(&h);
+                }
+                if let Some(h) = decoded(&r.gave_up_histogram) {
+                    let _ = rec.gave_up_ns.add(&h);
                 }
                 if let Some(h) = decoded(&r.latency_histogram) {
                     let _ = rec.wait_ns.add(&h);
