@@ -50,7 +50,7 @@ loom_models() {
 # target directory's dependencies.
 unit_tests() {
   (cd "$scratch/crate" && CARGO_TARGET_DIR="$repo/target" RUSTFLAGS="" \
-    timeout 900 cargo test --quiet --lib -- "$1" >"$scratch/log" 2>&1)
+    timeout 300 cargo test --quiet --lib -- "$1" >"$scratch/log" 2>&1)
 }
 
 # Whether the last run ran at least one test.
