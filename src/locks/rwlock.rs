@@ -417,7 +417,10 @@ mod tests {
             }
             (got_in, seen, writer.join().unwrap())
         });
-        assert_eq!(got_in, 0, "a new reader must wait behind the waiting writer");
+        assert_eq!(
+            got_in, 0,
+            "a new reader must wait behind the waiting writer"
+        );
         assert_eq!(
             seen,
             WRITER_WAITING | 2,

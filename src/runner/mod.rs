@@ -9,13 +9,14 @@
 pub mod affinity;
 pub mod bench;
 pub mod control;
+mod deadlock;
 mod draws;
 mod hot_loop;
 mod op;
 pub mod processes;
 pub mod region;
 mod supervise;
-pub use supervise::Deadlock;
+pub use deadlock::Deadlock;
 pub mod sweep;
 mod tasks;
 mod threads;
@@ -227,7 +228,7 @@ fn drive<W: Workers>(
         warmup,
         duration: cfg.duration_ms.map(Duration::from_millis),
         deadlock_stall: matches!(cfg.workload, crate::model::Workload::Transfer { .. })
-            .then(|| supervise::deadlock_stall(cfg.timeout())),
+            .then(|| deadlock::deadlock_stall(cfg.timeout())),
     };
     let total_ops = (!cfg.timed()).then_some(cfg.ops);
     let supervision = supervise::supervise(&mut set, limits, total_ops, on_progress)?;
@@ -278,12 +279,12 @@ fn end_warmup<B: Backend>(view: &RegionView<'_, B>, clock: &Clock) {
 }
 
 /// What every worker's line of `view` says now, for the deadlock watch.
-fn wait_lines<B: Backend>(view: &RegionView<'_, B>) -> Vec<supervise::WaitLine> {
+fn wait_lines<B: Backend>(view: &RegionView<'_, B>) -> Vec<deadlock::WaitLine> {
     use std::sync::atomic::Ordering::Relaxed;
     view.progress
         .iter()
         // Relaxed: a look at words that stand still in a deadlock (see `hot_loop`).
-        .map(|p| supervise::WaitLine {
+        .map(|p| deadlock::WaitLine {
             holds: p.0.holds.load(Relaxed),
             waits: p.0.waits.load(Relaxed),
             moves: p.0.moves.load(Relaxed),

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use super::deadlock::WaitLine;
 use super::hot_loop::{self, Seat};
 use super::region::{ABORT, GO, Gate, RegionView};
-use super::supervise::{Event, Supervision, WaitLine, WorkerSet};
+use super::supervise::{Event, Supervision, WorkerSet};
 use super::threads::OnHeap;
 use super::worker::{NoStart, START_TIMEOUT};
 use super::{LoopSettings, RunError, Workers, affinity};

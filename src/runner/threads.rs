@@ -5,9 +5,10 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use super::deadlock::WaitLine;
 use super::hot_loop::Seat;
 use super::region::{HeapRegion, RegionView};
-use super::supervise::{Event, Supervision, WaitLine, WorkerSet};
+use super::supervise::{Event, Supervision, WorkerSet};
 use super::worker::{self, NoStart};
 use super::{LoopSettings, RunError, Workers};
 use crate::analysis::WorkerRecord;

@@ -341,7 +341,7 @@ impl<B: Backend> WorkerSet for ProcessWorkers<B> {
         super::end_warmup(&self.view(), &self.clock);
     }
 
-    fn waits(&self) -> Vec<super::supervise::WaitLine> {
+    fn waits(&self) -> Vec<super::deadlock::WaitLine> {
         super::wait_lines(&Workers::view(self))
     }
 
