@@ -90,18 +90,22 @@ pub(crate) fn find_cycle(lines: &[WaitLine]) -> Option<Vec<(usize, u64, u64)>> {
     None
 }
 
+/// A worker's line for tests: holding `holds`, waiting for `waits`, after 7 transfers.
+#[cfg(test)]
+pub(crate) fn test_line(holds: u64, waits: u64) -> WaitLine {
+    WaitLine {
+        holds,
+        waits,
+        moves: 7,
+        gave_up: 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn line(holds: u64, waits: u64) -> WaitLine {
-        WaitLine {
-            holds,
-            waits,
-            moves: 7,
-            gave_up: 0,
-        }
-    }
+    use super::test_line as line;
 
     #[test]
     fn a_cycle_of_waits_is_found_and_told_in_plain_words() {

@@ -202,6 +202,7 @@ pub(crate) fn supervise<S: WorkerSet>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::runner::deadlock::test_line as line;
 
     /// A scripted worker set: worker `i` ends `ends_after[i]` after the start (never: `None`),
     /// or when asked to stop if `obeys_stop`; `dies` ends one worker abnormally at a time.
@@ -429,15 +430,6 @@ mod tests {
             "stopped by the death, not the limit"
         );
         assert_eq!((set.stop_requests, set.kills), (1, 1));
-    }
-
-    fn line(holds: u64, waits: u64) -> WaitLine {
-        WaitLine {
-            holds,
-            waits,
-            moves: 7,
-            gave_up: 0,
-        }
     }
 
     #[test]
