@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use crate::analysis::RunRecord;
+use crate::locks::split::{self, MakeErased, Split};
 use crate::locks::{Backend, Facts, Protection, Waiting};
 use crate::model::{BackendFacts, RunConfig, WorkCalibration};
 use crate::runner::affinity::Topology;
@@ -66,6 +67,16 @@ pub struct Entry {
     kind: Protection,
     cannot_time_out: Option<&'static str>,
     engine: Box<dyn Engine>,
+    split: Option<Splits>,
+}
+
+/// How a program's own lock (the probe) makes this backend, if it can.
+#[derive(Clone, Copy)]
+pub struct Splits {
+    /// A fresh, unlocked lock behind the trait object.
+    pub make: MakeErased,
+    /// Whether readers share it.
+    pub shares: bool,
 }
 
 impl Entry {
@@ -76,7 +87,25 @@ impl Entry {
             kind: B::KIND,
             cannot_time_out: B::CANNOT_TIME_OUT,
             engine: Box::new(Typed::<B>(PhantomData)),
+            split: None,
         }
+    }
+
+    /// The entry of type `B`, which a program's own lock can also be (through the probe).
+    pub fn of_split<B: Split>(facts: Facts) -> Entry {
+        Entry {
+            split: Some(Splits {
+                make: split::maker::<B>(),
+                shares: B::SHARES,
+            }),
+            ..Entry::of::<B>(facts)
+        }
+    }
+
+    /// How the probe makes it, if it can: `None` for a backend a guard cannot hold (queue
+    /// locks, async mutexes, baselines).
+    pub fn splits(&self) -> Option<Splits> {
+        self.split
     }
 
     /// Its CLI name.
@@ -174,12 +203,22 @@ impl Registry {
 
     /// Adds backend `B` under `facts`; its name and aliases must be new.
     pub fn register<B: Backend>(&mut self, facts: Facts) -> Result<&mut Self, NameTaken> {
-        for name in std::iter::once(&facts.name).chain(facts.aliases) {
+        self.add(Entry::of::<B>(facts))
+    }
+
+    /// Adds backend `B`, which a guard can hold, so that a program's own locks (the probe) can
+    /// be it too; its name and aliases must be new.
+    pub fn register_split<B: Split>(&mut self, facts: Facts) -> Result<&mut Self, NameTaken> {
+        self.add(Entry::of_split::<B>(facts))
+    }
+
+    fn add(&mut self, entry: Entry) -> Result<&mut Self, NameTaken> {
+        for name in std::iter::once(&entry.facts.name).chain(entry.facts.aliases) {
             if self.get(name).is_some() {
                 return Err(NameTaken(name.to_string()));
             }
         }
-        self.entries.push(Entry::of::<B>(facts));
+        self.entries.push(entry);
         Ok(self)
     }
 

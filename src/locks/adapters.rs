@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::{Backend, Protection};
 
 /// `std::sync::Mutex`.
-pub struct StdMutex(std::sync::Mutex<()>);
+pub struct StdMutex(pub(super) std::sync::Mutex<()>);
 
 impl Backend for StdMutex {
     const KIND: Protection = Protection::Lock;
@@ -28,7 +28,7 @@ impl Backend for StdMutex {
 }
 
 /// `parking_lot::Mutex`.
-pub struct ParkingMutex(parking_lot::Mutex<()>);
+pub struct ParkingMutex(pub(super) parking_lot::Mutex<()>);
 
 impl Backend for ParkingMutex {
     const KIND: Protection = Protection::Lock;

@@ -11,7 +11,7 @@ use super::{Backend, Protection};
 
 /// A `lock_api` 0.4 `RawMutex` (re-exported as `lockbench::lock_api`) as a backend.
 #[repr(transparent)]
-pub struct LockApi<R>(R);
+pub struct LockApi<R>(pub(super) R);
 
 impl<R: lock_api_04::RawMutex + Send + Sync + 'static> Backend for LockApi<R> {
     const KIND: Protection = Protection::Lock;
@@ -45,7 +45,7 @@ impl<R: lock_api_04::RawMutex + Send + Sync + 'static> Backend for LockApi<R> {
 
 /// A `lock_api` 0.5 `RawMutex` (re-exported as `lockbench::lock_api_05`) as a backend.
 #[repr(transparent)]
-pub struct LockApi05<R>(R);
+pub struct LockApi05<R>(pub(super) R);
 
 impl<R> Backend for LockApi05<R>
 where

@@ -19,6 +19,7 @@ pub mod raw;
 pub mod relax;
 pub mod rwlock;
 pub mod spin;
+pub mod split;
 pub mod tas;
 pub mod ticket;
 

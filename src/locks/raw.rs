@@ -59,6 +59,12 @@ impl<'a, L: RawLock> Guard<'a, L> {
 }
 
 impl<'a, L: RawLock> Guard<'a, L> {
+    /// Takes `lock` if it is free now (see [`RawLock::try_lock`]).
+    #[inline(always)]
+    pub fn try_acquire(lock: &'a L) -> Option<Self> {
+        lock.try_lock().then(|| Guard(lock, PhantomData))
+    }
+
     /// Takes `lock` unless `give_up` says so while waiting (see [`RawLock::lock_unless`]).
     #[inline(always)]
     pub fn acquire_unless(lock: &'a L, give_up: impl FnMut() -> bool) -> Option<Self> {

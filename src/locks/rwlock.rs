@@ -19,7 +19,7 @@ use super::{Backend, Protection};
 use crate::sync::{AtomicU32, Ordering};
 
 /// `std::sync::RwLock`.
-pub struct StdRwLock(std::sync::RwLock<()>);
+pub struct StdRwLock(pub(super) std::sync::RwLock<()>);
 
 impl Backend for StdRwLock {
     const KIND: Protection = Protection::Lock;
@@ -47,7 +47,7 @@ impl Backend for StdRwLock {
 }
 
 /// `parking_lot::RwLock`.
-pub struct ParkingRwLock(parking_lot::RwLock<()>);
+pub struct ParkingRwLock(pub(super) parking_lot::RwLock<()>);
 
 impl Backend for ParkingRwLock {
     const KIND: Protection = Protection::Lock;
@@ -97,6 +97,11 @@ unsafe impl Send for PthreadRwLock {}
 unsafe impl Sync for PthreadRwLock {}
 
 impl PthreadRwLock {
+    /// The rwlock itself, for the pthread calls.
+    pub(super) fn raw(&self) -> *mut libc::pthread_rwlock_t {
+        self.0.get()
+    }
+
     fn held<T>(&self, rc: libc::c_int, call: &str, f: impl FnOnce() -> T) -> T {
         // A correct caller gets no error from a default rwlock (no deadlock: nobody relocks);
         // anything else means memory corruption, where going on would be wrong.

@@ -10,6 +10,7 @@
 //! - [`sweep`]: a sweep's points over their repetitions, keyed by [`SeriesKey`], and the reading
 //!   of a results.json with its schema checks;
 //! - [`comparison`]: two sweeps side by side;
+//! - [`profile`]: a program's own locks, measured where they live by the probe;
 //! - [`findings`]: a sweep's answer to "which lock?", as figures (the words are the reports').
 //!
 //! Series are keyed by values ([`SeriesKey`]: the backend's name and the worker mode), never by
@@ -19,6 +20,7 @@ pub mod comparison;
 pub mod config;
 pub mod environment;
 pub mod findings;
+pub mod profile;
 pub mod run;
 pub mod sweep;
 
@@ -26,6 +28,7 @@ pub use comparison::{Change, ComparedPoint, Comparison};
 pub use config::{LatencyMode, LockOrder, PinPolicy, RunConfig, WorkUnit, WorkerMode, Workload};
 pub use environment::{BackendFacts, CrateVersion, Environment, WorkCalibration};
 pub use findings::{Caveat, Contrast, FindingGroup, Findings, Ranked};
+pub use profile::{Distribution, Ended, LockKind, LockProfile, Profile, ProfileError};
 pub use run::{
     Fairness, GiveUps, Interval, ReadWrite, RunResult, SHORT_RUN_NS, SPEED_CHANGE, SideCount,
     SpeedProbe, Verdict, Verification, WorkerResult,
