@@ -44,6 +44,68 @@ pub enum Command {
     /// Measure the harness itself: clock cost, work loop, and lockbench's 1-thread std result
     /// against a hand-written lock/increment/unlock loop.
     Calibrate(CalibrateArgs),
+    /// Show a program's own locks from the profile its probe wrote (LOCKBENCH_PROFILE):
+    /// hottest first, with contention, wait and hold percentiles, rate and hand-offs.
+    Profile(ProfileArgs),
+    /// A/B the backends in your own program: run it once per backend per round (through
+    /// LOCKBENCH_BACKEND), repeated, and rank the backends by its wall time (or a figure it
+    /// prints), with the sweep's rank test.
+    Ab(AbArgs),
+}
+
+/// Options of `lockbench profile`.
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// The profile (a program's LOCKBENCH_PROFILE file).
+    #[arg(value_name = "PROFILE.json")]
+    pub profile: PathBuf,
+
+    /// Show at most this many locks (the hottest).
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub top: usize,
+
+    /// Also write an HTML page with the wait and hold distributions of each lock.
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
+}
+
+/// Options of `lockbench ab`.
+#[derive(Debug, Args)]
+pub struct AbArgs {
+    /// The backends to try, comma-separated [default: std, parking-lot, parking-lot-fair, spin,
+    /// ticket, futex, pthread].
+    #[arg(long, value_name = "LIST", value_parser = parse::parse_backend_list)]
+    pub backends: Option<BackendList>,
+
+    /// Runs of the program per backend; backends take turns within each round.
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
+
+    /// Stop a run that takes longer than this (it is reported as timed out, not ranked).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse::parse_duration)]
+    pub max_time: Duration,
+
+    /// Rank by a figure the program prints instead of its wall time: a regular expression whose
+    /// first capture group is the number (on stdout or stderr; the last match counts).
+    #[arg(long, value_name = "REGEX")]
+    pub metric: Option<String>,
+
+    /// With --metric: smaller is better (a latency), not larger (a throughput).
+    #[arg(long, requires = "metric")]
+    pub lower_is_better: bool,
+
+    /// Keep every run's profile and the result (ab.json) in this directory.
+    #[arg(long, value_name = "DIR", default_value = "ab-results")]
+    pub out: PathBuf,
+
+    /// Do not record in the program (LOCKBENCH_RECORD=off): the probe costs least, and the
+    /// profiles hold only each run's backend and length.
+    #[arg(long)]
+    pub no_record: bool,
+
+    /// The program and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 /// Options of `lockbench run`.

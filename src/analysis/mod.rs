@@ -3,8 +3,10 @@
 //! rw workload's reads and writes (`rw.rs`); for sweeps, the spread over
 //! repetitions and the aggregation of a point (`sweep.rs`). The runner hands a [`RunRecord`]
 //! here; the result is plain [`crate::model`] data. [`compare`] sets two sweeps side by side;
-//! [`verdict`] reads a sweep's answer to "which lock?".
+//! [`verdict`] reads a sweep's answer to "which lock?"; [`ab`] ranks the backends A/B'd in a
+//! user's own program.
 
+pub mod ab;
 mod check;
 pub mod compare;
 mod cpu;

@@ -2,10 +2,12 @@
 //! (`config`), runs (`runner`, through the backend's `registry` entry), computes the figures
 //! (`analysis`), and writes or prints them (`report`). Nothing below depends on this layer.
 
+mod ab;
 mod calibrate;
 mod compare;
 mod custom;
 mod list;
+mod profile;
 mod progress;
 mod report;
 mod run;
@@ -97,6 +99,8 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(args) => compare::compare(args),
         Command::List(args) => list::list(args),
         Command::Calibrate(args) => calibrate::calibrate(args),
+        Command::Profile(args) => profile::profile(args),
+        Command::Ab(args) => ab::ab(args),
     }
 }
 

@@ -10,12 +10,14 @@
 //! - [`sweep`]: a sweep's points over their repetitions, keyed by [`SeriesKey`], and the reading
 //!   of a results.json with its schema checks;
 //! - [`comparison`]: two sweeps side by side;
+//! - [`ab`]: the backends A/B'd in a user's own program;
 //! - [`profile`]: a program's own locks, measured where they live by the probe;
 //! - [`findings`]: a sweep's answer to "which lock?", as figures (the words are the reports').
 //!
 //! Series are keyed by values ([`SeriesKey`]: the backend's name and the worker mode), never by
 //! their labels: labels are made at the edge, in `report::format`.
 
+pub mod ab;
 pub mod comparison;
 pub mod config;
 pub mod environment;
@@ -24,6 +26,7 @@ pub mod profile;
 pub mod run;
 pub mod sweep;
 
+pub use ab::{AbHottest, AbMeasure, AbOutcome, AbRanked, AbResults, AbRun};
 pub use comparison::{Change, ComparedPoint, Comparison};
 pub use config::{LatencyMode, LockOrder, PinPolicy, RunConfig, WorkUnit, WorkerMode, Workload};
 pub use environment::{BackendFacts, CrateVersion, Environment, WorkCalibration};

@@ -1,6 +1,7 @@
 //! Pure functions from results to files (and to the terminal), and the atomic writing of them.
 //! Everything here reads only [`crate::model`].
 
+pub mod ab;
 pub mod charts;
 pub mod compare;
 pub mod csv;
@@ -8,6 +9,7 @@ pub mod files;
 pub mod format;
 pub mod html;
 pub mod markdown;
+pub mod profile;
 pub mod table;
 pub mod verdict;
 

@@ -8,11 +8,11 @@ use crate::model::{Point, SeriesKey, WorkerMode};
 use crate::report::format::{duration_ns, series_label, workers};
 
 /// Where the percentile axis puts quantile `q`: -log10(1 - q), so 90% is 1, 99% is 2, ...
-fn percentile_x(q: f64) -> f64 {
+pub(super) fn percentile_x(q: f64) -> f64 {
     -(1.0 - q).log10()
 }
 
-fn percentile_label(x: &f64) -> String {
+pub(super) fn percentile_label(x: &f64) -> String {
     let labels = [
         (0.0, "0%"),
         (1.0, "90%"),

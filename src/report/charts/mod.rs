@@ -9,9 +9,11 @@
 
 mod latency;
 mod palette;
+mod profile;
 
 pub use latency::latency_percentiles;
 pub use palette::Palette;
+pub use profile::profile_distributions;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;

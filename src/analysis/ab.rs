@@ -1,0 +1,202 @@
+//! The ranking of an A/B in a user's program: the backends by the median of their good runs,
+//! the leader named only where it is ahead beyond the noise of the runs, by the rank test the
+//! sweep's verdict uses, at the same significance and with the same minimum of repetitions.
+
+use super::compare::{MIN_REPETITIONS, SIGNIFICANCE, mann_whitney_p};
+use crate::model::{AbMeasure, AbOutcome, AbRanked, AbRun};
+
+/// The ranking of `runs` of `backends` (in the order they were asked for), ranked by `measure`:
+/// the ranked backends best first, how many lead, why the order is not judged (if so), and the
+/// backends left out with the reason.
+pub fn rank(
+    backends: &[String],
+    runs: &[AbRun],
+    measure: &AbMeasure,
+) -> (Vec<AbRanked>, usize, Option<String>, Vec<(String, String)>) {
+    let better = |a: f64, b: f64| {
+        if measure.higher_is_better() {
+            a > b
+        } else {
+            a < b
+        }
+    };
+    let mut ranked = Vec::new();
+    let mut excluded = Vec::new();
+    let mut samples: Vec<(String, Vec<f64>)> = Vec::new();
+    for b in backends {
+        let mine: Vec<&AbRun> = runs.iter().filter(|r| &r.backend == b).collect();
+        let figures: Vec<f64> = mine.iter().filter_map(|r| r.figure(measure)).collect();
+        let bad = mine.iter().filter(|r| r.outcome != AbOutcome::Ok).count();
+        if figures.is_empty() {
+            let why = match mine.first().map(|r| &r.outcome) {
+                None => "no run was made".to_string(),
+                Some(AbOutcome::TimedOut) => "every run timed out".to_string(),
+                Some(AbOutcome::NoMetric) => "no run printed the metric".to_string(),
+                Some(AbOutcome::Failed { why, .. }) => format!("every run failed ({why})"),
+                Some(AbOutcome::Ok) => "no figure".to_string(),
+            };
+            excluded.push((b.clone(), why));
+            continue;
+        }
+        if bad > 0 {
+            // A backend some of whose runs failed is not ranked: its good runs are not the
+            // whole story of it.
+            excluded.push((
+                b.clone(),
+                format!("{bad} of its {} runs failed or timed out", mine.len()),
+            ));
+            continue;
+        }
+        let mut sorted = figures.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = if sorted.len() % 2 == 1 {
+            sorted[sorted.len() / 2]
+        } else {
+            (sorted[sorted.len() / 2 - 1] + sorted[sorted.len() / 2]) / 2.0
+        };
+        let (lo, hi) = (sorted[0], sorted[sorted.len() - 1]);
+        let (best, worst) = if measure.higher_is_better() {
+            (hi, lo)
+        } else {
+            (lo, hi)
+        };
+        ranked.push(AbRanked {
+            backend: b.clone(),
+            median,
+            best,
+            worst,
+            runs: figures.len(),
+            p_vs_top: None,
+            clearly_behind: false,
+        });
+        samples.push((b.clone(), figures));
+    }
+    ranked.sort_by(|a, b| {
+        if better(a.median, b.median) {
+            std::cmp::Ordering::Less
+        } else if better(b.median, a.median) {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        }
+    });
+    let fewest = ranked.iter().map(|r| r.runs).min().unwrap_or(0);
+    let unjudged = (ranked.len() > 1 && fewest < MIN_REPETITIONS).then(|| {
+        format!(
+            "{fewest} good run{} of some backend: at least {MIN_REPETITIONS} are needed to tell \
+             a difference from noise",
+            if fewest == 1 { "" } else { "s" }
+        )
+    });
+    let of = |name: &str| {
+        samples
+            .iter()
+            .find(|(b, _)| b == name)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default()
+    };
+    if let Some(top) = ranked.first().map(|r| (r.backend.clone(), r.median)) {
+        let top_samples = of(&top.0);
+        for r in ranked.iter_mut().skip(1) {
+            let p = mann_whitney_p(&top_samples, &of(&r.backend));
+            r.p_vs_top = Some(p);
+            r.clearly_behind = unjudged.is_none() && better(top.1, r.median) && p <= SIGNIFICANCE;
+        }
+    }
+    let leaders = match (ranked.is_empty(), &unjudged) {
+        (true, _) => 0,
+        (false, Some(_)) => 1,
+        (false, None) => 1 + ranked[1..].iter().take_while(|r| !r.clearly_behind).count(),
+    };
+    (ranked, leaders, unjudged, excluded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(backend: &str, secs: f64, outcome: AbOutcome) -> AbRun {
+        AbRun {
+            backend: backend.to_string(),
+            round: 1,
+            wall_ns: (secs * 1e9) as u64,
+            outcome,
+            metric: None,
+            profile: None,
+            hottest: None,
+        }
+    }
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_quickest_leads_alone_only_when_every_run_beats_the_others() {
+        let mut runs = Vec::new();
+        for k in 0..5 {
+            let k = f64::from(k) * 0.01;
+            runs.push(run("a", 1.0 + k, AbOutcome::Ok));
+            runs.push(run("b", 2.0 + k, AbOutcome::Ok));
+            runs.push(run("c", 1.005 + k, AbOutcome::Ok));
+        }
+        let (ranked, leaders, unjudged, excluded) =
+            rank(&names(&["a", "b", "c"]), &runs, &AbMeasure::WallTime);
+        assert!(unjudged.is_none() && excluded.is_empty());
+        let order: Vec<&str> = ranked.iter().map(|r| r.backend.as_str()).collect();
+        assert_eq!(order, ["a", "c", "b"]);
+        // c overlaps a: both lead; b is clearly behind.
+        assert_eq!(leaders, 2);
+        assert!(!ranked[1].clearly_behind && ranked[2].clearly_behind);
+        assert!((ranked[0].median - 1.02).abs() < 1e-9);
+    }
+
+    #[test]
+    fn failed_and_timed_out_runs_are_never_ranked_and_few_runs_are_not_judged() {
+        let runs = vec![
+            run("a", 1.0, AbOutcome::Ok),
+            run("a", 1.1, AbOutcome::Ok),
+            run("b", 0.1, AbOutcome::TimedOut),
+            run(
+                "c",
+                0.2,
+                AbOutcome::Failed {
+                    why: "exit status 1".into(),
+                    stderr_tail: String::new(),
+                },
+            ),
+            run("c", 0.2, AbOutcome::Ok),
+            run("d", 2.0, AbOutcome::Ok),
+            run("d", 2.1, AbOutcome::Ok),
+        ];
+        let (ranked, leaders, unjudged, excluded) =
+            rank(&names(&["a", "b", "c", "d"]), &runs, &AbMeasure::WallTime);
+        let order: Vec<&str> = ranked.iter().map(|r| r.backend.as_str()).collect();
+        assert_eq!(order, ["a", "d"]);
+        assert_eq!(leaders, 1);
+        assert!(unjudged.unwrap().contains("2 good runs"));
+        assert_eq!(excluded.len(), 2);
+        assert!(excluded[0].1.contains("timed out"));
+        assert!(excluded[1].1.contains("1 of its 2 runs failed"));
+    }
+
+    #[test]
+    fn a_metric_where_more_is_better_ranks_the_largest_first() {
+        let mut runs = Vec::new();
+        for k in 0..4 {
+            let mut a = run("a", 1.0, AbOutcome::Ok);
+            a.metric = Some(100.0 + f64::from(k));
+            let mut b = run("b", 1.0, AbOutcome::Ok);
+            b.metric = Some(200.0 + f64::from(k));
+            runs.extend([a, b]);
+        }
+        let m = AbMeasure::Metric {
+            regex: "x".into(),
+            higher_is_better: true,
+        };
+        let (ranked, leaders, _, _) = rank(&names(&["a", "b"]), &runs, &m);
+        assert_eq!(ranked[0].backend, "b");
+        assert_eq!(leaders, 1);
+        assert!(ranked[1].clearly_behind);
+    }
+}
