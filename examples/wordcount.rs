@@ -46,8 +46,7 @@ fn options() -> Result<Options, String> {
             "--rounds" => o.rounds = number("--rounds")?,
             "-h" | "--help" => {
                 return Err(
-                    "usage: wordcount [--threads N] [--batch N] [--rounds N] FILE_OR_DIR..."
-                        .into(),
+                    "usage: wordcount [--threads N] [--batch N] [--rounds N] FILE_OR_DIR...".into(),
                 );
             }
             _ => o.paths.push(PathBuf::from(a)),
@@ -138,7 +137,11 @@ fn main() -> ExitCode {
         o.rounds * texts.len(),
         counts.len()
     );
-    let shown: Vec<String> = top.iter().take(5).map(|(w, n)| format!("{w} {n}")).collect();
+    let shown: Vec<String> = top
+        .iter()
+        .take(5)
+        .map(|(w, n)| format!("{w} {n}"))
+        .collect();
     println!("most common: {}", shown.join(", "));
     println!("words per second: {:.0}", words as f64 / seconds.max(1e-9));
     ExitCode::SUCCESS

@@ -5,14 +5,20 @@
 use super::compare::{MIN_REPETITIONS, SIGNIFICANCE, mann_whitney_p};
 use crate::model::{AbMeasure, AbOutcome, AbRanked, AbRun};
 
-/// The ranking of `runs` of `backends` (in the order they were asked for), ranked by `measure`:
-/// the ranked backends best first, how many lead, why the order is not judged (if so), and the
-/// backends left out with the reason.
-pub fn rank(
-    backends: &[String],
-    runs: &[AbRun],
-    measure: &AbMeasure,
-) -> (Vec<AbRanked>, usize, Option<String>, Vec<(String, String)>) {
+/// The ranking of an A/B.
+pub struct Ranking {
+    /// The ranked backends, best first.
+    pub ranked: Vec<AbRanked>,
+    /// How many of the first lead.
+    pub leaders: usize,
+    /// Why the order is not judged, if it is not.
+    pub unjudged: Option<String>,
+    /// The backends left out, with the reason.
+    pub excluded: Vec<(String, String)>,
+}
+
+/// The ranking of `runs` of `backends` (in the order they were asked for), ranked by `measure`.
+pub fn rank(backends: &[String], runs: &[AbRun], measure: &AbMeasure) -> Ranking {
     let better = |a: f64, b: f64| {
         if measure.higher_is_better() {
             a > b
@@ -108,7 +114,12 @@ pub fn rank(
         (false, Some(_)) => 1,
         (false, None) => 1 + ranked[1..].iter().take_while(|r| !r.clearly_behind).count(),
     };
-    (ranked, leaders, unjudged, excluded)
+    Ranking {
+        ranked,
+        leaders,
+        unjudged,
+        excluded,
+    }
 }
 
 #[cfg(test)]
@@ -140,8 +151,12 @@ mod tests {
             runs.push(run("b", 2.0 + k, AbOutcome::Ok));
             runs.push(run("c", 1.005 + k, AbOutcome::Ok));
         }
-        let (ranked, leaders, unjudged, excluded) =
-            rank(&names(&["a", "b", "c"]), &runs, &AbMeasure::WallTime);
+        let Ranking {
+            ranked,
+            leaders,
+            unjudged,
+            excluded,
+        } = rank(&names(&["a", "b", "c"]), &runs, &AbMeasure::WallTime);
         assert!(unjudged.is_none() && excluded.is_empty());
         let order: Vec<&str> = ranked.iter().map(|r| r.backend.as_str()).collect();
         assert_eq!(order, ["a", "c", "b"]);
@@ -169,8 +184,12 @@ mod tests {
             run("d", 2.0, AbOutcome::Ok),
             run("d", 2.1, AbOutcome::Ok),
         ];
-        let (ranked, leaders, unjudged, excluded) =
-            rank(&names(&["a", "b", "c", "d"]), &runs, &AbMeasure::WallTime);
+        let Ranking {
+            ranked,
+            leaders,
+            unjudged,
+            excluded,
+        } = rank(&names(&["a", "b", "c", "d"]), &runs, &AbMeasure::WallTime);
         let order: Vec<&str> = ranked.iter().map(|r| r.backend.as_str()).collect();
         assert_eq!(order, ["a", "d"]);
         assert_eq!(leaders, 1);
@@ -194,7 +213,9 @@ mod tests {
             regex: "x".into(),
             higher_is_better: true,
         };
-        let (ranked, leaders, _, _) = rank(&names(&["a", "b"]), &runs, &m);
+        let Ranking {
+            ranked, leaders, ..
+        } = rank(&names(&["a", "b"]), &runs, &m);
         assert_eq!(ranked[0].backend, "b");
         assert_eq!(leaders, 1);
         assert!(ranked[1].clearly_behind);

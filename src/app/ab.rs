@@ -75,7 +75,10 @@ pub(super) fn ab(args: AbArgs) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    let metric = args.metric.as_deref().map(|m| Regex::new(m).expect("checked"));
+    let metric = args
+        .metric
+        .as_deref()
+        .map(|m| Regex::new(m).expect("checked"));
     let program = &args.command[0];
     let dir = &args.out;
     for sub in ["profiles", "logs"] {
@@ -148,7 +151,12 @@ pub(super) fn ab(args: AbArgs) -> anyhow::Result<ExitCode> {
         )
         .into());
     }
-    let (ranking, leaders, unjudged, excluded) = analysis::ab::rank(&backends, &runs, &measure);
+    let analysis::ab::Ranking {
+        ranked: ranking,
+        leaders,
+        unjudged,
+        excluded,
+    } = analysis::ab::rank(&backends, &runs, &measure);
     let results = AbResults {
         format: AB_FORMAT.to_string(),
         version: AB_VERSION,
@@ -260,7 +268,11 @@ fn once(
         .process_group(0);
     let started = Instant::now();
     let mut child = cmd.spawn().map_err(|e| {
-        UsageError::invalid("command", &args.command[0], format!("cannot be started: {e}"))
+        UsageError::invalid(
+            "command",
+            &args.command[0],
+            format!("cannot be started: {e}"),
+        )
     })?;
     let pid = child.id();
     let out = drain(child.stdout.take().expect("piped"));
@@ -297,7 +309,10 @@ fn once(
     };
     let status = status?;
     let wall_ns = u64::try_from((ended - started).as_nanos()).unwrap_or(u64::MAX);
-    let (out, err) = (out.join().unwrap_or_default(), err.join().unwrap_or_default());
+    let (out, err) = (
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
+    );
     let mut log = out.clone();
     log.extend_from_slice(b"\n--- stderr ---\n");
     log.extend_from_slice(&err);
@@ -339,12 +354,15 @@ fn once(
         AbOutcome::Ok
     };
     let profile = super::profile::read(&at.profile).ok();
-    let hottest = profile.as_ref().and_then(|p| p.locks.first()).map(|l| AbHottest {
-        name: l.name.clone(),
-        contention: l.contention(),
-        wait_p99_ns: l.wait.p99_ns,
-        acquisitions: l.acquisitions,
-    });
+    let hottest = profile
+        .as_ref()
+        .and_then(|p| p.locks.first())
+        .map(|l| AbHottest {
+            name: l.name.clone(),
+            contention: l.contention(),
+            wait_p99_ns: l.wait.p99_ns,
+            acquisitions: l.acquisitions,
+        });
     Ok(Some(AbRun {
         backend: backend.to_string(),
         round,

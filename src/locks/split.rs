@@ -302,9 +302,7 @@ impl PthreadRwLock {
         /// `at` is a rwlock this thread holds (either way: one unlock call serves both).
         unsafe fn unlock(at: *const ()) {
             // SAFETY: the caller's contract.
-            unsafe {
-                libc::pthread_rwlock_unlock(at.cast::<libc::pthread_rwlock_t>().cast_mut())
-            };
+            unsafe { libc::pthread_rwlock_unlock(at.cast::<libc::pthread_rwlock_t>().cast_mut()) };
         }
         PthreadHeld {
             unlock,
@@ -448,7 +446,10 @@ mod tests {
         let mut a = Slot::empty();
         lock.lock(false, &mut a);
         let mut b = Slot::empty();
-        assert!(!lock.try_lock(false, &mut b), "held: a second try is refused");
+        assert!(
+            !lock.try_lock(false, &mut b),
+            "held: a second try is refused"
+        );
         assert!(!lock.try_lock(true, &mut b), "held: a reader is refused");
         // SAFETY: `a` holds this lock's exclusive guard.
         unsafe { lock.unlock(false, &mut a) };
@@ -485,7 +486,11 @@ mod tests {
     #[test]
     fn erased_locks_keep_every_update() {
         use std::sync::atomic::{AtomicU64, Ordering};
-        for make in [maker::<StdMutex>(), maker::<TicketLock>(), maker::<PthreadRwLock>()] {
+        for make in [
+            maker::<StdMutex>(),
+            maker::<TicketLock>(),
+            maker::<PthreadRwLock>(),
+        ] {
             let lock = make();
             let counter = AtomicU64::new(0);
             std::thread::scope(|s| {

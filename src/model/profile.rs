@@ -152,7 +152,9 @@ pub enum ProfileError {
     #[error("is not a lockbench profile ({0})")]
     Malformed(String),
     /// A profile of a format this build does not read.
-    #[error("is a profile of version {found}, newer than this lockbench reads ({PROFILE_VERSION}): use a newer lockbench")]
+    #[error(
+        "is a profile of version {found}, newer than this lockbench reads ({PROFILE_VERSION}): use a newer lockbench"
+    )]
     Newer {
         /// The version the file says.
         found: u32,

@@ -114,8 +114,9 @@ pub(crate) fn chosen(default: &'static str) -> &'static Chosen {
     if let Some((_, c)) = known.iter().find(|(d, _)| *d == default) {
         return c;
     }
-    let c: &'static Chosen =
-        Box::leak(Box::new(resolve(default).unwrap_or_else(|why| super::fail(&why))));
+    let c: &'static Chosen = Box::leak(Box::new(
+        resolve(default).unwrap_or_else(|why| super::fail(&why)),
+    ));
     known.push((default, c));
     c
 }

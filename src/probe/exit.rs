@@ -32,9 +32,9 @@ fn profile(ended: Ended) -> Profile {
         readers_share,
         recorded: choice::asked().is_ok_and(|a| a.record),
         ended,
-        wall_ns: STARTED
-            .get()
-            .map_or(0, |t| u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX)),
+        wall_ns: STARTED.get().map_or(0, |t| {
+            u64::try_from(t.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        }),
         threads,
         unrecorded,
         locks,
@@ -109,7 +109,9 @@ pub(super) fn arrange() {
     let mut watch = match signal_hook::iterator::Signals::new(&signals) {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("lockbench probe: cannot watch for signals ({e}): an interrupt leaves no profile");
+            eprintln!(
+                "lockbench probe: cannot watch for signals ({e}): an interrupt leaves no profile"
+            );
             return;
         }
     };
@@ -141,6 +143,7 @@ fn untaken(signal: libc::c_int) -> bool {
     // SAFETY: a zeroed sigaction is a valid out-parameter; a null new action only reads.
     unsafe {
         let mut old: libc::sigaction = std::mem::zeroed();
-        libc::sigaction(signal, std::ptr::null(), &mut old) == 0 && old.sa_sigaction == libc::SIG_DFL
+        libc::sigaction(signal, std::ptr::null(), &mut old) == 0
+            && old.sa_sigaction == libc::SIG_DFL
     }
 }

@@ -74,8 +74,19 @@ pub fn table(p: &Profile, top: usize) -> String {
         return out;
     }
     let head = [
-        "lock", "objects", "acquired", "per s", "waited", "wait share", "wait p50", "wait p99",
-        "wait max", "hold p50", "hold p99", "hand-offs", "waiters",
+        "lock",
+        "objects",
+        "acquired",
+        "per s",
+        "waited",
+        "wait share",
+        "wait p50",
+        "wait p99",
+        "wait max",
+        "hold p50",
+        "hold p99",
+        "hand-offs",
+        "waiters",
     ];
     let rows: Vec<[String; 13]> = p
         .locks
@@ -85,9 +96,11 @@ pub fn table(p: &Profile, top: usize) -> String {
             [
                 match l.kind {
                     LockKind::Mutex => l.name.clone(),
-                    LockKind::Rwlock => format!("{} (rw, {} read)", l.name, percent(
-                        l.shared_acquisitions as f64 / l.acquisitions.max(1) as f64
-                    )),
+                    LockKind::Rwlock => format!(
+                        "{} (rw, {} read)",
+                        l.name,
+                        percent(l.shared_acquisitions as f64 / l.acquisitions.max(1) as f64)
+                    ),
                 },
                 grouped(l.instances),
                 grouped(l.acquisitions),
@@ -150,11 +163,7 @@ fn escape(s: &str) -> String {
 /// locks' wait and hold distributions.
 pub fn html(p: &Profile, top: usize) -> String {
     let mut body = String::new();
-    let _ = write!(
-        body,
-        "<pre>{}</pre>",
-        escape(&table(p, top))
-    );
+    let _ = write!(body, "<pre>{}</pre>", escape(&table(p, top)));
     for l in p.locks.iter().take(top) {
         let _ = write!(body, "<section><h2>{}</h2>", escape(&l.name));
         match charts::profile_distributions(l) {

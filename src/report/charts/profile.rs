@@ -64,7 +64,10 @@ pub fn profile_distributions(lock: &LockProfile) -> Result<String, String> {
                 body.iter().copied(),
                 colour.stroke_width(2),
             ))?;
-            chart.draw_series(max.iter().map(|p| Cross::new(*p, 5, colour.stroke_width(2))))?;
+            chart.draw_series(
+                max.iter()
+                    .map(|p| Cross::new(*p, 5, colour.stroke_width(2))),
+            )?;
             let at = |q: f64| duration_ns(h.value_at_quantile(q) as f64);
             tips.push(Tip {
                 at: chart.backend_coord(&max[0]),
