@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 use hdrhistogram::Histogram;
 
 use crate::measure::clock::Clock;
-use crate::measure::recorder::encode_histogram;
+use crate::measure::recorder::{MAX_TRACKED_NS, encode_histogram};
 use crate::model::{Distribution, LockKind, LockProfile};
 
 /// The probe's clock (quanta's, calibrated once).
@@ -76,8 +76,17 @@ pub(crate) struct Acquired {
 }
 
 fn histogram() -> Histogram<u64> {
-    // Two significant figures, resized as values come: a few KiB per lock and thread.
+    // Two significant figures, resized as larger values come (a few KiB per lock and thread
+    // for the usual range, not the 37 KiB a histogram sized for an hour takes at once).
     Histogram::new(2).expect("2 significant figures are valid")
+}
+
+/// Records `ns` (clamped to an hour), growing the histogram if it must: `saturating_record`
+/// would clamp to the histogram's present size instead, and an auto-resizing one starts tiny.
+#[inline]
+fn put(h: &mut Histogram<u64>, ns: u64) {
+    // Growing cannot fail below the hour's bound; if it did, the value is dropped, not clamped.
+    let _ = h.record(ns.min(MAX_TRACKED_NS));
 }
 
 /// One thread's figures for one site.
@@ -193,10 +202,10 @@ pub(crate) fn released(site: u32, a: &Acquired, released: u64) {
         r.handoffs += u64::from(a.handoff);
         r.waiters_sum += a.waiters;
         r.waiters_max = r.waiters_max.max(a.waiters);
-        r.wait.saturating_record(wait);
-        r.hold.saturating_record(hold);
+        put(&mut r.wait, wait);
+        put(&mut r.hold, hold);
         if let Some(last) = r.last_release {
-            r.gap.saturating_record(clock.delta_ns(last, a.began));
+            put(&mut r.gap, clock.delta_ns(last, a.began));
         }
         r.last_release = Some(released);
         r.first = r.first.min(a.began);
