@@ -29,6 +29,7 @@ struct Options {
     shards: usize,
     skew: f64,
     work: u32,
+    panic_after: Option<u64>,
 }
 
 fn options() -> Result<Options, String> {
@@ -40,6 +41,7 @@ fn options() -> Result<Options, String> {
         shards: 1,
         skew: 1.1,
         work: 200,
+        panic_after: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -59,6 +61,8 @@ fn options() -> Result<Options, String> {
             "--keys" => o.keys = whole("--keys")?,
             "--capacity" => o.capacity = whole("--capacity")? as usize,
             "--shards" => o.shards = whole("--shards")? as usize,
+            // For lockbench's tests: a worker panics holding the lock after N lookups.
+            "--panic-after" => o.panic_after = Some(whole("--panic-after")?),
             "--work" => o.work = u32::try_from(whole("--work")?).map_err(|e| e.to_string())?,
             "--skew" => {
                 o.skew = value
@@ -117,7 +121,11 @@ fn main() -> ExitCode {
                     let mut rng = SmallRng::seed_from_u64(0x5eed + t as u64);
                     let mut hits = 0u64;
                     let mut checksum = 0u64;
-                    for _ in 0..o.lookups {
+                    for done in 0..o.lookups {
+                        if t == 0 && o.panic_after == Some(done) {
+                            let _held = shards[0].lock();
+                            panic!("asked to panic after {done} lookups");
+                        }
                         let key = zipf.sample(&mut rng) as u64;
                         let shard = &shards[(compute(key, 1) % shards.len() as u64) as usize];
                         let cached = shard.lock().get(&key).copied();
@@ -158,6 +166,9 @@ fn main() -> ExitCode {
         o.threads, o.keys, o.capacity, o.shards
     );
     println!("hit ratio: {:.3}", hits as f64 / lookups as f64);
-    println!("lookups per second: {:.0}", lookups as f64 / seconds.max(1e-9));
+    println!(
+        "lookups per second: {:.0}",
+        lookups as f64 / seconds.max(1e-9)
+    );
     ExitCode::SUCCESS
 }

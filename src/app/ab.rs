@@ -124,6 +124,12 @@ pub(super) fn ab(args: AbArgs) -> anyhow::Result<ExitCode> {
             );
             runs.push(run);
         }
+        if round == 1
+            && let Some(m) = &args.metric
+            && runs.iter().all(|r| r.outcome == AbOutcome::NoMetric)
+        {
+            return Err(never_matched(m, dir).into());
+        }
         if round == 1 && runs.iter().all(|r| r.outcome != AbOutcome::Ok) {
             let first = &runs[0];
             return Err(anyhow::anyhow!(
@@ -141,15 +147,7 @@ pub(super) fn ab(args: AbArgs) -> anyhow::Result<ExitCode> {
         && !runs.is_empty()
         && runs.iter().all(|r| r.metric.is_none())
     {
-        return Err(UsageError::invalid(
-            "--metric",
-            m,
-            format!(
-                "never matched the program's output (logs in {})",
-                dir.join("logs").display()
-            ),
-        )
-        .into());
+        return Err(never_matched(m, dir).into());
     }
     let analysis::ab::Ranking {
         ranked: ranking,
@@ -184,6 +182,17 @@ pub(super) fn ab(args: AbArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(super::exit::OK)
     })
+}
+
+fn never_matched(metric: &str, dir: &Path) -> UsageError {
+    UsageError::invalid(
+        "--metric",
+        metric,
+        format!(
+            "never matched the program's output (logs in {})",
+            dir.join("logs").display()
+        ),
+    )
 }
 
 /// Where one run's files go.

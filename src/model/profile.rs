@@ -50,7 +50,8 @@ pub struct Profile {
 pub enum Ended {
     /// It exited (returned from `main`, or called `exit`).
     Exit,
-    /// A thread panicked; the program may go on (a later write replaces this one).
+    /// A thread panicked (the first panic is named; the program may have gone on, and the
+    /// profile is of its whole run when it was written at exit).
     Panic {
         /// The panic's message and place.
         message: String,

@@ -78,9 +78,19 @@ fn write_or_say(ended: Ended) {
     }
 }
 
+/// The first panic's message: a program that exits after a panic (its `main` panicked, or it
+/// went on) has its profile say so.
+static PANICKED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 extern "C" fn at_exit() {
+    let ended = match PANICKED.get() {
+        Some(message) => Ended::Panic {
+            message: message.clone(),
+        },
+        None => Ended::Exit,
+    };
     // Nothing may unwind out of an atexit handler.
-    if std::panic::catch_unwind(|| write_or_say(Ended::Exit)).is_err() {
+    if std::panic::catch_unwind(|| write_or_say(ended)).is_err() {
         eprintln!("lockbench probe: the profile could not be written at exit");
     }
 }
@@ -95,9 +105,9 @@ pub(super) fn arrange() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         previous(info);
-        write_or_say(Ended::Panic {
-            message: info.to_string(),
-        });
+        let message = info.to_string();
+        let _ = PANICKED.set(message.clone());
+        write_or_say(Ended::Panic { message });
     }));
     let signals: Vec<libc::c_int> = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGUSR1]
         .into_iter()

@@ -118,3 +118,68 @@ fn begin() {
         std::time::Instant::now()
     });
 }
+
+#[cfg(all(test, not(lockbench_loom)))]
+mod tests {
+    //! The surfaces, on each surface's default backend (the unit tests set no variable; what
+    //! the variables choose is tested end to end, in `tests/probe.rs`).
+
+    use super::*;
+
+    #[test]
+    fn a_probe_mutex_excludes_and_keeps_every_update() {
+        let m = Mutex::new(0u64);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..20_000 {
+                        *m.lock() += 1;
+                    }
+                });
+            }
+        });
+        let held = m.lock();
+        assert!(m.try_lock().is_none(), "held: try_lock is refused");
+        drop(held);
+        assert_eq!(*m.try_lock().expect("free"), 80_000);
+    }
+
+    #[test]
+    fn readers_share_a_probe_rwlock_and_a_writer_waits_for_them() {
+        let l = RwLock::named("shared", vec![1, 2, 3]);
+        let a = l.read();
+        let b = l.try_read().expect("a second reader shares the lock");
+        assert!(l.try_write().is_none(), "no writer while readers are in");
+        assert_eq!(a.len() + b.len(), 6);
+        drop((a, b));
+        l.write().push(4);
+        assert_eq!(l.into_inner(), [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn the_std_surface_poisons_as_std_does() {
+        let m = sync::Mutex::new(1);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _held = m.lock().unwrap();
+            panic!("inside");
+        }));
+        assert!(caught.is_err());
+        assert!(m.is_poisoned());
+        let guard = m.lock().expect_err("poisoned").into_inner();
+        assert_eq!(*guard, 1, "the value is still there");
+        drop(guard);
+        m.clear_poison();
+        assert!(m.lock().is_ok());
+        assert!(matches!(m.try_lock().map(|_| ()), Ok(())));
+        let held = m.lock().unwrap();
+        assert!(matches!(
+            m.try_lock(),
+            Err(std::sync::TryLockError::WouldBlock)
+        ));
+        drop(held);
+        let rw = sync::RwLock::new(5);
+        assert_eq!(*rw.read().unwrap() + *rw.try_read().unwrap(), 10);
+        *rw.write().unwrap() = 6;
+        assert_eq!(*rw.read().unwrap(), 6);
+    }
+}

@@ -1,0 +1,466 @@
+//! The probe in real programs: `examples/wordcount.rs` and `examples/cache.rs` run with their
+//! locks chosen through `LOCKBENCH_BACKEND`, their profiles read back, and `lockbench profile`
+//! and `lockbench ab` run over them (cargo builds the examples before the tests).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lockbench::model::{Ended, Profile};
+
+/// An example's binary, beside this test's in the target directory.
+fn example(name: &str) -> PathBuf {
+    let mut dir: PathBuf = std::env::current_exe().unwrap();
+    dir.pop();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    dir.join("examples").join(name)
+}
+
+fn lockbench() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("lockbench").unwrap();
+    cmd.timeout(Duration::from_secs(240));
+    cmd
+}
+
+/// A text of 3,000 words: "alpha beta alpha", a thousand times.
+fn corpus(dir: &Path) -> PathBuf {
+    let path = dir.join("words.txt");
+    std::fs::write(&path, "alpha beta alpha\n".repeat(1000)).unwrap();
+    path
+}
+
+/// Runs `program` with the probe's variables and a bound; its exit code, stdout and stderr.
+fn run(program: &Path, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let out = assert_cmd::Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("LOCKBENCH_RECORD")
+        .timeout(Duration::from_secs(120))
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+fn read_profile(path: &Path) -> Profile {
+    Profile::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn the_profile_counts_every_acquisition_of_every_lock_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = corpus(dir.path());
+    let profile = dir.path().join("wc.json");
+    let (code, stdout, stderr) = run(
+        &example("wordcount"),
+        &["--threads", "2", text.to_str().unwrap()],
+        &[
+            ("LOCKBENCH_BACKEND", "ticket"),
+            ("LOCKBENCH_PROFILE", profile.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("words: 3000, distinct: 2"), "{stdout}");
+    let p = read_profile(&profile);
+    assert_eq!(p.backend.name, "ticket");
+    assert_eq!(p.ended, Ended::Exit);
+    assert!(p.recorded);
+    assert_eq!(p.threads, 2);
+    let lock = |name: &str| p.locks.iter().find(|l| l.name == name).unwrap();
+    let counts = lock("counts");
+    // One acquisition per word, and one for the merge of each thread's (empty) local map is
+    // skipped: exactly the words.
+    assert_eq!(counts.acquisitions, 3000);
+    assert!(counts.named);
+    assert_eq!(counts.backend, "ticket");
+    assert_eq!(counts.hold.samples, 3000);
+    assert_eq!(counts.wait.samples, 3000);
+    assert!(counts.contended <= counts.acquisitions);
+    assert!(counts.handoffs < counts.acquisitions);
+    assert!(counts.threads >= 1 && counts.threads <= 2);
+    // The queue: the one file, and each thread's pop that finds it empty.
+    assert_eq!(lock("queue").acquisitions, 1 + 2);
+    // Hottest first: the ordering is by time waited.
+    assert!(p.locks[0].wait.total_ns >= p.locks[1].wait.total_ns);
+}
+
+#[test]
+fn every_backend_a_guard_can_hold_runs_the_program_and_keeps_every_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = corpus(dir.path());
+    let list = lockbench().args(["list", "--json"]).output().unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let names: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
+    let mut ran = 0;
+    for name in &names {
+        let profile = dir.path().join(format!("{name}.json"));
+        let (code, stdout, stderr) = run(
+            &example("wordcount"),
+            &["--threads", "2", text.to_str().unwrap()],
+            &[
+                ("LOCKBENCH_BACKEND", name),
+                ("LOCKBENCH_PROFILE", profile.to_str().unwrap()),
+            ],
+        );
+        if code == Some(2) && stderr.contains("cannot be a program's lock") {
+            continue;
+        }
+        assert_eq!(code, Some(0), "{name}: {stderr}");
+        assert!(
+            stdout.contains("words: 3000, distinct: 2"),
+            "{name}: {stdout}"
+        );
+        assert_eq!(read_profile(&profile).backend.name, *name);
+        ran += 1;
+    }
+    assert!(ran >= 15, "only {ran} backends could be a program's lock");
+}
+
+#[test]
+fn a_backend_the_program_cannot_use_is_refused_in_one_line_before_it_runs() {
+    for (name, says) in [
+        ("no-such-lock", "no such backend"),
+        ("mcs", "cannot be a program's lock"),
+        ("none", "cannot be a program's lock"),
+        ("tokio", "cannot be a program's lock"),
+    ] {
+        let (code, stdout, stderr) = run(
+            &example("cache"),
+            &["--threads", "2", "--lookups", "1000"],
+            &[("LOCKBENCH_BACKEND", name)],
+        );
+        assert_eq!(code, Some(2), "{name}: {stderr}");
+        assert!(stdout.is_empty(), "{name} ran: {stdout}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(says), "{name}: {stderr}");
+        assert!(
+            stderr.contains("ticket"),
+            "the names that can be are listed: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_program_that_panics_or_is_interrupted_still_leaves_its_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("panic.json");
+    let (code, _, stderr) = run(
+        &example("cache"),
+        &["--threads", "2", "--panic-after", "500"],
+        &[("LOCKBENCH_PROFILE", profile.to_str().unwrap())],
+    );
+    assert_eq!(code, Some(101), "{stderr}");
+    let p = read_profile(&profile);
+    assert!(
+        matches!(&p.ended, Ended::Panic { message } if message.contains("asked to panic")),
+        "{:?}",
+        p.ended
+    );
+    assert!(p.locks[0].acquisitions >= 500);
+
+    let profile = dir.path().join("interrupted.json");
+    let mut child = Command::new(example("cache"))
+        .args(["--threads", "2", "--lookups", "1000000000"])
+        .env("LOCKBENCH_PROFILE", &profile)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    // SAFETY: kill only sends a signal to the child we started.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let began = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if began.elapsed() > Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("the program did not end at SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        status.signal(),
+        Some(libc::SIGINT),
+        "it ends as SIGINT would"
+    );
+    let p = read_profile(&profile);
+    assert_eq!(
+        p.ended,
+        Ended::Signal {
+            signal: "SIGINT".into()
+        }
+    );
+    assert!(p.locks[0].acquisitions > 0);
+}
+
+#[test]
+fn lockbench_profile_shows_the_locks_and_refuses_bad_files_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("cache.json");
+    let (code, _, stderr) = run(
+        &example("cache"),
+        &["--threads", "2", "--lookups", "20000", "--shards", "4"],
+        &[("LOCKBENCH_PROFILE", profile.to_str().unwrap())],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let html = dir.path().join("cache.html");
+    let out = lockbench()
+        .arg("profile")
+        .arg(&profile)
+        .arg("--html")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("backend   parking-lot"), "{table}");
+    let row = table.lines().find(|l| l.starts_with("lru ")).unwrap();
+    assert!(
+        row.split_whitespace().nth(1) == Some("4"),
+        "4 objects: {row}"
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<svg") && page.contains("wait (red) and hold (blue)"));
+
+    let text = std::fs::read_to_string(&profile).unwrap();
+    let truncated = dir.path().join("truncated.json");
+    std::fs::write(&truncated, &text[..text.len() / 2]).unwrap();
+    let newer = dir.path().join("newer.json");
+    std::fs::write(&newer, text.replace("\"version\": 1,", "\"version\": 99,")).unwrap();
+    let foreign = dir.path().join("foreign.json");
+    std::fs::write(&foreign, "{\"schema\": \"something else\"}").unwrap();
+    for (path, says) in [
+        (dir.path().join("missing.json"), "cannot be read"),
+        (truncated, "truncated"),
+        (newer, "version 99, newer than this lockbench reads"),
+        (foreign, "is not a lockbench profile"),
+    ] {
+        let out = lockbench().arg("profile").arg(&path).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(says), "{}: {err}", path.display());
+    }
+}
+
+#[test]
+fn ab_ranks_the_backends_in_the_program_itself_and_keeps_every_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = corpus(dir.path());
+    let out_dir = dir.path().join("ab");
+    let out = lockbench()
+        .args([
+            "ab",
+            "--backends",
+            "std,ticket",
+            "--repeat",
+            "3",
+            "--max-time",
+            "60s",
+        ])
+        .arg("--out")
+        .arg(&out_dir)
+        .arg("--metric")
+        .arg("words per second: ([0-9]+)")
+        .arg("--")
+        .arg(example("wordcount"))
+        .args(["--threads", "2", "--rounds", "3", text.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ab: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("ab.json")).unwrap()).unwrap();
+    let runs = ab["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 6);
+    // Backends take turns: round 2 starts with the second backend.
+    assert_eq!(runs[2]["backend"], "ticket");
+    for r in runs {
+        assert_eq!(r["outcome"]["how"], "ok");
+        assert!(r["metric"].as_f64().unwrap() > 0.0);
+        let hottest = r["hottest"]["name"].as_str().unwrap();
+        assert!(["counts", "queue"].contains(&hottest), "{hottest}");
+        let profile = read_profile(Path::new(r["profile"].as_str().unwrap()));
+        assert_eq!(profile.backend.name, r["backend"].as_str().unwrap());
+    }
+    assert_eq!(ab["ranking"].as_array().unwrap().len(), 2);
+    assert!(stdout.contains("hottest lock"), "{stdout}");
+}
+
+#[test]
+fn ab_never_ranks_a_run_that_failed_or_timed_out_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lockbench()
+        .args(["ab", "--backends", "std,ticket", "--repeat", "3"])
+        .arg("--out")
+        .arg(dir.path())
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "test \"$LOCKBENCH_BACKEND\" != ticket || { echo broke >&2; exit 7; }",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("ticket is not ranked: every run failed (exit status 7)"),
+        "{stdout}"
+    );
+    let ab: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("ab.json")).unwrap()).unwrap();
+    let ranked: Vec<&str> = ab["ranking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["backend"].as_str().unwrap())
+        .collect();
+    assert_eq!(ranked, ["std"]);
+
+    let began = Instant::now();
+    let out = lockbench()
+        .args([
+            "ab",
+            "--backends",
+            "std",
+            "--repeat",
+            "2",
+            "--max-time",
+            "300ms",
+        ])
+        .arg("--out")
+        .arg(dir.path())
+        .args(["--", "sleep", "30"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(began.elapsed() < Duration::from_secs(20), "the bound held");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("failed under every backend") && err.contains("timed out"),
+        "{err}"
+    );
+}
+
+#[test]
+fn ab_refuses_bad_input_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (vec!["--", "/no/such/program"], "cannot be started"),
+        (
+            vec!["--backends", "mcs", "--", "true"],
+            "a program's lock cannot be it",
+        ),
+        (
+            vec!["--metric", "(unclosed", "--", "true"],
+            "invalid --metric",
+        ),
+        (
+            vec!["--metric", "no group", "--", "true"],
+            "needs a capture group",
+        ),
+        (
+            vec![
+                "--backends",
+                "std",
+                "--repeat",
+                "1",
+                "--metric",
+                "x: ([0-9]+)",
+                "--",
+                "true",
+            ],
+            "never matched",
+        ),
+    ] {
+        let out = lockbench()
+            .arg("ab")
+            .arg("--out")
+            .arg(dir.path())
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{args:?}: {err}");
+        assert_eq!(
+            err.lines().filter(|l| l.starts_with("error")).count(),
+            1,
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn ab_interrupted_ends_the_program_it_runs_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let script = format!("echo $$ > {}; exec sleep 30", pid_file.display());
+    let mut ab = Command::new(assert_cmd::cargo::cargo_bin("lockbench"))
+        .args(["ab", "--backends", "std,ticket", "--repeat", "5", "--out"])
+        .arg(dir.path().join("ab"))
+        .args(["--", "sh", "-c", &script])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let began = Instant::now();
+    while !pid_file.exists()
+        || std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .is_empty()
+    {
+        assert!(
+            began.elapsed() < Duration::from_secs(30),
+            "the program never started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let program: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // SAFETY: kill only sends a signal to the child we started.
+    unsafe { libc::kill(ab.id() as i32, libc::SIGINT) };
+    let status = loop {
+        if let Some(s) = ab.try_wait().unwrap() {
+            break s;
+        }
+        if began.elapsed() > Duration::from_secs(30) {
+            ab.kill().unwrap();
+            panic!("ab did not end at SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+    // SAFETY: signal 0 only asks whether the process exists.
+    let alive = unsafe { libc::kill(program, 0) } == 0;
+    assert!(!alive, "the program ab ran was left running");
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut ab.stdout.take().unwrap(), &mut stdout).unwrap();
+    assert!(stdout.contains("interrupted"), "{stdout}");
+}
