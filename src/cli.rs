@@ -51,6 +51,43 @@ pub enum Command {
     /// LOCKBENCH_BACKEND), repeated, and rank the backends by its wall time (or a figure it
     /// prints), with the sweep's rank test.
     Ab(AbArgs),
+    /// Replay a program's contention (its profile's hottest locks: threads, hold and think
+    /// times, how unevenly the locks are used) as a sweep of every backend, with the verdict
+    /// for that contention and how closely the replay matched the program.
+    Replay(ReplayArgs),
+}
+
+/// Options of `lockbench replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The profile (a program's LOCKBENCH_PROFILE file).
+    #[arg(value_name = "PROFILE.json")]
+    pub profile: PathBuf,
+
+    /// The backends to sweep [default: std, parking-lot, parking-lot-fair, spin, ticket, futex,
+    /// pthread, and the profile's own].
+    #[arg(long, value_name = "LIST", value_parser = parse::parse_backend_list)]
+    pub backends: Option<BackendList>,
+
+    /// How many of the hottest locks to replay.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub top: u64,
+
+    /// Repetitions of every point.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub repeat: u32,
+
+    /// Each run's length.
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse::parse_duration)]
+    pub duration: Duration,
+
+    /// Where the sweep's results and reports go.
+    #[arg(long, value_name = "DIR", default_value = "replay-results")]
+    pub out: PathBuf,
+
+    /// No progress bars and no sweep table: the replay, the verdict and the comparison only.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// Options of `lockbench profile`.

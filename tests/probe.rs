@@ -35,8 +35,8 @@ fn corpus(dir: &Path) -> PathBuf {
 fn run(program: &Path, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
     let out = assert_cmd::Command::new(program)
         .args(args)
-        .envs(env.iter().copied())
         .env_remove("LOCKBENCH_RECORD")
+        .envs(env.iter().copied())
         .timeout(Duration::from_secs(120))
         .output()
         .unwrap();
@@ -463,4 +463,68 @@ fn ab_interrupted_ends_the_program_it_runs_and_says_so() {
     let mut stdout = String::new();
     std::io::Read::read_to_string(&mut ab.stdout.take().unwrap(), &mut stdout).unwrap();
     assert!(stdout.contains("interrupted"), "{stdout}");
+}
+
+#[test]
+fn replay_sweeps_the_programs_contention_and_sets_it_beside_the_program() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("cache.json");
+    let (code, _, stderr) = run(
+        &example("cache"),
+        &["--threads", "2", "--lookups", "20000"],
+        &[
+            ("LOCKBENCH_PROFILE", profile.to_str().unwrap()),
+            ("LOCKBENCH_BACKEND", "ticket"),
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let out = lockbench()
+        .arg("replay")
+        .arg(&profile)
+        .args([
+            "--backends",
+            "std,ticket",
+            "--repeat",
+            "1",
+            "--duration",
+            "100ms",
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(dir.path().join("replay"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("threads 2:"), "{stdout}");
+    assert!(stdout.contains("locks 1:"), "{stdout}");
+    assert!(stdout.contains("Verdict"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "how closely the replay matched the program (its hottest lock, lru, under ticket)"
+        ),
+        "{stdout}"
+    );
+    let results = std::fs::read_to_string(dir.path().join("replay").join("results.json")).unwrap();
+    assert!(results.contains("\"locks\": 1"));
+
+    // A profile with nothing recorded cannot be replayed.
+    let bare = dir.path().join("bare.json");
+    let (code, _, _) = run(
+        &example("cache"),
+        &["--threads", "2", "--lookups", "1000"],
+        &[
+            ("LOCKBENCH_PROFILE", bare.to_str().unwrap()),
+            ("LOCKBENCH_RECORD", "off"),
+        ],
+    );
+    assert_eq!(code, Some(0));
+    let out = lockbench().arg("replay").arg(&bare).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("LOCKBENCH_RECORD=off"), "{err}");
 }

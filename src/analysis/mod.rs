@@ -10,6 +10,7 @@ pub mod ab;
 mod check;
 pub mod compare;
 mod cpu;
+pub mod replay;
 mod rw;
 mod sweep;
 pub mod verdict;

@@ -9,6 +9,7 @@ mod custom;
 mod list;
 mod profile;
 mod progress;
+mod replay;
 mod report;
 mod run;
 mod sweep;
@@ -101,6 +102,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Calibrate(args) => calibrate::calibrate(args),
         Command::Profile(args) => profile::profile(args),
         Command::Ab(args) => ab::ab(args),
+        Command::Replay(args) => replay::replay(args),
     }
 }
 

@@ -31,7 +31,7 @@ pub use comparison::{Change, ComparedPoint, Comparison};
 pub use config::{LatencyMode, LockOrder, PinPolicy, RunConfig, WorkUnit, WorkerMode, Workload};
 pub use environment::{BackendFacts, CrateVersion, Environment, WorkCalibration};
 pub use findings::{Caveat, Contrast, FindingGroup, Findings, Ranked};
-pub use profile::{Distribution, Ended, LockKind, LockProfile, Profile, ProfileError};
+pub use profile::{Distribution, Ended, LockKind, LockProfile, Profile, ProfileError, ReplayPlan};
 pub use run::{
     Fairness, GiveUps, Interval, ReadWrite, RunResult, SHORT_RUN_NS, SPEED_CHANGE, SideCount,
     SpeedProbe, Verdict, Verification, WorkerResult,

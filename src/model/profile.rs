@@ -81,6 +81,9 @@ pub struct LockProfile {
     pub instances: u64,
     /// Threads that took it.
     pub threads: usize,
+    /// Each of those threads' acquisitions of it, most first.
+    #[serde(default)]
+    pub thread_acquisitions: Vec<u64>,
     /// Acquisitions (exclusive and shared together, `try_lock`s that got it included).
     pub acquisitions: u64,
     /// Of those, shared (as a reader).
@@ -189,4 +192,23 @@ impl Profile {
         }
         serde_json::from_str(text).map_err(|e| ProfileError::Malformed(e.to_string()))
     }
+}
+
+/// The regime that replays a profile's hottest locks on lockbench's own workload.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplayPlan {
+    /// The locks replayed (hottest first).
+    pub locks_replayed: Vec<String>,
+    /// Threads: those that took a real share (at least 1%) of the replayed locks.
+    pub threads: usize,
+    /// Uniformly used locks with the same chance that two acquisitions meet on one lock as the
+    /// program's uneven use: 1 / sum of squared acquisition shares, rounded.
+    pub locks: u64,
+    /// Each replayed lock's share of their acquisitions.
+    pub shares: Vec<f64>,
+    /// The critical section: the replayed locks' mean hold, in nanoseconds.
+    pub hold_ns: u64,
+    /// The work between critical sections: the replayed locks' mean gap from a thread's
+    /// release to its next acquire of the same lock, over the lock count, in nanoseconds.
+    pub think_ns: u64,
 }

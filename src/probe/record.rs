@@ -241,7 +241,7 @@ pub(crate) fn merged() -> (Vec<LockProfile>, usize, u64) {
     let clock = clock();
     let mut out = Vec::new();
     let mut active_threads = 0;
-    let mut totals: Vec<Option<(SiteRec, usize)>> = (0..sites.all.len()).map(|_| None).collect();
+    let mut totals: Vec<Option<(SiteRec, Vec<u64>)>> = (0..sites.all.len()).map(|_| None).collect();
     for rec in &recs {
         let rec = rec.lock();
         if rec.sites.iter().any(Option::is_some) {
@@ -251,8 +251,8 @@ pub(crate) fn merged() -> (Vec<LockProfile>, usize, u64) {
             let (Some(r), Some(slot)) = (r, totals.get_mut(i)) else {
                 continue;
             };
-            let (t, users) = slot.get_or_insert_with(|| (SiteRec::new(), 0));
-            *users += 1;
+            let (t, users) = slot.get_or_insert_with(|| (SiteRec::new(), Vec::new()));
+            users.push(r.acquisitions);
             t.acquisitions += r.acquisitions;
             t.shared += r.shared;
             t.contended += r.contended;
@@ -269,14 +269,16 @@ pub(crate) fn merged() -> (Vec<LockProfile>, usize, u64) {
         }
     }
     for (site, total) in sites.all.iter().zip(totals) {
-        let (t, users) = total.unwrap_or_else(|| (SiteRec::new(), 0));
+        let (t, mut users) = total.unwrap_or_else(|| (SiteRec::new(), Vec::new()));
+        users.sort_unstable_by(|a, b| b.cmp(a));
         out.push(LockProfile {
             name: site.label.clone(),
             named: site.named,
             kind: site.kind,
             backend: site.backend.clone(),
             instances: site.instances,
-            threads: users,
+            threads: users.len(),
+            thread_acquisitions: users,
             acquisitions: t.acquisitions,
             shared_acquisitions: t.shared,
             contended: t.contended,
