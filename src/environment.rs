@@ -126,10 +126,10 @@ fn turbo() -> Option<bool> {
 }
 
 /// The load average and the fewest other runnable tasks over a few readings.
-fn load() -> (Option<f64>, Option<usize>) {
+fn load(readings: usize) -> (Option<f64>, Option<usize>) {
     let mut load_average = None;
     let mut fewest: Option<usize> = None;
-    for i in 0..LOAD_READINGS {
+    for i in 0..readings {
         if i > 0 {
             std::thread::sleep(LOAD_READING_GAP);
         }
@@ -181,8 +181,24 @@ fn pause_ns() -> f64 {
 
 /// Reads the environment of this process.
 pub fn capture(topology: &Topology, calibration: Option<WorkCalibration>) -> Environment {
+    capture_as(topology, calibration, true)
+}
+
+/// The environment without the clock's and the pause hint's measurements (they read as 0):
+/// what a program's profile carries, written at its exit, which should not wait tens of
+/// milliseconds for them.
+pub fn capture_facts(topology: &Topology) -> Environment {
+    capture_as(topology, None, false)
+}
+
+fn capture_as(
+    topology: &Topology,
+    calibration: Option<WorkCalibration>,
+    measure: bool,
+) -> Environment {
     // First, before the clock's measurement keeps this thread busy for a while.
-    let (load_average, other_runnable) = load();
+    // A profile's capture takes one reading (no sleeps between readings at a program's exit).
+    let (load_average, other_runnable) = load(if measure { LOAD_READINGS } else { 1 });
     let cpuinfo = fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu_model = cpuinfo
         .lines()
@@ -214,8 +230,12 @@ pub fn capture(topology: &Topology, calibration: Option<WorkCalibration>) -> Env
         rustc: env!("LOCKBENCH_RUSTC_VERSION").to_string(),
         lockbench_version: env!("CARGO_PKG_VERSION").to_string(),
         optimized_build: !cfg!(debug_assertions),
-        clock: ClockInfo::measure(&Clock::new()),
-        pause_ns: pause_ns(),
+        clock: if measure {
+            ClockInfo::measure(&Clock::new())
+        } else {
+            ClockInfo::source_only()
+        },
+        pause_ns: if measure { pause_ns() } else { 0.0 },
         work_calibration: calibration,
         physical_cores: topology_counts.map(|t| t.0),
         threads_per_core: topology_counts.map(|t| t.1),

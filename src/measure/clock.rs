@@ -81,6 +81,21 @@ pub struct ClockInfo {
 }
 
 impl ClockInfo {
+    /// The clock's source only, its costs not measured (0): for a program's profile, whose
+    /// exit should not wait for a measurement of the clock.
+    pub fn source_only() -> ClockInfo {
+        ClockInfo {
+            source: if invariant_tsc() {
+                "tsc"
+            } else {
+                "os-monotonic"
+            }
+            .to_string(),
+            read_cost_ns: 0.0,
+            ordered_floor_ns: 0.0,
+        }
+    }
+
     /// Measures the clock: 5 rounds of 200,000 back-to-back readings, the median round counted.
     pub fn measure(clock: &Clock) -> ClockInfo {
         const READS: u32 = 200_000;

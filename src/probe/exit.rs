@@ -38,7 +38,7 @@ fn profile(ended: Ended) -> Profile {
         threads,
         unrecorded,
         locks,
-        environment: crate::environment::capture(&Topology::detect(), None),
+        environment: crate::environment::capture_facts(&Topology::detect()),
     }
 }
 
