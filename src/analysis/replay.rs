@@ -43,15 +43,25 @@ pub fn plan(p: &Profile, top: usize) -> Result<ReplayPlan, String> {
     let weighted = |f: &dyn Fn(&LockProfile) -> f64| -> f64 {
         hot.iter().zip(&shares).map(|(l, s)| f(l) * s).sum::<f64>()
     };
-    let hold_ns = weighted(&|l| l.hold.mean_ns).round() as u64;
-    let gap_ns = weighted(&|l| l.gap.mean_ns);
+    let hold = weighted(&|l| l.hold.mean_ns);
+    let wait = weighted(&|l| l.wait.mean_ns);
+    // The think time: between a thread's two acquisitions of its most used lock lie 1 / share
+    // of its acquisitions of any of them, each a wait, a hold and a think; so a think is that
+    // lock's share of (its gap + its hold + its wait), less the mean hold and wait. (A rarely
+    // taken lock's long gap would swamp a plain mean of the gaps.)
+    let (most, share) = hot
+        .iter()
+        .zip(&shares)
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .expect("at least one lock");
+    let cycle = share * (most.gap.mean_ns + most.hold.mean_ns + most.wait.mean_ns);
     Ok(ReplayPlan {
         locks_replayed: hot.iter().map(|l| l.name.clone()).collect(),
         threads,
         locks,
         shares,
-        hold_ns,
-        think_ns: (gap_ns / locks as f64).round() as u64,
+        hold_ns: hold.round() as u64,
+        think_ns: (cycle - hold - wait).max(0.0).round() as u64,
     })
 }
 
@@ -100,18 +110,20 @@ mod tests {
             lock("a", 900, &[450, 449, 1], 100.0, 1000.0),
             lock("b", 100, &[50, 50], 300.0, 3000.0),
         ];
-        let plan = plan(&p, 4).unwrap();
+        let plan = super::plan(&p, 4).unwrap();
         assert_eq!(plan.locks, 1);
         assert_eq!(plan.threads, 2, "a thread with 1 of 900 is not a user");
         assert_eq!(plan.hold_ns, 120);
-        assert_eq!(plan.think_ns, 1200);
+        // 0.9 x (1000 + 100) - 120: a's gap holds the b acquisitions that fall between.
+        assert_eq!(plan.think_ns, 870);
         p.locks = vec![
             lock("a", 500, &[250, 250], 100.0, 1000.0),
             lock("b", 500, &[250, 250], 100.0, 1000.0),
         ];
-        let plan = plan(&p, 4).unwrap();
+        let plan = super::plan(&p, 4).unwrap();
         assert_eq!(plan.locks, 2);
-        assert_eq!(plan.think_ns, 500);
+        // Alternating between two: a's gap is a think, a hold of b and a think.
+        assert_eq!(plan.think_ns, 450);
         p.recorded = false;
         assert!(
             super::plan(&p, 4)

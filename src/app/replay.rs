@@ -104,8 +104,8 @@ fn describe(p: &Profile, plan: &ReplayPlan) -> Vec<String> {
             plan.locks
         ),
         format!(
-            "critical section {}: the mean hold; think {}: the mean gap from a thread's release to \
-             its next acquire, over the lock count",
+            "critical section {}: the mean hold; think {}: the mean gap from a thread's release of \
+             its most used lock to its next acquire, less the other acquisitions within it",
             duration_ns(plan.hold_ns as f64),
             duration_ns(plan.think_ns as f64)
         ),

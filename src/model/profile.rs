@@ -208,7 +208,8 @@ pub struct ReplayPlan {
     pub shares: Vec<f64>,
     /// The critical section: the replayed locks' mean hold, in nanoseconds.
     pub hold_ns: u64,
-    /// The work between critical sections: the replayed locks' mean gap from a thread's
-    /// release to its next acquire of the same lock, over the lock count, in nanoseconds.
+    /// The work between critical sections, in nanoseconds: from the most used lock's mean gap
+    /// (a thread's release to its next acquire of it), the acquisitions that fall in it taken
+    /// out (see `analysis::replay`).
     pub think_ns: u64,
 }
