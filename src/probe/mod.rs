@@ -83,6 +83,30 @@ pub fn init() -> Result<(), ProbeError> {
 /// Makes `registry` (the built-in backends and the program's own: [`crate::Lockbench`]'s
 /// `raw_mutex`, `split_backend`) the ones `LOCKBENCH_BACKEND` chooses from, then [`init`]s.
 /// Call it before the first probe lock is used.
+///
+/// ```
+/// use lockbench::{Facts, Lockbench, Waiting, probe};
+///
+/// // The spin crate's lock stands in for yours: any `lock_api::RawMutex`.
+/// type MyLock = spin::mutex::SpinMutex<()>;
+///
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let mine = Lockbench::new().raw_mutex::<MyLock>(Facts {
+///         name: "my-lock",
+///         aliases: &[],
+///         summary: "my lock",
+///         fair: false,
+///         waiting: Waiting::Spin,
+///         not_across_processes: None,
+///     });
+///     probe::install(mine.into_registry()?)?;
+///     // From here, LOCKBENCH_BACKEND=my-lock makes every probe lock yours.
+///     let counter = probe::Mutex::new(0);
+///     *counter.lock() += 1;
+///     assert_eq!(counter.into_inner(), 1);
+///     Ok(())
+/// }
+/// ```
 pub fn install(registry: Registry) -> Result<(), ProbeError> {
     registry::install(registry).map_err(|_| {
         ProbeError(
