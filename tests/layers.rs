@@ -40,14 +40,46 @@ fn imports(text: &str) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
         for (i, _) in line.match_indices("crate::") {
-            let name: String = line[i + "crate::".len()..]
-                .chars()
-                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
-                .collect();
-            found.insert(name);
+            let rest = &line[i + "crate::".len()..];
+            let first = |text: &str| -> String {
+                text.trim_start()
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                    .collect()
+            };
+            if let Some(group) = rest.strip_prefix('{') {
+                // `crate::{a, b::c}` on one line: every name at the group's first level.
+                let mut depth = 0;
+                let mut start = 0;
+                for (k, c) in group.char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => {
+                            found.insert(first(&group[start..k]));
+                            break;
+                        }
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            found.insert(first(&group[start..k]));
+                            start = k + 1;
+                        }
+                        _ => {}
+                    }
+                }
+            } else {
+                found.insert(first(rest));
+            }
         }
     }
+    found.remove("");
     found
+}
+
+#[test]
+fn imports_in_braces_are_seen() {
+    let found = imports("use crate::{analysis, report::format::{a, b}, registry};\n");
+    let names: Vec<&str> = found.iter().map(String::as_str).collect();
+    assert_eq!(names, ["analysis", "registry", "report"]);
 }
 
 fn visit(dir: &Path, module: &str, out: &mut Vec<(String, String, String)>) {

@@ -14,13 +14,16 @@ use std::time::{Duration, Instant};
 
 use regex::Regex;
 
+use crate::analysis;
 use crate::cli::AbArgs;
+use crate::environment;
 use crate::error::UsageError;
 use crate::model::ab::{AB_FORMAT, AB_VERSION};
 use crate::model::{AbHottest, AbMeasure, AbOutcome, AbResults, AbRun};
 use crate::probe::{BACKEND_VAR, PROFILE_VAR, RECORD_VAR};
+use crate::registry;
+use crate::report;
 use crate::runner::affinity::Topology;
-use crate::{analysis, environment, registry, report};
 
 /// The backends tried when `--backends` names none (those a guard can hold, from each family).
 pub const DEFAULT_BACKENDS: [&str; 7] = [

@@ -10,8 +10,9 @@ use crate::analysis;
 use crate::cli::{Cli, ReplayArgs};
 use crate::error::UsageError;
 use crate::model::{Profile, ReplayPlan, SweepResults};
+use crate::registry;
+use crate::report;
 use crate::report::format::{duration_ns, percent};
-use crate::{registry, report};
 
 pub(super) fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let profile = super::profile::read(&args.profile)?;
