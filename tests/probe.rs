@@ -47,6 +47,25 @@ fn run(program: &Path, args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, Str
     )
 }
 
+/// Waits for `child`, which was sent SIGINT, to end; kills it and fails if it takes longer.
+fn ended_within(
+    child: &mut std::process::Child,
+    bound: Duration,
+    what: &str,
+) -> std::process::ExitStatus {
+    let began = Instant::now();
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        if began.elapsed() > bound {
+            child.kill().unwrap();
+            panic!("{what} did not end at SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn read_profile(path: &Path) -> Profile {
     Profile::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -179,17 +198,7 @@ fn a_program_that_panics_or_is_interrupted_still_leaves_its_profile() {
     std::thread::sleep(Duration::from_millis(700));
     // SAFETY: kill only sends a signal to the child we started.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let began = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if began.elapsed() > Duration::from_secs(30) {
-            child.kill().unwrap();
-            panic!("the program did not end at SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = ended_within(&mut child, Duration::from_secs(30), "the program");
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(
         status.signal(),
@@ -446,16 +455,7 @@ fn ab_interrupted_ends_the_program_it_runs_and_says_so() {
         .unwrap();
     // SAFETY: kill only sends a signal to the child we started.
     unsafe { libc::kill(ab.id() as i32, libc::SIGINT) };
-    let status = loop {
-        if let Some(s) = ab.try_wait().unwrap() {
-            break s;
-        }
-        if began.elapsed() > Duration::from_secs(30) {
-            ab.kill().unwrap();
-            panic!("ab did not end at SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = ended_within(&mut ab, Duration::from_secs(30), "ab");
     assert_eq!(status.code(), Some(130));
     // SAFETY: signal 0 only asks whether the process exists.
     let alive = unsafe { libc::kill(program, 0) } == 0;

@@ -80,17 +80,22 @@ pub struct ClockInfo {
     pub ordered_floor_ns: f64,
 }
 
+/// Which source quanta reads.
+fn source() -> String {
+    if invariant_tsc() {
+        "tsc"
+    } else {
+        "os-monotonic"
+    }
+    .to_string()
+}
+
 impl ClockInfo {
     /// The clock's source only, its costs not measured (0): for a program's profile, whose
     /// exit should not wait for a measurement of the clock.
     pub fn source_only() -> ClockInfo {
         ClockInfo {
-            source: if invariant_tsc() {
-                "tsc"
-            } else {
-                "os-monotonic"
-            }
-            .to_string(),
+            source: source(),
             read_cost_ns: 0.0,
             ordered_floor_ns: 0.0,
         }
@@ -112,12 +117,7 @@ impl ClockInfo {
             .collect();
         rounds.sort_by(f64::total_cmp);
         ClockInfo {
-            source: if invariant_tsc() {
-                "tsc"
-            } else {
-                "os-monotonic"
-            }
-            .to_string(),
+            source: source(),
             read_cost_ns: rounds[rounds.len() / 2],
             ordered_floor_ns: ordered_floor_ns(clock),
         }

@@ -84,26 +84,18 @@ impl<T> Mutex<T> {
 impl<T: ?Sized> Mutex<T> {
     /// Waits for the lock and takes it; an error (holding the guard) if a holder panicked.
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
-        let guard = MutexGuard {
-            panicking: Poison::guard(),
-            poison: &self.poison,
-            inner: self.inner.lock(),
-        };
-        self.poison.wrap(guard)
+        self.poison
+            .wrap(MutexGuard::new(&self.poison, self.inner.lock()))
     }
 
     /// Takes the lock if it is free now.
     pub fn try_lock(&self) -> TryLockResult<MutexGuard<'_, T>> {
         match self.inner.try_lock() {
             None => Err(TryLockError::WouldBlock),
-            Some(inner) => {
-                let guard = MutexGuard {
-                    panicking: Poison::guard(),
-                    poison: &self.poison,
-                    inner,
-                };
-                self.poison.wrap(guard).map_err(TryLockError::Poisoned)
-            }
+            Some(inner) => self
+                .poison
+                .wrap(MutexGuard::new(&self.poison, inner))
+                .map_err(TryLockError::Poisoned),
         }
     }
 
@@ -151,6 +143,16 @@ pub struct MutexGuard<'a, T: ?Sized> {
     panicking: bool,
     poison: &'a Poison,
     inner: surface::MutexGuard<'a, T>,
+}
+
+impl<'a, T: ?Sized> MutexGuard<'a, T> {
+    fn new(poison: &'a Poison, inner: surface::MutexGuard<'a, T>) -> Self {
+        MutexGuard {
+            panicking: Poison::guard(),
+            poison,
+            inner,
+        }
+    }
 }
 
 impl<T: ?Sized> Deref for MutexGuard<'_, T> {
@@ -223,26 +225,18 @@ impl<T: ?Sized> RwLock<T> {
 
     /// Waits to write; an error (holding the guard) if a writer panicked.
     pub fn write(&self) -> LockResult<RwLockWriteGuard<'_, T>> {
-        let guard = RwLockWriteGuard {
-            panicking: Poison::guard(),
-            poison: &self.poison,
-            inner: self.inner.write(),
-        };
-        self.poison.wrap(guard)
+        self.poison
+            .wrap(RwLockWriteGuard::new(&self.poison, self.inner.write()))
     }
 
     /// Writes if it can now.
     pub fn try_write(&self) -> TryLockResult<RwLockWriteGuard<'_, T>> {
         match self.inner.try_write() {
             None => Err(TryLockError::WouldBlock),
-            Some(inner) => {
-                let guard = RwLockWriteGuard {
-                    panicking: Poison::guard(),
-                    poison: &self.poison,
-                    inner,
-                };
-                self.poison.wrap(guard).map_err(TryLockError::Poisoned)
-            }
+            Some(inner) => self
+                .poison
+                .wrap(RwLockWriteGuard::new(&self.poison, inner))
+                .map_err(TryLockError::Poisoned),
         }
     }
 
@@ -282,6 +276,16 @@ pub struct RwLockWriteGuard<'a, T: ?Sized> {
     panicking: bool,
     poison: &'a Poison,
     inner: surface::RwLockWriteGuard<'a, T>,
+}
+
+impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
+    fn new(poison: &'a Poison, inner: surface::RwLockWriteGuard<'a, T>) -> Self {
+        RwLockWriteGuard {
+            panicking: Poison::guard(),
+            poison,
+            inner,
+        }
+    }
 }
 
 impl<T: ?Sized> Deref for RwLockWriteGuard<'_, T> {

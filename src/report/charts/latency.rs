@@ -27,6 +27,25 @@ pub(super) fn percentile_label(x: &f64) -> String {
         .map_or(String::new(), |(_, l)| l.to_string())
 }
 
+/// A histogram's percentile curve: 81 points from the median to 99.99%, then the maximum (at
+/// x = 5); values of at least 1, for the log scale.
+pub(super) fn curve(h: &hdrhistogram::Histogram<u64>) -> Vec<(f64, f64)> {
+    let mut pts: Vec<(f64, f64)> = (0..=80)
+        .map(|k| percentile_x(0.5) + (4.0 - percentile_x(0.5)) * f64::from(k) / 80.0)
+        .map(|x| (x, h.value_at_quantile(1.0 - 10f64.powf(-x)).max(1) as f64))
+        .collect();
+    pts.push((5.0, h.max().max(1) as f64));
+    pts
+}
+
+/// The lowest and highest values of some curves (the highest at least 1).
+pub(super) fn bounds<'a>(curves: impl Iterator<Item = &'a [(f64, f64)]> + Clone) -> (f64, f64) {
+    let values = curves.flat_map(|c| c.iter().map(|p| p.1));
+    let lo = values.clone().fold(f64::INFINITY, f64::min);
+    let hi = values.fold(1.0, f64::max);
+    (lo, hi)
+}
+
 /// Acquire latency by percentile (HdrHistogram's percentile plot) for every backend at one
 /// thread count; x from the median to 99.99%, then the maximum.
 pub fn latency_percentiles(
@@ -47,24 +66,13 @@ pub fn latency_percentiles(
         else {
             continue;
         };
-        let mut pts: Vec<(f64, f64)> = (0..=80)
-            .map(|k| percentile_x(0.5) + (4.0 - percentile_x(0.5)) * f64::from(k) / 80.0)
-            .map(|x| (x, h.value_at_quantile(1.0 - 10f64.powf(-x)).max(1) as f64))
-            .collect();
-        pts.push((5.0, h.max().max(1) as f64));
+        let pts = curve(&h);
         curves.push((key, p, h, pts));
     }
     if curves.is_empty() {
         return Err("no latency samples".to_string());
     }
-    let lo = curves
-        .iter()
-        .flat_map(|c| c.3.iter().map(|p| p.1))
-        .fold(f64::INFINITY, f64::min);
-    let hi = curves
-        .iter()
-        .flat_map(|c| c.3.iter().map(|p| p.1))
-        .fold(1.0, f64::max);
+    let (lo, hi) = bounds(curves.iter().map(|c| c.3.as_slice()));
     svg(Size::Small, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(12)

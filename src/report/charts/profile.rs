@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use super::latency::{percentile_label, percentile_x};
+use super::latency::{bounds, curve, percentile_label};
 use super::{FONT, LABEL_PX, Size, Tip, decades, svg};
 use crate::measure::recorder::decode_histogram;
 use crate::model::LockProfile;
@@ -20,24 +20,13 @@ pub fn profile_distributions(lock: &LockProfile) -> Result<String, String> {
             continue;
         }
         let h = decode_histogram(&dist.histogram)?;
-        let mut pts: Vec<(f64, f64)> = (0..=80)
-            .map(|k| percentile_x(0.5) + (4.0 - percentile_x(0.5)) * f64::from(k) / 80.0)
-            .map(|x| (x, h.value_at_quantile(1.0 - 10f64.powf(-x)).max(1) as f64))
-            .collect();
-        pts.push((5.0, h.max().max(1) as f64));
+        let pts = curve(&h);
         curves.push((what, colour, h, pts));
     }
     if curves.is_empty() {
         return Err("no acquisitions were recorded".to_string());
     }
-    let lo = curves
-        .iter()
-        .flat_map(|c| c.3.iter().map(|p| p.1))
-        .fold(f64::INFINITY, f64::min);
-    let hi = curves
-        .iter()
-        .flat_map(|c| c.3.iter().map(|p| p.1))
-        .fold(1.0, f64::max);
+    let (lo, hi) = bounds(curves.iter().map(|c| c.3.as_slice()));
     svg(Size::Small, |root| {
         let mut chart = ChartBuilder::on(root)
             .margin(12)
