@@ -81,9 +81,14 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = parse::parse_duration)]
     pub duration: Duration,
 
-    /// Where the sweep's results and reports go.
+    /// Where the sweep's results and reports go (and draws.json, the distributions drawn).
     #[arg(long, value_name = "DIR", default_value = "replay-results")]
     pub out: PathBuf,
+
+    /// Fix every critical section and think time at the profile's means instead of drawing
+    /// each from the measured distributions.
+    #[arg(long)]
+    pub fixed_work: bool,
 
     /// No progress bars and no sweep table: the replay, the verdict and the comparison only.
     #[arg(short, long)]
@@ -242,6 +247,13 @@ pub struct RunOptions {
     #[arg(long, value_name = "DURATION", default_value = "0ns", value_parser = parse::parse_duration_list("--think"))]
     pub think: List<Duration>,
 
+    /// Draw every operation's critical section and think time from two distributions instead
+    /// of fixed lengths: a JSON file {"cs_ns": [...], "think_ns": [...]}, each list the
+    /// distribution's quantiles in ns at equal steps from the least to the largest (2 to 4097
+    /// of them). `lockbench replay` writes one from a program's profile.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["cs_work", "think"])]
+    pub draw_work: Option<PathBuf>,
+
     /// What --cs-work and --think durations mean: time (spin on the clock until that much time
     /// has passed: the length asked for, whatever the machine's speed) or instructions (a fixed
     /// loop sized once to that length: the same work every time, lasting longer when the
@@ -316,6 +328,7 @@ impl RunOptions {
             })?,
             timeout: self.timeout,
             tasks: None,
+            draws: self.draw_work.as_deref().map(read_draws).transpose()?,
         })
     }
 }
@@ -414,6 +427,25 @@ pub struct CalibrateArgs {
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The draws of `--draw-work FILE`, checked.
+fn read_draws(path: &std::path::Path) -> Result<crate::model::WorkDraws, UsageError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| UsageError::file(path, format!("cannot be read: {e}")))?;
+    let mut draws: crate::model::WorkDraws = serde_json::from_str(&text).map_err(|e| {
+        UsageError::file(
+            path,
+            format!("is not a draws file ({{\"cs_ns\": [...], \"think_ns\": [...]}}): {e}"),
+        )
+    })?;
+    if let Some(problem) = draws.problem() {
+        return Err(UsageError::file(path, problem));
+    }
+    if draws.source.is_empty() {
+        draws.source = path.display().to_string();
+    }
+    Ok(draws)
 }
 
 #[cfg(test)]

@@ -39,6 +39,7 @@
 //!         workload: Workload::Counter,
 //!         timeout: None,
 //!         tasks: None,
+//!         draws: None,
 //!     },
 //!     &topology,
 //! )?;

@@ -509,8 +509,42 @@ fn replay_sweeps_the_programs_contention_and_sets_it_beside_the_program() {
         ),
         "{stdout}"
     );
+    assert!(stdout.contains("both drawn per operation"), "{stdout}");
     let results = std::fs::read_to_string(dir.path().join("replay").join("results.json")).unwrap();
     assert!(results.contains("\"locks\": 1"));
+    assert!(
+        results.contains("\"drawn\": true"),
+        "the regime says it drew"
+    );
+    // The draws are the program's holds: their median is the profile's, to within the
+    // histograms' resolution.
+    let draws: lockbench::model::WorkDraws = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("replay").join("draws.json")).unwrap(),
+    )
+    .unwrap();
+    let p: lockbench::model::Profile =
+        serde_json::from_str(&std::fs::read_to_string(&profile).unwrap()).unwrap();
+    let lru = p.locks.iter().find(|l| l.name == "lru").unwrap();
+    let median = draws.cs_ns[draws.cs_ns.len() / 2] as f64;
+    let program = lru.hold.p50_ns as f64;
+    assert!(
+        (median - program).abs() <= program * 0.05 + 2.0,
+        "drawn median hold {median} ns, the program's {program} ns"
+    );
+
+    // --fixed-work replays the means.
+    let out = lockbench()
+        .arg("replay")
+        .arg(&profile)
+        .args(["--backends", "std", "--repeat", "1", "--duration", "50ms"])
+        .args(["--quiet", "--fixed-work", "--out"])
+        .arg(dir.path().join("fixed"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("both fixed at those means"), "{stdout}");
+    assert!(!dir.path().join("fixed").join("draws.json").exists());
 
     // A profile with nothing recorded cannot be replayed.
     let bare = dir.path().join("bare.json");

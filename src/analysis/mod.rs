@@ -364,6 +364,7 @@ mod tests {
             workload,
             timeout_ns: None,
             runtime_threads: None,
+            draws: None,
         }
     }
 

@@ -2,10 +2,21 @@
 //! the critical section from the measured holds, the work between from the measured gaps, and
 //! the number of locks from how unevenly the program used them.
 
-use crate::model::{LockProfile, Profile, ReplayPlan};
+use hdrhistogram::Histogram;
+
+use crate::measure::recorder::decode_histogram;
+use crate::model::{LockProfile, Profile, ReplayPlan, WorkDraws};
 
 /// The share of a lock's acquisitions below which a thread is not counted as one of its users.
 const USER_SHARE: f64 = 0.01;
+
+/// Steps between the quantiles of a replay's draws.
+const STEPS: usize = 256;
+
+/// The quantile the draws stop at: a hold or a gap beyond it is most likely the program's
+/// thread preempted or blocked elsewhere, which the replay's own threads meet for themselves;
+/// spun as busy work, it would be counted twice.
+const TOP: f64 = 0.999;
 
 /// The replay of `p`'s hottest `top` locks (those with acquisitions).
 pub fn plan(p: &Profile, top: usize) -> Result<ReplayPlan, String> {
@@ -62,6 +73,78 @@ pub fn plan(p: &Profile, top: usize) -> Result<ReplayPlan, String> {
         shares,
         hold_ns: hold.round() as u64,
         think_ns: (cycle - hold - wait).max(0.0).round() as u64,
+    })
+}
+
+/// The distributions a replay of `p` under `plan` draws from: its critical section from the
+/// replayed locks' holds (their histograms merged, so each lock weighs by its acquisitions),
+/// its think time from the most used lock's gaps, each made a think as the plan makes its mean
+/// think time of the mean gap (see [`plan`]); both up to their 99.9th percentile.
+pub fn draws(p: &Profile, plan: &ReplayPlan) -> Result<WorkDraws, String> {
+    let hot: Vec<&LockProfile> = plan
+        .locks_replayed
+        .iter()
+        .filter_map(|name| p.locks.iter().find(|l| &l.name == name))
+        .collect();
+    let histogram = |l: &LockProfile, what: &str, text: &str| {
+        decode_histogram(text).map_err(|e| format!("lock {}'s {what} {e}", l.name))
+    };
+    let mut holds: Option<Histogram<u64>> = None;
+    for l in &hot {
+        let h = histogram(l, "hold", &l.hold.histogram)?;
+        match &mut holds {
+            Some(all) => all
+                .add(&h)
+                .map_err(|e| format!("lock {}'s holds do not merge: {e:?}", l.name))?,
+            None => holds = Some(h),
+        }
+    }
+    let holds = holds.ok_or("no lock to replay")?;
+    let (most, share) = hot
+        .iter()
+        .zip(&plan.shares)
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .ok_or("no lock to replay")?;
+    let gaps = histogram(most, "gap", &most.gap.histogram)?;
+    // Each gap as the plan makes the mean think time of the mean gap.
+    let weighted = |f: &dyn Fn(&LockProfile) -> f64| -> f64 {
+        hot.iter()
+            .zip(&plan.shares)
+            .map(|(l, s)| f(l) * s)
+            .sum::<f64>()
+    };
+    let offset = share * (most.hold.mean_ns + most.wait.mean_ns)
+        - weighted(&|l| l.hold.mean_ns)
+        - weighted(&|l| l.wait.mean_ns);
+    let quantiles = |h: &Histogram<u64>, map: &dyn Fn(f64) -> f64| -> Vec<u64> {
+        let top = h.value_at_quantile(TOP) as f64;
+        let mut points: Vec<u64> = (0..=STEPS)
+            .map(|i| {
+                let q = i as f64 / STEPS as f64 * TOP;
+                let v = if i == 0 {
+                    h.min() as f64
+                } else {
+                    (h.value_at_quantile(q) as f64).min(top)
+                };
+                map(v).max(0.0).round().min(WorkDraws::MAX_NS as f64) as u64
+            })
+            .collect();
+        // A histogram's buckets can put a quantile a hair below the one before; draws ascend.
+        for i in 1..points.len() {
+            points[i] = points[i].max(points[i - 1]);
+        }
+        points
+    };
+    Ok(WorkDraws {
+        source: format!(
+            "the profile of {} under {}: holds of {}, gaps of {}",
+            p.program.first().map_or("?", String::as_str),
+            p.backend.name,
+            plan.locks_replayed.join(", "),
+            most.name
+        ),
+        cs_ns: quantiles(&holds, &|v| v),
+        think_ns: quantiles(&gaps, &|g| share * g + offset),
     })
 }
 
@@ -130,5 +213,60 @@ mod tests {
                 .unwrap_err()
                 .contains("LOCKBENCH_RECORD=off")
         );
+    }
+
+    /// A distribution of `values`, with its histogram.
+    fn measured(values: &[(u64, u64)]) -> Distribution {
+        let mut h = Histogram::<u64>::new(2).unwrap();
+        for &(v, n) in values {
+            h.record_n(v, n).unwrap();
+        }
+        Distribution {
+            samples: h.len(),
+            total_ns: values.iter().map(|(v, n)| v * n).sum(),
+            mean_ns: h.mean(),
+            p50_ns: h.value_at_quantile(0.5),
+            p99_ns: h.value_at_quantile(0.99),
+            max_ns: h.max(),
+            histogram: crate::measure::recorder::encode_histogram(&h),
+        }
+    }
+
+    #[test]
+    fn the_draws_follow_the_measured_holds_and_gaps() {
+        let mut p: Profile =
+            serde_json::from_str(include_str!("../../tests/fixtures/profile-wordcount.json"))
+                .unwrap();
+        // Half the holds 100 ns, half 300 ns, and one of 10 ms (a holder preempted); every
+        // gap 500 ns.
+        let mut one = lock("a", 2001, &[1000, 1001], 0.0, 0.0);
+        one.hold = measured(&[(100, 1000), (300, 1000), (10_000_000, 1)]);
+        one.gap = measured(&[(500, 2001)]);
+        p.locks = vec![one];
+        let plan = super::plan(&p, 4).unwrap();
+        let d = super::draws(&p, &plan).unwrap();
+        assert_eq!(d.cs_ns.len(), STEPS + 1);
+        assert_eq!(d.cs_ns[0], 100);
+        assert!(d.cs_ns.windows(2).all(|w| w[0] <= w[1]), "{:?}", d.cs_ns);
+        // The preempted hold is left out: the draws stop at the 99.9th percentile.
+        assert!(*d.cs_ns.last().unwrap() <= 301, "{:?}", d.cs_ns.last());
+        // Half the draws at 100, half at 300, with a step between them of 1/256.
+        assert!(
+            (195.0..205.0).contains(&d.cs_mean_ns()),
+            "{}",
+            d.cs_mean_ns()
+        );
+        // One lock: a think is the gap itself (to the histogram's resolution: 500 and 501
+        // share a bucket).
+        assert!(
+            d.think_ns.iter().all(|&t| (500..=501).contains(&t)),
+            "{:?}",
+            d.think_ns
+        );
+        assert!(d.problem().is_none());
+        assert!(d.source.contains("holds of a"), "{}", d.source);
+        // A profile whose histograms are missing says so.
+        p.locks[0].gap.histogram = "not a histogram".into();
+        assert!(super::draws(&p, &plan).unwrap_err().contains("a's gap"));
     }
 }

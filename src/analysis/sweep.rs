@@ -48,6 +48,7 @@ pub fn repetition(round: u32, r: &RunResult) -> Repetition {
         cpu_utilisation: r.cpu_utilisation,
         voluntary_switches_per_kop: r.voluntary_switches_per_kop,
         involuntary_switches_per_kop: r.involuntary_switches_per_kop,
+        realised_cs_ns: r.realised_cs_ns,
         short_run: r.short_run,
         speed_changed: r.speed_changed,
         reads_per_sec: r.read_write.as_ref().map(|rw| rw.reads_per_sec),

@@ -80,6 +80,7 @@ fn measure(ops: u64, rounds: u32, tick: &dyn Fn()) -> Result<Calibration, RunErr
         workload: Workload::Counter,
         timeout_ns: None,
         runtime_threads: None,
+        draws: None,
     };
     let modes = [
         LatencyMode::DEFAULT,

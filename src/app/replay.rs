@@ -9,7 +9,7 @@ use clap::Parser;
 use crate::analysis;
 use crate::cli::{Cli, ReplayArgs};
 use crate::error::UsageError;
-use crate::model::{Profile, ReplayPlan, SweepResults};
+use crate::model::{Profile, ReplayPlan, SweepResults, WorkDraws};
 use crate::registry;
 use crate::report;
 use crate::report::format::{duration_ns, percent};
@@ -29,11 +29,33 @@ pub(super) fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     if args.backends.is_none() && !backends.contains(own) && registry::global().get(own).is_some() {
         backends.push(own.clone());
     }
+    let draws = if args.fixed_work {
+        None
+    } else {
+        let draws = analysis::replay::draws(&profile, &plan)
+            .map_err(|why| UsageError::file(&args.profile, why))?;
+        std::fs::create_dir_all(&args.out)
+            .map_err(|e| UsageError::file(&args.out, format!("cannot be made: {e}")))?;
+        let path = args.out.join("draws.json");
+        let text = serde_json::to_string(&draws).expect("draws serialise");
+        std::fs::write(&path, text + "\n")
+            .map_err(|e| UsageError::file(&path, format!("cannot be written: {e}")))?;
+        Some((path, draws))
+    };
     println!("replay of {}", args.profile.display());
-    for line in describe(&profile, &plan) {
+    for line in describe(&profile, &plan, draws.as_ref().map(|d| &d.1)) {
         println!("  {line}");
     }
     println!();
+    let work: Vec<String> = match &draws {
+        Some((path, _)) => vec!["--draw-work".into(), path.to_string_lossy().into_owned()],
+        None => vec![
+            "--cs-work".into(),
+            format!("{}ns", plan.hold_ns),
+            "--think".into(),
+            format!("{}ns", plan.think_ns),
+        ],
+    };
     let argv: Vec<String> = [
         "lockbench",
         "sweep",
@@ -43,10 +65,6 @@ pub(super) fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         &plan.threads.to_string(),
         "--locks",
         &plan.locks.to_string(),
-        "--cs-work",
-        &format!("{}ns", plan.hold_ns),
-        "--think",
-        &format!("{}ns", plan.think_ns),
         "--repeat",
         &args.repeat.to_string(),
         "--duration",
@@ -58,6 +76,7 @@ pub(super) fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     ]
     .iter()
     .map(|s| s.to_string())
+    .chain(work)
     .chain(args.quiet.then(|| "--quiet".to_string()))
     .collect();
     let cli = Cli::try_parse_from(&argv).map_err(|e| {
@@ -81,7 +100,7 @@ pub(super) fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// What the replay is, in words.
-fn describe(p: &Profile, plan: &ReplayPlan) -> Vec<String> {
+fn describe(p: &Profile, plan: &ReplayPlan, draws: Option<&WorkDraws>) -> Vec<String> {
     let shares: Vec<String> = plan
         .locks_replayed
         .iter()
@@ -110,9 +129,30 @@ fn describe(p: &Profile, plan: &ReplayPlan) -> Vec<String> {
             duration_ns(plan.hold_ns as f64),
             duration_ns(plan.think_ns as f64)
         ),
-        "both are fixed at those means: the replay does not draw them from the distributions"
-            .to_string(),
+        match draws {
+            Some(d) => format!(
+                "both drawn per operation from the measured holds and gaps up to their 99.9th \
+                 percentile (draws.json): critical section p50 {} p99 {} mean {}, think p50 {} \
+                 p99 {} mean {}",
+                duration_ns(quantile(&d.cs_ns, 0.5)),
+                duration_ns(quantile(&d.cs_ns, 0.99)),
+                duration_ns(d.cs_mean_ns()),
+                duration_ns(quantile(&d.think_ns, 0.5)),
+                duration_ns(quantile(&d.think_ns, 0.99)),
+                duration_ns(d.think_mean_ns()),
+            ),
+            None => "both fixed at those means (--fixed-work)".to_string(),
+        },
     ]
+}
+
+/// The value at quantile `q` of draws' quantile points (each of the points' equal steps
+/// spans the same share of the draws; the drawn quantiles stop at the 99.9th percentile).
+fn quantile(points: &[u64], q: f64) -> f64 {
+    let at = (q / 0.999).min(1.0) * (points.len() - 1) as f64;
+    let (i, within) = (at.floor() as usize, at.fract());
+    let next = points[(i + 1).min(points.len() - 1)];
+    points[i] as f64 + (next as f64 - points[i] as f64) * within
 }
 
 /// The program's hottest lock beside the replay under the same backend.
@@ -153,10 +193,19 @@ fn fidelity(p: &Profile, plan: &ReplayPlan, r: &SweepResults) -> String {
         duration_ns(hot.wait.mean_ns),
         lat.map_or("-".into(), |l| duration_ns(l.mean_ns)),
     ));
+    let realised: Vec<f64> = point
+        .repetitions
+        .iter()
+        .filter_map(|r| r.realised_cs_ns)
+        .collect();
     out.push_str(&row(
         "hold mean",
         duration_ns(hot.hold.mean_ns),
-        duration_ns(plan.hold_ns as f64),
+        if realised.is_empty() {
+            "-".to_string()
+        } else {
+            duration_ns(realised.iter().sum::<f64>() / realised.len() as f64)
+        },
     ));
     out.push_str(&row(
         "hand-offs",
@@ -167,8 +216,8 @@ fn fidelity(p: &Profile, plan: &ReplayPlan, r: &SweepResults) -> String {
             .map_or("-".into(), |s| percent(s.median)),
     ));
     out.push_str(
-        "  (the replay's hold is the critical section it was given; its waits include \
-         lockbench's own timing, the program's the probe's)\n",
+        "  (the replay's hold is its realised critical section, acquire to release; its \
+         waits include lockbench's own timing, the program's the probe's)\n",
     );
     out
 }

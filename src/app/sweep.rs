@@ -140,6 +140,7 @@ fn skeleton(
             pin: first.pin.to_string(),
             latency: first.latency.to_string(),
             max_time_ms: first.max_time_ms,
+            draws: first.draws.clone(),
         },
         backend_facts: plan
             .backends

@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::parse::MAX_THREADS;
 use super::workload::Fit;
 use crate::error::UsageError;
-use crate::model::{LatencyMode, PinPolicy, RunConfig, WorkUnit, WorkerMode, Workload};
+use crate::model::{LatencyMode, PinPolicy, RunConfig, WorkDraws, WorkUnit, WorkerMode, Workload};
 use crate::registry;
 use crate::runner::affinity::Topology;
 use crate::runner::region::MAX_LOCKS;
@@ -69,6 +69,9 @@ pub struct RunRequest {
     pub timeout: Option<Duration>,
     /// Tasks on a tokio runtime of `threads` worker threads, instead of threads.
     pub tasks: Option<usize>,
+    /// Critical sections and think times drawn per operation instead of `cs_work` and `think`
+    /// (which are then zero), already checked ([`WorkDraws::problem`]).
+    pub draws: Option<WorkDraws>,
 }
 
 /// Checks `req` against itself, the registry and the machine's `topology`.
@@ -222,7 +225,28 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
             ),
         ));
     }
-    if req.cs_work + req.think >= max_time {
+    // Drawn work is bounded by its largest lengths, and named by the option that gives it.
+    let (cs_work, think) = match &req.draws {
+        Some(d) => (
+            Duration::from_nanos(d.cs_ns.last().copied().unwrap_or(0)),
+            Duration::from_nanos(d.think_ns.last().copied().unwrap_or(0)),
+        ),
+        None => (req.cs_work, req.think),
+    };
+    if let Some(d) = &req.draws
+        && cs_work + think >= max_time
+    {
+        return Err(UsageError::invalid(
+            "--draw-work",
+            d.source.clone(),
+            format!(
+                "one operation's longest work ({} and {}) would outlast the time limit",
+                humantime::format_duration(cs_work),
+                humantime::format_duration(think)
+            ),
+        ));
+    }
+    if cs_work + think >= max_time {
         // Named by the longer of the two, which is the one to shorten.
         let (flag, value) = if req.think > req.cs_work {
             ("--think", req.think)
@@ -273,8 +297,14 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
         duration_ms: req.duration.map(duration_ms),
         warmup_ms: duration_ms(warmup),
         locks,
-        cs_work_ns: duration_ns(req.cs_work),
-        think_ns: duration_ns(req.think),
+        cs_work_ns: req
+            .draws
+            .as_ref()
+            .map_or(duration_ns(req.cs_work), |d| d.cs_mean_ns().round() as u64),
+        think_ns: req
+            .draws
+            .as_ref()
+            .map_or(duration_ns(req.think), |d| d.think_mean_ns().round() as u64),
         work_unit: req.work_unit,
         pin: req.pin,
         latency: req.latency,
@@ -282,6 +312,7 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
         workload: req.workload,
         timeout_ns: req.timeout.map(duration_ns),
         runtime_threads: (mode == WorkerMode::Tasks).then_some(threads),
+        draws: req.draws,
     })
 }
 
@@ -329,6 +360,7 @@ mod tests {
             max_time: Some(Duration::from_secs(60)),
             timeout: None,
             tasks: None,
+            draws: None,
         }
     }
 

@@ -89,6 +89,7 @@ pub fn plan(req: SweepRequest, topology: &Topology) -> Result<SweepPlan, UsageEr
                                 threads: (!as_processes).then_some(workers),
                                 processes: as_processes.then_some(workers),
                                 pin: req.run.pin.clone(),
+                                draws: req.run.draws.clone(),
                                 locks,
                                 cs_work,
                                 think,

@@ -220,6 +220,82 @@ pub struct RunConfig {
     /// The runtime's worker threads when the workers are tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime_threads: Option<usize>,
+    /// Critical sections and think times drawn per operation (`--draw-work`); `cs_work_ns` and
+    /// `think_ns` are then their means.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draws: Option<WorkDraws>,
+}
+
+/// Critical-section and think-time lengths drawn afresh for every operation, from two measured
+/// distributions (`--draw-work FILE`; `lockbench replay` writes one from a program's profile).
+/// Each is given by its quantiles at equal steps, from the least value to the largest: a draw
+/// picks a uniform point between two neighbouring quantiles, so the lengths follow the
+/// distribution's shape, not only its mean.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkDraws {
+    /// Where the distributions came from, in words (a replay names the program and its locks).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub source: String,
+    /// Critical-section quantiles, ns: 2 to [`WorkDraws::MAX_POINTS`], non-decreasing.
+    pub cs_ns: Vec<u64>,
+    /// Think-time quantiles, ns, the same way.
+    pub think_ns: Vec<u64>,
+}
+
+impl WorkDraws {
+    /// The most quantiles a distribution may have.
+    pub const MAX_POINTS: usize = 4097;
+    /// The longest length a quantile may give, ns (one second).
+    pub const MAX_NS: u64 = 1_000_000_000;
+
+    /// The mean critical section the draws give, ns.
+    pub fn cs_mean_ns(&self) -> f64 {
+        piecewise_mean(&self.cs_ns)
+    }
+
+    /// The mean think time the draws give, ns.
+    pub fn think_mean_ns(&self) -> f64 {
+        piecewise_mean(&self.think_ns)
+    }
+
+    /// Why these draws cannot be run, if they cannot: a list too short or too long, a length
+    /// beyond a second, or quantiles out of order.
+    pub fn problem(&self) -> Option<String> {
+        for (name, points) in [("cs_ns", &self.cs_ns), ("think_ns", &self.think_ns)] {
+            if !(2..=Self::MAX_POINTS).contains(&points.len()) {
+                return Some(format!(
+                    "{name} has {} quantiles; it needs 2 to {}",
+                    points.len(),
+                    Self::MAX_POINTS
+                ));
+            }
+            if let Some(&big) = points.iter().find(|&&v| v > Self::MAX_NS) {
+                return Some(format!(
+                    "{name} holds {big} ns, beyond the 1 s a draw may last"
+                ));
+            }
+            if let Some(i) = points.windows(2).position(|w| w[1] < w[0]) {
+                return Some(format!(
+                    "{name} is not in order: {} comes after {} (quantiles go from the least to \
+                     the largest)",
+                    points[i + 1],
+                    points[i]
+                ));
+            }
+        }
+        None
+    }
+}
+
+/// The mean of the piecewise-linear distribution whose quantiles at equal steps are `points`.
+fn piecewise_mean(points: &[u64]) -> f64 {
+    let steps = points.len().saturating_sub(1).max(1) as f64;
+    points
+        .windows(2)
+        .map(|w| (w[0] as f64 + w[1] as f64) / 2.0)
+        .sum::<f64>()
+        / steps
 }
 
 impl RunConfig {

@@ -28,7 +28,9 @@ pub mod sweep;
 
 pub use ab::{AbHottest, AbMeasure, AbOutcome, AbRanked, AbResults, AbRun};
 pub use comparison::{Change, ComparedPoint, Comparison};
-pub use config::{LatencyMode, LockOrder, PinPolicy, RunConfig, WorkUnit, WorkerMode, Workload};
+pub use config::{
+    LatencyMode, LockOrder, PinPolicy, RunConfig, WorkDraws, WorkUnit, WorkerMode, Workload,
+};
 pub use environment::{BackendFacts, CrateVersion, Environment, WorkCalibration};
 pub use findings::{Caveat, Contrast, FindingGroup, Findings, Ranked};
 pub use profile::{Distribution, Ended, LockKind, LockProfile, Profile, ProfileError, ReplayPlan};

@@ -73,6 +73,10 @@ pub struct Repetition {
     /// Preemptions per 1,000 operations.
     #[serde(default)]
     pub involuntary_switches_per_kop: Option<f64>,
+    /// The realised critical section (acquire to release) of the timed acquisitions, mean ns
+    /// (with busy work only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realised_cs_ns: Option<f64>,
     /// The run was too short to trust.
     #[serde(default)]
     pub short_run: bool,
@@ -107,6 +111,10 @@ pub struct Regime {
     pub cs_work_ns: u64,
     /// Work between critical sections, ns.
     pub think_ns: u64,
+    /// Whether both are drawn per operation from distributions (`--draw-work`), of which
+    /// they are the means.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drawn: bool,
 }
 
 impl Default for Regime {
@@ -115,6 +123,7 @@ impl Default for Regime {
             locks: 1,
             cs_work_ns: 0,
             think_ns: 0,
+            drawn: false,
         }
     }
 }
@@ -126,6 +135,7 @@ impl Regime {
             locks: cfg.locks,
             cs_work_ns: cfg.cs_work_ns,
             think_ns: cfg.think_ns,
+            drawn: cfg.draws.is_some(),
         }
     }
 }
@@ -313,6 +323,9 @@ pub struct SweepSettings {
     pub latency: String,
     /// Time limit per run, ms.
     pub max_time_ms: u64,
+    /// The distributions every run drew its work from (`--draw-work`), if it drew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draws: Option<super::WorkDraws>,
 }
 
 /// Everything a sweep measured: what `results.json` holds and every report is made from.
@@ -408,6 +421,7 @@ impl SweepResults {
                 locks: 1,
                 cs_work_ns: self.settings.cs_work_ns,
                 think_ns: self.settings.think_ns,
+                drawn: false,
             };
             self.settings.regimes = vec![only];
             for p in &mut self.points {

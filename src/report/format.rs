@@ -19,11 +19,19 @@ pub fn regime_label(r: &Regime) -> String {
     } else {
         format!("{} locks", grouped(r.locks))
     }];
+    // Drawn lengths are named by their means.
+    let mean = if r.drawn { "mean " } else { "" };
     if r.cs_work_ns > 0 {
-        parts.push(format!("cs-work {}", duration_ns(r.cs_work_ns as f64)));
+        parts.push(format!(
+            "cs-work {mean}{}",
+            duration_ns(r.cs_work_ns as f64)
+        ));
     }
     if r.think_ns > 0 {
-        parts.push(format!("think {}", duration_ns(r.think_ns as f64)));
+        parts.push(format!("think {mean}{}", duration_ns(r.think_ns as f64)));
+    }
+    if r.drawn {
+        parts.push("drawn per operation".to_string());
     }
     parts.join(", ")
 }

@@ -169,9 +169,14 @@ pub fn render(r: &RunResult) -> String {
     if c.has_work() {
         // Sampled with the timed acquisitions: none with --latency off.
         let realised = |ns: Option<f64>| ns.map_or("not measured".to_string(), duration_ns);
+        let asked = if c.draws.is_some() {
+            "mean of the draws"
+        } else {
+            "asked"
+        };
         let think = if c.think_ns > 0 {
             format!(
-                "; think {} asked, realised {}",
+                "; think {} {asked}, realised {}",
                 duration_ns(c.think_ns as f64),
                 realised(r.realised_think_ns)
             )
@@ -180,7 +185,7 @@ pub fn render(r: &RunResult) -> String {
         };
         let _ = writeln!(
             o,
-            "  work        cs-work {} asked, realised critical section (acquire to release) {}{think}; work unit {}",
+            "  work        cs-work {} {asked}, realised critical section (acquire to release) {}{think}; work unit {}",
             duration_ns(c.cs_work_ns as f64),
             realised(r.realised_cs_ns),
             c.work_unit.name(),
@@ -353,11 +358,18 @@ fn work_note(r: &RunResult) -> String {
     if c.locks > 1 {
         parts.push(format!("{} locks", grouped(c.locks)));
     }
+    let mean = if c.draws.is_some() { "mean " } else { "" };
     if c.cs_work_ns > 0 {
-        parts.push(format!("cs-work {}", duration_ns(c.cs_work_ns as f64)));
+        parts.push(format!(
+            "cs-work {mean}{}",
+            duration_ns(c.cs_work_ns as f64)
+        ));
     }
     if c.think_ns > 0 {
-        parts.push(format!("think {}", duration_ns(c.think_ns as f64)));
+        parts.push(format!("think {mean}{}", duration_ns(c.think_ns as f64)));
+    }
+    if c.draws.is_some() {
+        parts.push("drawn per operation".to_string());
     }
     if parts.is_empty() {
         String::new()

@@ -1,7 +1,45 @@
 //! The draws of a worker's loop, the same few instructions for every backend: which lock an
-//! operation takes when there are several, and which acquisitions are timed.
+//! operation takes when there are several, which acquisitions are timed, and how long an
+//! operation's critical section and think time last when they are drawn (`--draw-work`).
 
+use super::LoopSettings;
 use crate::model::LatencyMode;
+use crate::workload::busy::{BusyWork, DrawnWork};
+
+/// The busy work of each operation: the fixed lengths asked for, or two lengths drawn from the
+/// run's distributions, from a xorshift64 generator seeded per worker.
+pub(super) struct WorkChoice {
+    fixed: (BusyWork, BusyWork),
+    drawn: Option<&'static DrawnWork>,
+    state: u64,
+}
+
+impl WorkChoice {
+    pub(super) fn new(index: usize, seed: u64, settings: &LoopSettings) -> Self {
+        WorkChoice {
+            fixed: (settings.cs_work, settings.think),
+            drawn: settings.draws,
+            // Never zero (xorshift's fixed point): the index's odd multiple is mixed in.
+            state: seed ^ ((index as u64 + 1).wrapping_mul(0xA24B_AED4_963E_E407) | 1),
+        }
+    }
+
+    /// The next operation's critical section and think time.
+    #[inline(always)]
+    pub(super) fn next(&mut self) -> (BusyWork, BusyWork) {
+        let Some(table) = self.drawn else {
+            return self.fixed;
+        };
+        let mut draw = || {
+            self.state ^= self.state << 13;
+            self.state ^= self.state >> 7;
+            self.state ^= self.state << 17;
+            self.state
+        };
+        let cs = draw();
+        table.lengths(cs, draw())
+    }
+}
 
 /// Which lock an operation takes when there are several: uniformly at random, from a
 /// xorshift64 generator seeded per worker. The same few instructions for every backend.

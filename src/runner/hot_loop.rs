@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 
 use super::LoopSettings;
 use super::control::CHUNK;
-use super::draws::{LockChoice, Sampling};
+use super::draws::{LockChoice, Sampling, WorkChoice};
 use super::op::{Pick, Worker, after_op, op, write_section};
 use super::region::RegionView;
 use crate::locks::Backend;
@@ -73,6 +73,7 @@ impl<B: Backend> WithOperation for Compiled<'_, '_, B> {
         // nanoseconds. A deadline on the acquisitions rides with the work checks.
         let work = settings.cs_work != BusyWork::NONE
             || settings.think != BusyWork::NONE
+            || settings.draws.is_some()
             || settings.timeout.is_some();
         match (work, s.slots.len() > 1) {
             (false, false) => {
@@ -105,6 +106,7 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
     };
     let mut sampling = Sampling::new(settings.latency, index, clock.raw());
     let mut choice = LockChoice::new(index, clock.raw(), s.slots.len());
+    let mut lengths = WorkChoice::new(index, clock.raw(), &settings);
     // The workload's own draw of reads and writes (compiled out unless it mixes them).
     let mut draw = operation;
     let first_slot = &s.slots[0];
@@ -115,8 +117,13 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
         let n = CHUNK.min(quota - done);
         let mut left = n;
         let in_window = chunks.in_window;
-        // The lock (or, for a transfer, the two) each operation takes.
+        // The lock (or, for a transfer, the two) each operation takes, and its work.
         let mut next = || {
+            let (cs, think) = if WORK {
+                lengths.next()
+            } else {
+                (BusyWork::NONE, BusyWork::NONE)
+            };
             if MANY {
                 let from = choice.next();
                 let to = if O::PAIRED {
@@ -128,12 +135,16 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
                     slot: &s.slots[from],
                     from,
                     to,
+                    cs,
+                    think,
                 }
             } else {
                 Pick {
                     slot: first_slot,
                     from: 0,
                     to: 0,
+                    cs,
+                    think,
                 }
             }
         };
@@ -168,7 +179,9 @@ pub(crate) async fn run_task<B: Backend>(
     settings: LoopSettings,
     clock: &Clock,
 ) -> LoopOutcome {
-    let work = settings.cs_work != BusyWork::NONE || settings.think != BusyWork::NONE;
+    let work = settings.cs_work != BusyWork::NONE
+        || settings.think != BusyWork::NONE
+        || settings.draws.is_some();
     let task = Task {
         s,
         seat,
@@ -238,6 +251,7 @@ async fn task_loop<B: Backend, O: Operation, const WORK: bool>(
     };
     let mut sampling = Sampling::new(settings.latency, index, clock.raw());
     let mut choice = LockChoice::new(index, clock.raw(), s.slots.len());
+    let mut lengths = WorkChoice::new(index, clock.raw(), &settings);
     // A task moves between the runtime's threads: no CPU use of its own is read.
     let mut chunks = Chunks::new(s, index, clock, || None);
     let mut done = 0u64;
@@ -247,17 +261,22 @@ async fn task_loop<B: Backend, O: Operation, const WORK: bool>(
         let in_window = chunks.in_window;
         for _ in 0..n {
             let slot = &s.slots[choice.next()];
+            let (cs, think) = lengths.next();
             until_sample -= 1;
             if until_sample == 0 {
                 until_sample = sampling.next_gap();
                 let before = clock.raw();
-                let section = write_section::<B, O, true, WORK>(&w, slot, &mut rec);
+                let section = write_section::<B, O, true, WORK>(&w, slot, cs, &mut rec);
                 let entered = slot.lock.0.with_async(section).await;
-                after_op::<B, O, true, WORK>(&w, before, Some(entered), false, &mut rec, in_window);
+                let entered = Some(entered);
+                after_op::<B, O, true, WORK>(
+                    &w, before, entered, think, false, &mut rec, in_window,
+                );
             } else {
-                let section = write_section::<B, O, false, WORK>(&w, slot, &mut rec);
+                let section = write_section::<B, O, false, WORK>(&w, slot, cs, &mut rec);
                 let entered = slot.lock.0.with_async(section).await;
-                after_op::<B, O, false, WORK>(&w, 0, Some(entered), false, &mut rec, in_window);
+                let entered = Some(entered);
+                after_op::<B, O, false, WORK>(&w, 0, entered, think, false, &mut rec, in_window);
             }
         }
         done += n;

@@ -31,7 +31,10 @@ use crate::analysis::{RunRecord, WorkerRecord};
 use crate::locks::Backend;
 use crate::measure::clock::Clock;
 use crate::model::{LatencyMode, RunConfig, WorkCalibration, WorkerMode, Workload};
-use crate::workload::{self, busy::BusyWork};
+use crate::workload::{
+    self,
+    busy::{BusyWork, DrawnWork},
+};
 use affinity::Topology;
 use region::RegionView;
 use supervise::{Limits, Supervision, WorkerSet};
@@ -122,6 +125,8 @@ pub(crate) struct LoopSettings {
     pub cs_work: BusyWork,
     /// Busy work between critical sections.
     pub think: BusyWork,
+    /// Work lengths drawn per operation instead of `cs_work` and `think` (`--draw-work`).
+    pub draws: Option<&'static DrawnWork>,
     /// Which acquisitions are timed.
     pub latency: LatencyMode,
     /// Every acquisition's deadline (`--timeout`), counted from the start of its wait.
@@ -133,10 +138,20 @@ impl LoopSettings {
         let work = |ns: u64| {
             workload::busy::work_for(cfg.work_unit, Duration::from_nanos(ns), clock, calibration)
         };
+        let draws = DrawnWork::of(cfg.draws.as_ref(), cfg.work_unit, clock, calibration);
+        // Drawn work replaces the fixed lengths (`cs_work_ns` and `think_ns` are its means).
+        let fixed = |ns: u64| {
+            if draws.is_some() {
+                BusyWork::NONE
+            } else {
+                work(ns)
+            }
+        };
         LoopSettings {
             workload: cfg.workload,
-            cs_work: work(cfg.cs_work_ns),
-            think: work(cfg.think_ns),
+            cs_work: fixed(cfg.cs_work_ns),
+            think: fixed(cfg.think_ns),
+            draws: draws.map(DrawnWork::keep),
             latency: cfg.latency,
             timeout: cfg.timeout(),
         }
@@ -353,6 +368,7 @@ mod tests {
             workload: Workload::Counter,
             timeout_ns: None,
             runtime_threads: None,
+            draws: None,
         };
         let topology = Topology::detect();
         let calibration = None;

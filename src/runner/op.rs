@@ -11,12 +11,16 @@ use crate::locks::{Backend, Protection};
 use crate::measure::clock::Clock;
 use crate::measure::recorder::Recorder;
 use crate::workload::Operation;
+use crate::workload::busy::BusyWork;
 
-/// The lock an operation takes (`slot`, number `from`), and for a transfer the second, `to`.
+/// The lock an operation takes (`slot`, number `from`), for a transfer the second (`to`), and
+/// its busy work: in the critical section (`cs`) and after it (`think`).
 pub(super) struct Pick<'a, B> {
     pub slot: &'a Slot<B>,
     pub from: usize,
     pub to: usize,
+    pub cs: BusyWork,
+    pub think: BusyWork,
 }
 
 /// What every operation of one worker reads: the region, who it is, what it does and how.
@@ -59,30 +63,29 @@ pub(super) fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     // The reading before may run a little early, which can only lengthen a wait.
     let before = if TIMED { clock.raw() } else { 0 };
     let entered = if O::PAIRED {
-        transfer_op::<B, O, TIMED, WORK>(w, pick.from, pick.to, rec)
+        transfer_op::<B, O, TIMED, WORK>(w, pick.from, pick.to, pick.cs, rec)
     } else if O::MIXED && read {
-        read_op::<B, O, TIMED, WORK>(w, pick.slot, rec)
+        read_op::<B, O, TIMED, WORK>(w, pick.slot, pick.cs, rec)
     } else {
-        write_op::<B, O, TIMED, WORK>(w, pick.slot, rec)
+        write_op::<B, O, TIMED, WORK>(w, pick.slot, pick.cs, rec)
     };
-    after_op::<B, O, TIMED, WORK>(w, before, entered, read, rec, in_window);
+    after_op::<B, O, TIMED, WORK>(w, before, entered, pick.think, read, rec, in_window);
 }
 
 /// What follows an operation that began at `before` (when timed) and `entered` the critical
 /// section (or gave up): the timeout counted, or the wait and the critical section recorded;
-/// then the think time.
+/// then the think time, `think`.
 #[inline(always)]
 pub(super) fn after_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     w: &Worker<'_, '_, B, O>,
     before: u64,
     entered: Option<(u64, u64)>,
+    think: BusyWork,
     read: bool,
     rec: &mut Recorder,
     in_window: bool,
 ) {
-    let Worker {
-        s, settings, clock, ..
-    } = *w;
+    let Worker { s, clock, .. } = *w;
     // Busy work ends early when the run is stopped: no operation outlives the time limit.
     // Relaxed: a poll of the control word, as after every chunk.
     let stopped = || s.control.state().stop();
@@ -93,7 +96,7 @@ pub(super) fn after_op<B: Backend, O: Operation, const TIMED: bool, const WORK: 
             rec.gave_up_ns
                 .saturating_record(clock.delta_ns(before, clock.raw()).max(1));
         }
-        settings.think.run(clock, stopped);
+        think.run(clock, stopped);
         return;
     };
     if TIMED {
@@ -107,10 +110,10 @@ pub(super) fn after_op<B: Backend, O: Operation, const TIMED: bool, const WORK: 
         if TIMED {
             rec.hold_ns.add(clock.delta_ns(acquired, released));
             let thinking = clock.raw();
-            settings.think.run(clock, stopped);
+            think.run(clock, stopped);
             rec.think_ns.add(clock.delta_ns(thinking, clock.raw()));
         } else {
-            settings.think.run(clock, stopped);
+            think.run(clock, stopped);
         }
     }
 }
@@ -121,27 +124,29 @@ pub(super) fn after_op<B: Backend, O: Operation, const TIMED: bool, const WORK: 
 fn write_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     w: &Worker<'_, '_, B, O>,
     slot: &Slot<B>,
+    cs: BusyWork,
     rec: &mut Recorder,
 ) -> Option<(u64, u64)> {
-    let section = write_section::<B, O, TIMED, WORK>(w, slot, rec);
+    let section = write_section::<B, O, TIMED, WORK>(w, slot, cs, rec);
     acquire::<B, _, WORK>(&slot.lock.0, w.settings.timeout, section)
 }
 
 /// What an update does inside the critical section: the clock reading on entry (when timed),
-/// the exclusion check, the update with its work, the check on exit, and the reading before
-/// the release.
+/// the exclusion check, the update with its work `cs`, the check on exit, and the reading
+/// before the release.
 #[inline(always)]
 pub(super) fn write_section<'a, B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     w: &Worker<'a, '_, B, O>,
     slot: &'a Slot<B>,
+    cs: BusyWork,
     rec: &'a mut Recorder,
 ) -> impl FnOnce() -> (u64, u64) + Send + 'a {
     let Worker {
         s,
         me,
         operation,
-        settings,
         clock,
+        ..
     } = *w;
     let control = s.control;
     move || {
@@ -150,9 +155,7 @@ pub(super) fn write_section<'a, B: Backend, O: Operation, const TIMED: bool, con
         let acquired = if TIMED { clock.raw_ordered() } else { 0 };
         let data = &slot.data.0;
         enter::<B>(data, me, rec, true);
-        operation.update::<WORK>(data.fields(), B::KIND, || {
-            settings.cs_work.run(clock, stopped)
-        });
+        operation.update::<WORK>(data.fields(), B::KIND, || cs.run(clock, stopped));
         leave::<B>(data, me, rec);
         (acquired, if TIMED && WORK { clock.raw() } else { 0 })
     }
@@ -167,6 +170,7 @@ fn transfer_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     w: &Worker<'_, '_, B, O>,
     from: usize,
     to: usize,
+    cs: BusyWork,
     rec: &mut Recorder,
 ) -> Option<(u64, u64)> {
     let Worker {
@@ -192,7 +196,7 @@ fn transfer_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
         enter::<B>(source, me, rec, true);
         enter::<B>(target, me, rec, false);
         operation.update_pair::<WORK>(source.fields(), target.fields(), B::KIND, || {
-            settings.cs_work.run(clock, stopped)
+            cs.run(clock, stopped)
         });
         leave::<B>(target, me, rec);
         leave::<B>(source, me, rec);
@@ -270,6 +274,7 @@ fn leave<B: Backend>(data: &SharedData, me: u64, rec: &mut Recorder) {
 fn read_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     w: &Worker<'_, '_, B, O>,
     slot: &Slot<B>,
+    cs: BusyWork,
     rec: &mut Recorder,
 ) -> Option<(u64, u64)> {
     let Worker {
@@ -290,7 +295,7 @@ fn read_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
         if checked && data.holder.load(Ordering::Relaxed) & FREE == 0 {
             *violations += 1;
         }
-        let torn = operation.read::<WORK>(data.fields(), || settings.cs_work.run(clock, stopped));
+        let torn = operation.read::<WORK>(data.fields(), || cs.run(clock, stopped));
         *torn_reads += u64::from(torn);
         if checked && data.holder.load(Ordering::Relaxed) & FREE == 0 {
             *violations += 1;

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::measure::clock::Clock;
-pub use crate::model::{WorkCalibration, WorkUnit};
+pub use crate::model::{WorkCalibration, WorkDraws, WorkUnit};
 
 /// Work of a length fixed before the run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +77,86 @@ impl BusyWork {
     }
 }
 
+/// Work lengths drawn per operation (`--draw-work`), in the unit the loop runs: each
+/// distribution as its quantiles at equal steps, already in clock ticks or loop iterations.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrawnWork {
+    /// Whether the points count loop iterations (else clock ticks).
+    iterations: bool,
+    /// Critical-section quantiles.
+    cs: Vec<u64>,
+    /// Think-time quantiles.
+    think: Vec<u64>,
+}
+
+impl DrawnWork {
+    /// `draws` in `unit`, sized as [`work_for`] sizes a fixed length. `None` without draws.
+    pub fn of(
+        draws: Option<&WorkDraws>,
+        unit: WorkUnit,
+        clock: &Clock,
+        cal: Option<WorkCalibration>,
+    ) -> Option<DrawnWork> {
+        let draws = draws?;
+        let iterations = unit == WorkUnit::Instructions && cal.is_some();
+        let size = |points: &[u64]| -> Vec<u64> {
+            points
+                .iter()
+                .map(
+                    |&ns| match work_for(unit, Duration::from_nanos(ns), clock, cal) {
+                        BusyWork::None => 0,
+                        BusyWork::Iterations(n) | BusyWork::Ticks(n) => n,
+                    },
+                )
+                .collect()
+        };
+        Some(DrawnWork {
+            iterations,
+            cs: size(&draws.cs_ns),
+            think: size(&draws.think_ns),
+        })
+    }
+
+    /// This table for the rest of the process: runs borrow it from every worker's loop. Equal
+    /// tables are kept once, so a sweep of many runs of one regime keeps one.
+    pub fn keep(self) -> &'static DrawnWork {
+        static KEPT: std::sync::Mutex<Vec<&'static DrawnWork>> = std::sync::Mutex::new(Vec::new());
+        let mut kept = KEPT
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(same) = kept.iter().find(|k| ***k == self) {
+            return same;
+        }
+        let leaked: &'static DrawnWork = Box::leak(Box::new(self));
+        kept.push(leaked);
+        leaked
+    }
+
+    /// The critical section and think time of one operation, from two uniform draws.
+    #[inline(always)]
+    pub fn lengths(&self, cs: u64, think: u64) -> (BusyWork, BusyWork) {
+        let work = |n| {
+            if self.iterations {
+                BusyWork::Iterations(n)
+            } else {
+                BusyWork::Ticks(n)
+            }
+        };
+        (work(at(&self.cs, cs)), work(at(&self.think, think)))
+    }
+}
+
+/// The value at uniform draw `u` (over all of u64) of the piecewise-linear distribution whose
+/// quantiles at equal steps are `points` (at least two): `u` scaled by the number of steps
+/// names the step (the high half of the product) and the place within it (the low half).
+#[inline(always)]
+fn at(points: &[u64], u: u64) -> u64 {
+    let scaled = u128::from(u) * (points.len() as u128 - 1);
+    let (step, within) = ((scaled >> 64) as usize, scaled as u64);
+    let (low, high) = (points[step], points[step + 1]);
+    low + ((u128::from(high - low) * u128::from(within)) >> 64) as u64
+}
+
 /// Times the work loop: the fastest of 7 rounds of 1,000,000 iterations (about 10 ms).
 pub fn calibrate() -> WorkCalibration {
     WorkCalibration {
@@ -133,6 +213,58 @@ pub fn work_for(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn draws_follow_the_quantiles() {
+        // Quantiles 0, 100, 1000 ns at 1 ns per iteration: half the draws in 0..100, half in
+        // 100..1000, uniform within each.
+        let draws = WorkDraws {
+            source: String::new(),
+            cs_ns: vec![0, 100, 1000],
+            think_ns: vec![50, 50],
+        };
+        let cal = Some(WorkCalibration {
+            ns_per_iteration: 1.0,
+        });
+        let table =
+            DrawnWork::of(Some(&draws), WorkUnit::Instructions, &Clock::new(), cal).expect("draws");
+        let mut state = 0x1234_5678_9abc_def1u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let n = 100_000;
+        let (mut low, mut sum) = (0u64, 0u64);
+        for _ in 0..n {
+            let (cs, think) = table.lengths(next(), next());
+            assert_eq!(think, BusyWork::Iterations(50), "a point mass stays one");
+            let BusyWork::Iterations(cs) = cs else {
+                panic!("{cs:?}")
+            };
+            assert!(cs <= 1000);
+            low += u64::from(cs < 100);
+            sum += cs;
+        }
+        let (low, mean) = (low as f64 / n as f64, sum as f64 / n as f64);
+        assert!((0.49..0.51).contains(&low), "share below the median {low}");
+        // (50 + 550) / 2 = 300, as the model's mean says.
+        assert!((290.0..310.0).contains(&mean), "mean {mean}");
+        assert_eq!(draws.cs_mean_ns(), 300.0);
+        assert_eq!(at(&[7, 9], 0), 7);
+        assert_eq!(
+            at(&[7, 9], u64::MAX),
+            8,
+            "the top is approached, never passed"
+        );
+        assert!(DrawnWork::of(None, WorkUnit::Time, &Clock::new(), None).is_none());
+        let kept = table.clone().keep();
+        assert!(
+            std::ptr::eq(kept, table.keep()),
+            "an equal table is kept once"
+        );
+    }
 
     #[test]
     fn work_scales_with_duration() {

@@ -10,6 +10,7 @@ use crate::runner::hot_loop::Seat;
 use crate::runner::region::Region;
 use crate::runner::worker::{self, NoStart};
 use crate::runner::{LoopSettings, quota};
+use crate::workload::busy::DrawnWork;
 
 /// Runs worker `spec.index` of a process run with backend `B` (which the caller has checked
 /// works across processes) and returns its report.
@@ -43,6 +44,7 @@ pub fn run_child<B: Backend>(spec: &WorkerSpec) -> anyhow::Result<WorkerReport> 
         workload: cfg.workload,
         cs_work: spec.cs_work,
         think: spec.think,
+        draws: spec.draws.clone().map(DrawnWork::keep),
         latency: cfg.latency,
         timeout: cfg.timeout(),
     };

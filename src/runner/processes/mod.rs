@@ -31,7 +31,7 @@ use crate::measure::recorder::Tally;
 use crate::measure::recorder::{Recorder, decode_histogram};
 use crate::measure::usage::CpuUsage;
 use crate::model::RunConfig;
-use crate::workload::busy::BusyWork;
+use crate::workload::busy::{BusyWork, DrawnWork};
 
 /// How long the parent waits for a child whose output has ended to be reaped.
 const REAP_STEP: Duration = Duration::from_millis(1);
@@ -57,6 +57,9 @@ pub struct WorkerSpec {
     pub cs_work: BusyWork,
     /// Work between critical sections.
     pub think: BusyWork,
+    /// Work lengths drawn per operation instead, sized by the parent.
+    #[serde(default)]
+    pub draws: Option<DrawnWork>,
     /// The parent's process id: a child whose parent is gone leaves at once.
     pub parent: u32,
 }
@@ -186,6 +189,7 @@ impl<B: Backend> ProcessWorkers<B> {
                 fd: set.map.fd(),
                 cs_work: settings.cs_work,
                 think: settings.think,
+                draws: settings.draws.cloned(),
                 parent: std::process::id(),
             };
             let spawned = Command::new(THIS_BINARY)
