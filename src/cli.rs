@@ -31,7 +31,8 @@ pub enum Command {
     /// Run a matrix of backends x thread counts, repeated, and write results.json, results.csv,
     /// summary.md and index.html (charts inline) to an output directory.
     Sweep(SweepArgs),
-    /// Rebuild every report file from a saved results.json.
+    /// Rebuild every report file from a saved results.json; or, given two or more results files
+    /// (or folders of them) from many machines, one fleet report of them all.
     Report(ReportArgs),
     /// Compare two results.json files (machines, versions or lock changes): the change per
     /// backend and thread count, flagged where it exceeds the runs' own spread.
@@ -372,11 +373,12 @@ pub struct SweepArgs {
 /// Options of `lockbench report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// A results.json written by `lockbench sweep`.
-    #[arg(value_name = "RESULTS")]
-    pub results: PathBuf,
+    /// A results.json written by `lockbench sweep`, to rebuild its reports; or two or more of
+    /// them, or folders holding them (searched through), for a fleet report of many machines.
+    #[arg(value_name = "RESULTS", required = true, num_args = 1..)]
+    pub results: Vec<PathBuf>,
 
-    /// Output directory [default: the directory of RESULTS].
+    /// Output directory [default: the directory of RESULTS; for a fleet, fleet-report].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }

@@ -184,7 +184,8 @@ pub fn capture(topology: &Topology, calibration: Option<WorkCalibration>) -> Env
     capture_as(topology, calibration, true)
 }
 
-/// The environment without the clock's and the pause hint's measurements (they read as 0):
+/// The environment without the clock's, the pause hint's and the machine's costs'
+/// measurements (they read as 0, or none):
 /// what a program's profile carries, written at its exit, which should not wait tens of
 /// milliseconds for them.
 pub fn capture_facts(topology: &Topology) -> Environment {
@@ -213,6 +214,14 @@ fn capture_as(
         None
     };
     let topology_counts = machine_topology();
+    let clock = if measure {
+        ClockInfo::measure(&Clock::new())
+    } else {
+        ClockInfo::source_only()
+    };
+    let pause_ns = if measure { pause_ns() } else { 0.0 };
+    let costs =
+        measure.then(|| costs::measure(topology, &Clock::new(), pause_ns, clock.source == "tsc"));
     let read = |path: &str| {
         fs::read_to_string(path)
             .map(|s| s.trim().to_string())
@@ -230,12 +239,9 @@ fn capture_as(
         rustc: env!("LOCKBENCH_RUSTC_VERSION").to_string(),
         lockbench_version: env!("CARGO_PKG_VERSION").to_string(),
         optimized_build: !cfg!(debug_assertions),
-        clock: if measure {
-            ClockInfo::measure(&Clock::new())
-        } else {
-            ClockInfo::source_only()
-        },
-        pause_ns: if measure { pause_ns() } else { 0.0 },
+        clock,
+        pause_ns,
+        costs,
         work_calibration: calibration,
         physical_cores: topology_counts.map(|t| t.0),
         threads_per_core: topology_counts.map(|t| t.1),
@@ -257,6 +263,7 @@ fn capture_as(
 
 #[cfg(test)]
 mod cargo_lock;
+mod costs;
 
 #[cfg(test)]
 mod tests {

@@ -7,7 +7,8 @@
 //! instead, and with fewer than [`MIN_REPETITIONS`] repetitions a side there is no verdict.
 
 use crate::model::{
-    Change, ComparedPoint, Comparison, Environment, Point, Regime, SeriesKey, SweepResults,
+    Change, ComparedPoint, Comparison, Environment, MachineCosts, Point, Regime, SeriesKey,
+    SweepResults,
 };
 
 /// Fewest repetitions a side for a verdict.
@@ -121,8 +122,9 @@ fn point(series: SeriesKey, workers: usize, x: Option<&Point>, y: Option<&Point>
 }
 
 /// The machine facts that older files do not carry, as compared: `None` where unknown.
-fn machine_facts(e: &Environment) -> [(&'static str, Option<String>); 9] {
+fn machine_facts(e: &Environment) -> [(&'static str, Option<String>); 14] {
     let count = |n: Option<usize>| n.map(|n| n.to_string());
+    let cost = |f: fn(&MachineCosts) -> Option<f64>| e.costs.as_ref().and_then(f);
     [
         ("physical cores", count(e.physical_cores)),
         ("threads per core", count(e.threads_per_core)),
@@ -152,6 +154,26 @@ fn machine_facts(e: &Environment) -> [(&'static str, Option<String>); 9] {
             }),
         ),
         ("C library", e.libc.clone()),
+        (
+            "pause, TSC cycles",
+            cost(|c| c.pause_cycles).map(|v| format!("{v:.0}")),
+        ),
+        (
+            "core-to-core round trip ns (median of pairs)",
+            cost(|c| c.core_to_core_median_ns()).map(|v| format!("{v:.0}")),
+        ),
+        (
+            "futex wake ns",
+            cost(|c| c.futex_wake_ns).map(|v| format!("{v:.0}")),
+        ),
+        (
+            "wake-up ns",
+            cost(|c| c.wakeup_ns).map(|v| format!("{v:.0}")),
+        ),
+        (
+            "context switch ns",
+            cost(|c| c.context_switch_ns).map(|v| format!("{v:.0}")),
+        ),
     ]
 }
 

@@ -3,13 +3,14 @@
 //! rw workload's reads and writes (`rw.rs`); for sweeps, the spread over
 //! repetitions and the aggregation of a point (`sweep.rs`). The runner hands a [`RunRecord`]
 //! here; the result is plain [`crate::model`] data. [`compare`] sets two sweeps side by side;
-//! [`verdict`] reads a sweep's answer to "which lock?"; [`ab`] ranks the backends A/B'd in a
-//! user's own program.
+//! [`verdict`] reads a sweep's answer to "which lock?"; [`fleet`] reads many machines' sweeps
+//! as one; [`ab`] ranks the backends A/B'd in a user's own program.
 
 pub mod ab;
 mod check;
 pub mod compare;
 mod cpu;
+pub mod fleet;
 pub mod replay;
 mod rw;
 mod sweep;
@@ -343,6 +344,7 @@ mod tests {
             other_runnable: None,
             lock_crates: Vec::new(),
             libc: None,
+            costs: None,
         }
     }
 

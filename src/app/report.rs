@@ -8,18 +8,24 @@ use super::exit;
 use crate::analysis;
 use crate::cli::ReportArgs;
 use crate::error::UsageError;
-use crate::model::SweepResults;
+use crate::model::{SWEEP_KIND, SweepResults};
 use crate::registry;
 use crate::report;
+use crate::report::files;
 
 pub(crate) fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let results = load(&args.results)?;
-    let out = args.out.unwrap_or_else(|| {
-        args.results
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_default()
-    });
+    if let [one] = args.results.as_slice()
+        && !one.is_dir()
+    {
+        return one_file(one, args.out);
+    }
+    fleet(&args.results, args.out)
+}
+
+/// Every report file of one results file, rebuilt.
+fn one_file(path: &Path, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let results = load(path)?;
+    let out = out.unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
     let out = if out.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {
@@ -30,6 +36,83 @@ pub(crate) fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     write_reports(&out, &results)?;
     println!("Wrote {} in {}", report::FILES.join(", "), out.display());
     Ok(ExitCode::from(exit::OK))
+}
+
+/// The fleet report of `paths` (files, and folders searched for results files) into `out`.
+fn fleet(paths: &[PathBuf], out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let found = results_in(path);
+            if found.is_empty() {
+                return Err(UsageError::file(
+                    path,
+                    "holds no lockbench results file (a .json file of \"kind\":                      \"lockbench-sweep\")",
+                )
+                .into());
+            }
+            files.extend(found);
+        } else {
+            files.push(path.clone());
+        }
+    }
+    files.dedup();
+    if files.len() < 2 {
+        let (what, found) = match (paths, files.as_slice()) {
+            ([dir], [file]) => (dir.display().to_string(), file.display().to_string()),
+            _ => ("the arguments".to_string(), "one".to_string()),
+        };
+        return Err(UsageError::invalid(
+            "RESULTS",
+            what,
+            format!(
+                "a fleet report needs two or more results files, and this names one ({found});                  to rebuild one file's reports, name the file"
+            ),
+        )
+        .into());
+    }
+    let loaded = files
+        .iter()
+        .map(|f| Ok((f.display().to_string(), load(f)?)))
+        .collect::<Result<Vec<_>, UsageError>>()?;
+    let fleet = analysis::fleet::fleet(&loaded)
+        .map_err(|why| UsageError::invalid("RESULTS", format!("{} files", files.len()), why))?;
+    let out = out.unwrap_or_else(|| PathBuf::from("fleet-report"));
+    std::fs::create_dir_all(&out)
+        .map_err(|e| UsageError::file(&out, format!("cannot be created: {e}")))?;
+    let write = |name: &str, bytes: &[u8]| {
+        files::write_atomically(&out, name, bytes)
+            .map_err(|e| UsageError::file(&out, format!("cannot be written: {e:#}")))
+    };
+    write("index.html", report::fleet::render_html(&fleet)?.as_bytes())?;
+    write(
+        "summary.md",
+        report::fleet::render_markdown(&fleet).as_bytes(),
+    )?;
+    let json = serde_json::to_string_pretty(&fleet).expect("a fleet serialises");
+    write("fleet.json", (json + "\n").as_bytes())?;
+    print!("{}", report::fleet::render_text(&fleet));
+    println!(
+        "Wrote index.html, summary.md, fleet.json in {}",
+        out.display()
+    );
+    Ok(ExitCode::from(exit::OK))
+}
+
+/// The results files under `dir`, in path order: every .json file that says it is one (a file
+/// that names the kind but does not read is kept, so that loading it says what is wrong).
+fn results_in(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .max_depth(8)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "json"))
+        .filter(|e| std::fs::read_to_string(e.path()).is_ok_and(|text| text.contains(SWEEP_KIND)))
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    found.sort();
+    found
 }
 
 /// Reads and checks a results.json; the error names the file and the problem. Files written

@@ -115,6 +115,52 @@ pub struct Environment {
     /// `glibc 2.39`).
     #[serde(default)]
     pub libc: Option<String>,
+    /// What the machine's scheduler, caches and spin hint cost, measured as the command
+    /// started (none in a program's profile, and in files written before they were measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub costs: Option<MachineCosts>,
+}
+
+/// The costs that change a lock's answer from one machine to the next, measured (each the
+/// median of its rounds; `None` where the machine could not show it, e.g. one allowed CPU for
+/// a round trip between two).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct MachineCosts {
+    /// One spin-wait hint (`pause`) in TSC ticks: reference cycles at the TSC's rate (the
+    /// environment's `pause_ns` is the same in ns). `None` without an invariant TSC.
+    pub pause_cycles: Option<f64>,
+    /// The cache line's round trip between two CPUs, for pairs of CPUs in the order the
+    /// compact pinning fills them: the first with its nearest, and on to the farthest.
+    pub core_to_core: Vec<CoreRoundTrip>,
+    /// The `FUTEX_WAKE` call that wakes one sleeping waiter, ns: what a sleeping lock's
+    /// release costs its releaser.
+    pub futex_wake_ns: Option<f64>,
+    /// From just before that call to the woken waiter running again, ns: what a sleeping
+    /// lock's hand-off costs its next holder.
+    pub wakeup_ns: Option<f64>,
+    /// One context switch, ns: two threads on one CPU passing the CPU back and forth through a
+    /// futex, half a round trip (the futex calls included).
+    pub context_switch_ns: Option<f64>,
+}
+
+/// The cache-line round trip between two CPUs.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CoreRoundTrip {
+    /// The CPU that starts each trip.
+    pub from: usize,
+    /// The CPU that answers.
+    pub to: usize,
+    /// The median round trip, ns.
+    pub round_trip_ns: f64,
+}
+
+impl MachineCosts {
+    /// The median of the pairs' round trips, if any were measured.
+    pub fn core_to_core_median_ns(&self) -> Option<f64> {
+        let mut trips: Vec<f64> = self.core_to_core.iter().map(|t| t.round_trip_ns).collect();
+        trips.sort_by(f64::total_cmp);
+        trips.get(trips.len() / 2).copied()
+    }
 }
 
 impl Environment {

@@ -22,6 +22,7 @@ pub mod comparison;
 pub mod config;
 pub mod environment;
 pub mod findings;
+pub mod fleet;
 pub mod profile;
 pub mod run;
 pub mod sweep;
@@ -31,8 +32,13 @@ pub use comparison::{Change, ComparedPoint, Comparison};
 pub use config::{
     LatencyMode, LockOrder, PinPolicy, RunConfig, WorkDraws, WorkUnit, WorkerMode, Workload,
 };
-pub use environment::{BackendFacts, CrateVersion, Environment, WorkCalibration};
+pub use environment::{
+    BackendFacts, CoreRoundTrip, CrateVersion, Environment, MachineCosts, WorkCalibration,
+};
 pub use findings::{Caveat, Contrast, FindingGroup, Findings, Ranked};
+pub use fleet::{
+    Answer, Difference, Fleet, FleetCell, FleetGroup, FleetMachine, FleetPoint, FleetRow, SetApart,
+};
 pub use profile::{Distribution, Ended, LockKind, LockProfile, Profile, ProfileError, ReplayPlan};
 pub use run::{
     Fairness, GiveUps, Interval, ReadWrite, RunResult, SHORT_RUN_NS, SPEED_CHANGE, SideCount,

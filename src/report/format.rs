@@ -1,7 +1,7 @@
 //! Formatting shared by the text outputs: numbers, durations, and the labels of series and
 //! worker counts (results carry values; their words are made here).
 
-use crate::model::{Environment, Regime, SeriesKey, WorkerMode};
+use crate::model::{Environment, MachineCosts, Regime, SeriesKey, WorkerMode};
 
 /// A series' label: the backend, marked when its workers are processes.
 pub fn series_label(key: &SeriesKey) -> String {
@@ -188,7 +188,42 @@ pub fn machine_facts(e: &Environment) -> Vec<(&'static str, String)> {
     if !load.is_empty() {
         facts.push(("at the start", load.join(", ")));
     }
+    if let Some(c) = &e.costs {
+        facts.push(("measured costs", costs_line(c)));
+    }
     facts
+}
+
+/// The machine's measured costs in words: "pause 88 TSC cycles; core-to-core round trip
+/// 0→1 127 ns; futex wake 1.20 µs, wake-up 4.10 µs; context switch 2.00 µs".
+pub fn costs_line(c: &MachineCosts) -> String {
+    let mut parts = Vec::new();
+    if let Some(cycles) = c.pause_cycles {
+        parts.push(format!("pause {cycles:.0} TSC cycles"));
+    }
+    if !c.core_to_core.is_empty() {
+        let trips: Vec<String> = c
+            .core_to_core
+            .iter()
+            .map(|t| format!("{}→{} {}", t.from, t.to, duration_ns(t.round_trip_ns)))
+            .collect();
+        parts.push(format!("core-to-core round trip {}", trips.join(", ")));
+    }
+    let wake: Vec<String> = [
+        c.futex_wake_ns
+            .map(|ns| format!("futex wake {}", duration_ns(ns))),
+        c.wakeup_ns.map(|ns| format!("wake-up {}", duration_ns(ns))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !wake.is_empty() {
+        parts.push(wake.join(", "));
+    }
+    if let Some(ns) = c.context_switch_ns {
+        parts.push(format!("context switch {}", duration_ns(ns)));
+    }
+    parts.join("; ")
 }
 
 #[cfg(test)]

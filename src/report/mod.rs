@@ -6,6 +6,7 @@ pub mod charts;
 pub mod compare;
 pub mod csv;
 pub mod files;
+pub mod fleet;
 pub mod format;
 pub mod html;
 pub mod markdown;
