@@ -239,6 +239,19 @@ pub struct RunOptions {
     #[arg(long, value_name = "N", default_value = "1", value_parser = parse::parse_locks)]
     pub locks: List<u64>,
 
+    /// Hostile scheduling: N CPU hogs, busy threads pinned to the workers' CPUs in turn, run
+    /// throughout the run and stopped with it, so that a lock holder is preempted as on a busy
+    /// server (0: none; at most one per CPU lockbench may use). `sweep` takes a list (0,2).
+    #[arg(long, value_name = "N", default_value = "0", value_parser = parse::parse_noise)]
+    pub noise: List<u64>,
+
+    /// Time the hand-offs: every release is stamped (a clock reading in every critical
+    /// section), and each timed acquisition that followed another worker's release and slept
+    /// (or yielded) in its wait records its wake-up latency, from that release to its first
+    /// instruction inside (two getrusage calls per timed acquisition). Counter and bank only.
+    #[arg(long)]
+    pub wake_latency: bool,
+
     /// Busy work inside the critical section, between reading and writing the counter
     /// (e.g. 200ns, 1us). `sweep` takes a list (0ns,1us).
     #[arg(long, value_name = "DURATION", default_value = "0ns", value_parser = parse::parse_duration_list("--cs-work"))]
@@ -298,6 +311,7 @@ impl RunOptions {
             threads,
             processes,
             locks: self.locks.single("--locks")?,
+            noise: self.noise.single("--noise")?,
             cs_work: self.cs_work.single("--cs-work")?,
             think: self.think.single("--think")?,
             ..self.request_with_lists(backend)?
@@ -314,6 +328,7 @@ impl RunOptions {
             duration: self.duration,
             warmup: self.warmup,
             locks: self.locks.0[0],
+            noise: self.noise.0[0],
             cs_work: self.cs_work.0[0],
             think: self.think.0[0],
             work_unit: self.work_unit,
@@ -329,6 +344,7 @@ impl RunOptions {
             })?,
             timeout: self.timeout,
             tasks: None,
+            wake_latency: self.wake_latency,
             draws: self.draw_work.as_deref().map(read_draws).transpose()?,
         })
     }

@@ -40,6 +40,8 @@
 //!         timeout: None,
 //!         tasks: None,
 //!         draws: None,
+//!         noise: 0,
+//!         wake_latency: false,
 //!     },
 //!     &topology,
 //! )?;

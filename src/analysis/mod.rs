@@ -31,7 +31,7 @@ use crate::measure::recorder::{Recorder, encode_histogram, latency_histogram};
 use crate::measure::stats::{LatencySummary, jain_index};
 use crate::model::{
     BackendFacts, Environment, Fairness, GiveUps, Interval, RunConfig, RunResult, SCHEMA_VERSION,
-    SHORT_RUN_NS, SPEED_CHANGE, SpeedProbe, WorkerResult, Workload,
+    SHORT_RUN_NS, SPEED_CHANGE, SpeedProbe, WakeUps, WorkerResult, Workload,
 };
 
 /// One worker's raw outcome.
@@ -269,6 +269,15 @@ pub fn run_result(
                 late as f64 / sampled as f64
             })
         }),
+        wake_ups: cfg.wake_latency.then(|| {
+            let hist = merged(workers, |r| &r.wake_ns);
+            WakeUps {
+                handoffs: workers.iter().map(|w| w.rec.timed_handoffs).sum(),
+                woken: workers.iter().map(|w| w.rec.woken).sum(),
+                latency: LatencySummary::of(&hist),
+                histogram: (!hist.is_empty()).then(|| encode_histogram(&hist)),
+            }
+        }),
         workers: worker_results,
     }
 }
@@ -367,6 +376,8 @@ mod tests {
             timeout_ns: None,
             runtime_threads: None,
             draws: None,
+            noise: 0,
+            wake_latency: false,
         }
     }
 

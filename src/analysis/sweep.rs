@@ -2,7 +2,7 @@
 
 use crate::measure::recorder::{decode_histogram, encode_histogram, latency_histogram};
 use crate::measure::stats::LatencySummary;
-use crate::model::{Interval, Point, Repetition, RunResult, Spread};
+use crate::model::{Interval, Point, Repetition, RunResult, Spread, WakeUps};
 
 /// Repetitions whose throughput lies further apart than this (relative to the median) are
 /// flagged as noisy.
@@ -49,6 +49,10 @@ pub fn repetition(round: u32, r: &RunResult) -> Repetition {
         voluntary_switches_per_kop: r.voluntary_switches_per_kop,
         involuntary_switches_per_kop: r.involuntary_switches_per_kop,
         realised_cs_ns: r.realised_cs_ns,
+        wake_ups: r.wake_ups.clone().map(|w| WakeUps {
+            histogram: None,
+            ..w
+        }),
         short_run: r.short_run,
         speed_changed: r.speed_changed,
         reads_per_sec: r.read_write.as_ref().map(|rw| rw.reads_per_sec),

@@ -81,6 +81,8 @@ fn measure(ops: u64, rounds: u32, tick: &dyn Fn()) -> Result<Calibration, RunErr
         timeout_ns: None,
         runtime_threads: None,
         draws: None,
+        noise: 0,
+        wake_latency: false,
     };
     let modes = [
         LatencyMode::DEFAULT,

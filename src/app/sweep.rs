@@ -31,6 +31,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             locks: o.locks.0.clone(),
             cs_work: o.cs_work.0.clone(),
             think: o.think.0.clone(),
+            noise: o.noise.0.clone(),
             run: o.request_with_lists("")?,
         },
         &topology,

@@ -285,6 +285,30 @@ pub fn parse_locks(s: &str) -> Result<List<u64>, UsageError> {
     })
 }
 
+/// The most CPU hogs `--noise` may start: one per CPU, on the largest machines.
+pub const MAX_NOISE: u64 = 4096;
+
+/// Parses `--noise`: CPU hogs, a count or (for `sweep`) a list of counts, 0 for none.
+pub fn parse_noise(s: &str) -> Result<List<u64>, UsageError> {
+    parse_list("--noise", s, |item| {
+        let n = parse_count(item).map_err(|_| {
+            UsageError::invalid(
+                "--noise",
+                s,
+                "expected whole numbers of CPU hogs such as 0, 1 or 2",
+            )
+        })?;
+        if n > MAX_NOISE {
+            return Err(UsageError::invalid(
+                "--noise",
+                s,
+                format!("at most {MAX_NOISE} CPU hogs"),
+            ));
+        }
+        Ok(n)
+    })
+}
+
 /// Parses a duration, or a list of them, for `flag`.
 pub fn parse_duration_list(
     flag: &'static str,

@@ -51,6 +51,10 @@ pub struct RunRequest {
     pub warmup: Option<Duration>,
     /// Independent locks the operations spread over.
     pub locks: u64,
+    /// CPU hogs run on the workers' CPUs throughout the run.
+    pub noise: u64,
+    /// Stamp every release and time the timed acquisitions' hand-offs.
+    pub wake_latency: bool,
     /// Work inside the critical section.
     pub cs_work: Duration,
     /// Work between critical sections.
@@ -225,6 +229,31 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
             ),
         ));
     }
+    if req.wake_latency {
+        let why = if !matches!(req.workload, Workload::Counter | Workload::Bank { .. }) {
+            Some("it times the hand-offs of the counter and bank workloads only")
+        } else if req.tasks.is_some() {
+            Some("a task's wait is not a thread's: it times threads and processes only")
+        } else if req.latency == LatencyMode::Off {
+            Some("it times the timed acquisitions, and --latency off times none")
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(UsageError::invalid("--wake-latency", "", why));
+        }
+    }
+    let cpus = topology.cpus.len().max(1) as u64;
+    if req.noise > cpus {
+        return Err(UsageError::invalid(
+            "--noise",
+            req.noise,
+            format!(
+                "at most {cpus}: one CPU hog per CPU lockbench may use (more would only queue \
+                 behind each other)"
+            ),
+        ));
+    }
     // Drawn work is bounded by its largest lengths, and named by the option that gives it.
     let (cs_work, think) = match &req.draws {
         Some(d) => (
@@ -312,6 +341,8 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
         workload: req.workload,
         timeout_ns: req.timeout.map(duration_ns),
         runtime_threads: (mode == WorkerMode::Tasks).then_some(threads),
+        noise: req.noise,
+        wake_latency: req.wake_latency,
         draws: req.draws,
     })
 }
@@ -352,6 +383,8 @@ mod tests {
             duration: None,
             warmup: None,
             locks: 1,
+            noise: 0,
+            wake_latency: false,
             cs_work: Duration::ZERO,
             think: Duration::ZERO,
             work_unit: WorkUnit::Time,

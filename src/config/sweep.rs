@@ -30,6 +30,8 @@ pub struct SweepRequest {
     pub cs_work: Vec<Duration>,
     /// Think-time lengths.
     pub think: Vec<Duration>,
+    /// CPU hog counts (`--noise`).
+    pub noise: Vec<u64>,
     /// Everything else, as for one run (its backend, worker counts, lock count and work are
     /// ignored).
     pub run: RunRequest,
@@ -44,7 +46,7 @@ pub struct SweepPlan {
     /// Process counts, ascending.
     pub processes: Vec<usize>,
     /// The contention regimes, in order: lock counts outer, then critical-section work, then
-    /// think time.
+    /// think time, then noise.
     pub regimes: Vec<Regime>,
     /// One configuration per point: regimes outer; within one, thread counts first, then
     /// process counts, each by worker count, backends inner.
@@ -78,29 +80,32 @@ pub fn plan(req: SweepRequest, topology: &Topology) -> Result<SweepPlan, UsageEr
     for &locks in &req.locks {
         for &cs_work in &req.cs_work {
             for &think in &req.think {
-                for &(workers, as_processes) in &modes {
-                    for &backend in &backends {
-                        if as_processes && !across(backend) {
-                            continue;
+                for &noise in &req.noise {
+                    for &(workers, as_processes) in &modes {
+                        for &backend in &backends {
+                            if as_processes && !across(backend) {
+                                continue;
+                            }
+                            configs.push(validate(
+                                RunRequest {
+                                    backend,
+                                    threads: (!as_processes).then_some(workers),
+                                    processes: as_processes.then_some(workers),
+                                    pin: req.run.pin.clone(),
+                                    draws: req.run.draws.clone(),
+                                    locks,
+                                    cs_work,
+                                    think,
+                                    noise,
+                                    ..req.run
+                                },
+                                topology,
+                            )?);
                         }
-                        configs.push(validate(
-                            RunRequest {
-                                backend,
-                                threads: (!as_processes).then_some(workers),
-                                processes: as_processes.then_some(workers),
-                                pin: req.run.pin.clone(),
-                                draws: req.run.draws.clone(),
-                                locks,
-                                cs_work,
-                                think,
-                                ..req.run
-                            },
-                            topology,
-                        )?);
                     }
-                }
-                if let Some(last) = configs.last() {
-                    regimes.push(Regime::of(last));
+                    if let Some(last) = configs.last() {
+                        regimes.push(Regime::of(last));
+                    }
                 }
             }
         }

@@ -53,6 +53,16 @@ pub struct Recorder {
     /// The sampled waits that gave up at their deadline (`--timeout`): from the start of the
     /// wait to the give-up, ns.
     pub gave_up_ns: Histogram<u64>,
+    /// `--wake-latency`: the timed acquisitions that followed another worker's release.
+    pub timed_handoffs: u64,
+    /// Those whose thread slept in the wait (its voluntary context switches rose).
+    pub woken: u64,
+    /// Their latency from the previous holder's release to the first instruction inside, ns.
+    pub wake_ns: Histogram<u64>,
+    /// The previous holder's release stamp seen by the acquisition under way (scratch).
+    pub pending_release: u64,
+    /// This thread's voluntary context switches just before that acquisition (scratch).
+    pub pending_switches: u64,
 }
 
 impl Recorder {
@@ -76,6 +86,11 @@ impl Recorder {
             read_wait_ns: latency_histogram(),
             write_wait_ns: latency_histogram(),
             gave_up_ns: latency_histogram(),
+            timed_handoffs: 0,
+            woken: 0,
+            wake_ns: latency_histogram(),
+            pending_release: 0,
+            pending_switches: 0,
         }
     }
 

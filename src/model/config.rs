@@ -175,6 +175,10 @@ fn one() -> u64 {
     1
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// A run configuration that has passed every check (made by `config`, carried by results).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunConfig {
@@ -220,6 +224,12 @@ pub struct RunConfig {
     /// The runtime's worker threads when the workers are tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime_threads: Option<usize>,
+    /// Every release stamped and the timed hand-offs' latency measured (`--wake-latency`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wake_latency: bool,
+    /// CPU hogs on the workers' CPUs during the run (`--noise`; 0: none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub noise: u64,
     /// Critical sections and think times drawn per operation (`--draw-work`); `cs_work_ns` and
     /// `think_ns` are then their means.
     #[serde(default, skip_serializing_if = "Option::is_none")]

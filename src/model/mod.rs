@@ -42,7 +42,7 @@ pub use fleet::{
 pub use profile::{Distribution, Ended, LockKind, LockProfile, Profile, ProfileError, ReplayPlan};
 pub use run::{
     Fairness, GiveUps, Interval, ReadWrite, RunResult, SHORT_RUN_NS, SPEED_CHANGE, SideCount,
-    SpeedProbe, Verdict, Verification, WorkerResult,
+    SpeedProbe, Verdict, Verification, WakeUps, WorkerResult,
 };
 pub use sweep::{Point, Regime, Repetition, SeriesKey, Spread, SweepResults, SweepSettings};
 

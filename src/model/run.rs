@@ -273,6 +273,9 @@ pub struct RunResult {
     /// deadline was kept (with `--timeout`, when a sampled wait gave up).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub give_ups: Option<GiveUps>,
+    /// The hand-offs' wake-up latency (`--wake-latency`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wake_ups: Option<WakeUps>,
     /// Per-worker figures (the field keeps its first name, `threads`, for readers of version 1).
     #[serde(rename = "threads")]
     pub workers: Vec<WorkerResult>,
@@ -309,6 +312,22 @@ impl GiveUps {
             max_ns: hist.max(),
         })
     }
+}
+
+/// The wake-up latency of a run's timed hand-offs (`--wake-latency`): of the timed
+/// acquisitions that followed another worker's release, those whose thread slept (or yielded)
+/// in its wait, from that release to the woken thread's first instruction inside.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct WakeUps {
+    /// Timed acquisitions that followed another worker's release.
+    pub handoffs: u64,
+    /// Those whose thread slept or yielded in the wait.
+    pub woken: u64,
+    /// Their latencies (`None` without one).
+    pub latency: Option<LatencySummary>,
+    /// Their histogram (HdrHistogram V2 + deflate, base64).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub histogram: Option<String>,
 }
 
 /// A run shorter than this (earliest start to last stop) is flagged as short: 100 ms.

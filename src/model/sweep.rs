@@ -73,6 +73,9 @@ pub struct Repetition {
     /// Preemptions per 1,000 operations.
     #[serde(default)]
     pub involuntary_switches_per_kop: Option<f64>,
+    /// The hand-offs' wake-up latency (`--wake-latency`; without the histogram).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wake_ups: Option<super::WakeUps>,
     /// The realised critical section (acquire to release) of the timed acquisitions, mean ns
     /// (with busy work only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -115,6 +118,13 @@ pub struct Regime {
     /// they are the means.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub drawn: bool,
+    /// CPU hogs on the workers' CPUs (`--noise`; 0: none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub noise: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Default for Regime {
@@ -124,6 +134,7 @@ impl Default for Regime {
             cs_work_ns: 0,
             think_ns: 0,
             drawn: false,
+            noise: 0,
         }
     }
 }
@@ -136,6 +147,7 @@ impl Regime {
             cs_work_ns: cfg.cs_work_ns,
             think_ns: cfg.think_ns,
             drawn: cfg.draws.is_some(),
+            noise: cfg.noise,
         }
     }
 }
@@ -422,6 +434,7 @@ impl SweepResults {
                 cs_work_ns: self.settings.cs_work_ns,
                 think_ns: self.settings.think_ns,
                 drawn: false,
+                noise: 0,
             };
             self.settings.regimes = vec![only];
             for p in &mut self.points {

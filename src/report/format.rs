@@ -33,6 +33,13 @@ pub fn regime_label(r: &Regime) -> String {
     if r.drawn {
         parts.push("drawn per operation".to_string());
     }
+    if r.noise > 0 {
+        parts.push(format!(
+            "noise {} CPU hog{}",
+            r.noise,
+            if r.noise == 1 { "" } else { "s" }
+        ));
+    }
     parts.join(", ")
 }
 

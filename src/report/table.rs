@@ -262,6 +262,22 @@ pub fn render(r: &RunResult) -> String {
             let _ = writeln!(o, "  wait        not measured (latency {})", c.latency);
         }
     }
+    if let Some(w) = &r.wake_ups {
+        let share = format!(
+            "{} of {} timed hand-offs slept or yielded in the wait; from the release to the \
+             woken holder inside",
+            grouped(w.woken),
+            grouped(w.handoffs)
+        );
+        match &w.latency {
+            Some(l) => {
+                let _ = writeln!(o, "  wake-up     {}  ({share})", percentiles(l));
+            }
+            None => {
+                let _ = writeln!(o, "  wake-up     none measured ({share})");
+            }
+        }
+    }
     let _ = writeln!(o);
     let _ = writeln!(
         o,
@@ -370,6 +386,13 @@ fn work_note(r: &RunResult) -> String {
     }
     if c.draws.is_some() {
         parts.push("drawn per operation".to_string());
+    }
+    if c.noise > 0 {
+        parts.push(format!(
+            "noise {} CPU hog{}",
+            c.noise,
+            if c.noise == 1 { "" } else { "s" }
+        ));
     }
     if parts.is_empty() {
         String::new()

@@ -74,6 +74,7 @@ impl<B: Backend> WithOperation for Compiled<'_, '_, B> {
         let work = settings.cs_work != BusyWork::NONE
             || settings.think != BusyWork::NONE
             || settings.draws.is_some()
+            || settings.wake_latency
             || settings.timeout.is_some();
         match (work, s.slots.len() > 1) {
             (false, false) => {

@@ -12,6 +12,7 @@ pub mod control;
 mod deadlock;
 mod draws;
 mod hot_loop;
+mod noise;
 mod op;
 pub mod processes;
 pub mod region;
@@ -127,6 +128,8 @@ pub(crate) struct LoopSettings {
     pub think: BusyWork,
     /// Work lengths drawn per operation instead of `cs_work` and `think` (`--draw-work`).
     pub draws: Option<&'static DrawnWork>,
+    /// Stamp every release and time the hand-offs of the timed acquisitions (`--wake-latency`).
+    pub wake_latency: bool,
     /// Which acquisitions are timed.
     pub latency: LatencyMode,
     /// Every acquisition's deadline (`--timeout`), counted from the start of its wait.
@@ -152,6 +155,7 @@ impl LoopSettings {
             cs_work: fixed(cfg.cs_work_ns),
             think: fixed(cfg.think_ns),
             draws: draws.map(DrawnWork::keep),
+            wake_latency: cfg.wake_latency,
             latency: cfg.latency,
             timeout: cfg.timeout(),
         }
@@ -171,7 +175,18 @@ pub fn run<B: Backend>(
     let settings = LoopSettings::of(cfg, calibration, &clock);
     let placement = topology.placement(&cfg.pin, cfg.workers);
     let speed_before = workload::busy::speed_probe();
-    let mut record = match cfg.mode {
+    // The hogs of --noise, on the CPUs the workers (or the runtime's threads) are placed on,
+    // from before the start to after the stop: dropped on every way out of this function.
+    let hog_placement = match cfg.mode {
+        WorkerMode::Tasks => topology.placement(&cfg.pin, cfg.runtime_threads.unwrap_or(1)),
+        _ => placement.clone(),
+    };
+    let hogs = noise::Hogs::start(
+        cfg.noise,
+        &hog_placement,
+        Duration::from_millis(cfg.max_time_ms) + NOISE_GRACE,
+    )?;
+    let record = match cfg.mode {
         WorkerMode::Threads => {
             let set = threads::ThreadWorkers::<B>::start(cfg, &placement, settings, &clock)?;
             drive(set, cfg, clock, on_progress)
@@ -186,10 +201,15 @@ pub fn run<B: Backend>(
             let set = tasks::TaskWorkers::<B>::start(cfg, &placement, settings, &clock)?;
             drive(set, cfg, clock, on_progress)
         }
-    }?;
+    };
+    drop(hogs);
+    let mut record = record?;
     record.speed_probe_ns = Some((speed_before, workload::busy::speed_probe()));
     Ok(record)
 }
+
+/// How long past the run's time limit a CPU hog may run if nothing stops it.
+const NOISE_GRACE: Duration = Duration::from_secs(10);
 
 /// A started set of workers on a shared region: what [`drive`] needs beyond the supervisor's
 /// view.
@@ -369,6 +389,8 @@ mod tests {
             timeout_ns: None,
             runtime_threads: None,
             draws: None,
+            noise: 0,
+            wake_latency: false,
         };
         let topology = Topology::detect();
         let calibration = None;

@@ -10,6 +10,7 @@ use super::region::{FREE, NO_HOLDER, RegionView, SharedData, Slot};
 use crate::locks::{Backend, Protection};
 use crate::measure::clock::Clock;
 use crate::measure::recorder::Recorder;
+use crate::measure::usage::CpuUsage;
 use crate::workload::Operation;
 use crate::workload::busy::BusyWork;
 
@@ -58,6 +59,10 @@ pub(super) fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     in_window: bool,
 ) {
     let clock = w.clock;
+    if TIMED && WORK && w.settings.wake_latency {
+        // Read before the wait's first clock reading: its cost stays out of the wait.
+        rec.pending_switches = voluntary_switches();
+    }
     // Only the acquired reading is ordered: it must not run before the acquire completes, or
     // the contended cache-line transfer (the hand-off itself) would fall outside the figure.
     // The reading before may run a little early, which can only lengthen a wait.
@@ -105,6 +110,17 @@ pub(super) fn after_op<B: Backend, O: Operation, const TIMED: bool, const WORK: 
         if O::MIXED {
             rec.record_kind_wait(waited, read);
         }
+        let release = std::mem::take(&mut rec.pending_release);
+        if WORK && release != 0 {
+            // A hand-off: woken if the thread gave up its CPU in the wait (it slept, or
+            // yielded and was run again).
+            rec.timed_handoffs += 1;
+            if voluntary_switches() > rec.pending_switches {
+                rec.woken += 1;
+                rec.wake_ns
+                    .saturating_record(clock.delta_ns(release, acquired).max(1));
+            }
+        }
     }
     if WORK {
         if TIMED {
@@ -145,8 +161,8 @@ pub(super) fn write_section<'a, B: Backend, O: Operation, const TIMED: bool, con
         s,
         me,
         operation,
+        settings,
         clock,
-        ..
     } = *w;
     let control = s.control;
     move || {
@@ -154,8 +170,21 @@ pub(super) fn write_section<'a, B: Backend, O: Operation, const TIMED: bool, con
         let stopped = || control.state().stop();
         let acquired = if TIMED { clock.raw_ordered() } else { 0 };
         let data = &slot.data.0;
-        enter::<B>(data, me, rec, true);
+        let handed = enter::<B>(data, me, rec, true);
+        let wake = WORK && settings.wake_latency;
+        if TIMED && wake {
+            // Relaxed (both accesses of the stamp): under the lock, like the data; the
+            // previous holder wrote it before its release, which the lock orders before this.
+            rec.pending_release = if handed {
+                data.released_at.load(Ordering::Relaxed)
+            } else {
+                0
+            };
+        }
         operation.update::<WORK>(data.fields(), B::KIND, || cs.run(clock, stopped));
+        if wake {
+            data.released_at.store(clock.raw(), Ordering::Relaxed);
+        }
         leave::<B>(data, me, rec);
         (acquired, if TIMED && WORK { clock.raw() } else { 0 })
     }
@@ -236,22 +265,32 @@ fn acquire<B: Backend, T, const WORK: bool>(
 
 /// The exclusion check on entry, as the kernel's locktorture makes it: the holder word must say
 /// that nobody is inside; then it names us. Its previous value gives the last holder, for
-/// hand-offs (counted when `handoffs`). Relaxed (all the holder word's accesses): under a lock
+/// hand-offs (counted when `handoffs`; `true` for one). Relaxed (all the holder word's accesses): under a lock
 /// they are ordered by it like the data; without one, a broken lock shows as a worker that
 /// finds another's mark. The atomic baseline has no critical section to check: its updates
 /// overlap by design.
 #[inline(always)]
-fn enter<B: Backend>(data: &SharedData, me: u64, rec: &mut Recorder, handoffs: bool) {
+fn enter<B: Backend>(data: &SharedData, me: u64, rec: &mut Recorder, handoffs: bool) -> bool {
     if B::KIND == Protection::AtomicRmw {
-        return;
+        return false;
     }
     let previous = data.holder.load(Ordering::Relaxed);
     data.holder.store(me, Ordering::Relaxed);
     if previous & FREE == 0 {
         rec.exclusion_violations += 1;
+        false
     } else if handoffs && B::KIND == Protection::Lock {
-        rec.handoffs += u64::from(previous != NO_HOLDER && previous != (me | FREE));
+        let handed = previous != NO_HOLDER && previous != (me | FREE);
+        rec.handoffs += u64::from(handed);
+        handed
+    } else {
+        false
     }
+}
+
+/// This thread's voluntary context switches so far (0 where the kernel does not say).
+fn voluntary_switches() -> u64 {
+    CpuUsage::of_this_thread().map_or(0, |u| u.voluntary_switches)
 }
 
 /// The exclusion check on exit: the holder word must still name us; then it says free, with

@@ -27,7 +27,10 @@ pub struct SharedData {
     /// Who is inside the critical section: a worker's index while it is inside; when nobody
     /// is, [`FREE`] with the index of the last holder (for hand-offs). The exclusion check.
     pub holder: AtomicU64,
-    _first_line: [u64; 6],
+    /// When the last holder left, in clock ticks, written just before its release
+    /// (`--wake-latency` only): where the next holder's hand-off latency starts.
+    pub released_at: AtomicU64,
+    _first_line: [u64; 5],
     /// The rw workload's second field, equal to `counter` when no write is under way.
     pub mirror: AtomicU64,
 }

@@ -45,6 +45,7 @@ pub fn run_child<B: Backend>(spec: &WorkerSpec) -> anyhow::Result<WorkerReport> 
         cs_work: spec.cs_work,
         think: spec.think,
         draws: spec.draws.clone().map(DrawnWork::keep),
+        wake_latency: cfg.wake_latency,
         latency: cfg.latency,
         timeout: cfg.timeout(),
     };
@@ -84,5 +85,8 @@ pub fn run_child<B: Backend>(spec: &WorkerSpec) -> anyhow::Result<WorkerReport> 
         write_latency_histogram: (!rec.write_wait_ns.is_empty())
             .then(|| encode_histogram(&rec.write_wait_ns)),
         gave_up_histogram: (!rec.gave_up_ns.is_empty()).then(|| encode_histogram(&rec.gave_up_ns)),
+        timed_handoffs: rec.timed_handoffs,
+        woken: rec.woken,
+        wake_histogram: (!rec.wake_ns.is_empty()).then(|| encode_histogram(&rec.wake_ns)),
     })
 }

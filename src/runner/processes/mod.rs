@@ -118,6 +118,15 @@ pub struct WorkerReport {
     /// Its sampled waits that gave up.
     #[serde(default)]
     pub gave_up_histogram: Option<String>,
+    /// `--wake-latency`: its timed hand-offs, those woken, and their latencies.
+    #[serde(default)]
+    pub timed_handoffs: u64,
+    /// Those of them woken.
+    #[serde(default)]
+    pub woken: u64,
+    /// Their latencies, compressed base64.
+    #[serde(default)]
+    pub wake_histogram: Option<String>,
 }
 
 /// One child and the threads reading its output.
@@ -437,6 +446,11 @@ impl<B: Backend> Workers for ProcessWorkers<B> {
                 }
                 if let Some(h) = decoded(&r.gave_up_histogram) {
                     let _ = rec.gave_up_ns.add(&h);
+                }
+                rec.timed_handoffs = r.timed_handoffs;
+                rec.woken = r.woken;
+                if let Some(h) = decoded(&r.wake_histogram) {
+                    let _ = rec.wake_ns.add(&h);
                 }
                 if let Some(h) = decoded(&r.latency_histogram) {
                     let _ = rec.wait_ns.add(&h);

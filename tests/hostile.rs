@@ -1,0 +1,136 @@
+//! Hostile scheduling, end to end: CPU hogs on the workers' CPUs (`--noise`), bounded and
+//! recorded as a regime.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{lockbench, refused, run_json};
+
+#[test]
+fn noise_runs_beside_the_workers_and_stops_with_the_run() {
+    let started = Instant::now();
+    let (code, r) = run_json(&[
+        "--backend",
+        "ticket",
+        "--threads",
+        "2",
+        "--noise",
+        "1",
+        "--duration",
+        "200ms",
+    ]);
+    assert_eq!(code, 0, "{r}");
+    assert_eq!(r["verification"]["verdict"], "ok");
+    assert_eq!(r["config"]["noise"], 1);
+    // The hogs stop with the run: the command ends well within its own time limit.
+    assert!(started.elapsed() < Duration::from_secs(30));
+    // No hog is left behind once lockbench has exited.
+    let leftover = std::process::Command::new("pgrep")
+        .args(["-f", "lockbench-noise"])
+        .output();
+    if let Ok(out) = leftover {
+        assert!(out.stdout.is_empty(), "a hog outlived its run");
+    }
+}
+
+#[test]
+fn a_sweep_takes_noise_as_a_regime() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sweep");
+    let run = lockbench()
+        .args([
+            "sweep",
+            "--backends",
+            "std",
+            "--threads",
+            "2",
+            "--noise",
+            "0,1",
+        ])
+        .args(["--duration", "100ms", "--quiet", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let regimes = results["settings"]["regimes"].as_array().unwrap();
+    assert_eq!(regimes.len(), 2);
+    assert!(regimes[0].get("noise").is_none(), "no noise is not written");
+    assert_eq!(regimes[1]["noise"], 1);
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    assert!(csv.lines().next().unwrap().contains(",noise,"), "{csv}");
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(md.contains("noise 1 CPU hog"), "{md}");
+}
+
+#[test]
+fn noise_beyond_the_cpus_is_one_line_and_status_2() {
+    refused(&["run", "--noise", "5000"], "at most 4096");
+    refused(&["run", "--noise", "many"], "--noise");
+    refused(&["run", "--noise", "0,1"], "lists are for `sweep`");
+    // Within the bound, beyond the CPUs of any machine this runs on.
+    refused(&["run", "--noise", "4096"], "one CPU hog per CPU");
+}
+
+#[test]
+fn wake_latency_times_the_hand_offs_of_a_sleeping_lock() {
+    // Long critical sections: a waiter of a futex lock sleeps, and the release wakes it.
+    for workers in [["--threads", "2"], ["--processes", "2"]] {
+        let backend = if workers[0] == "--threads" {
+            "futex"
+        } else {
+            "process-shared"
+        };
+        let (code, r) = run_json(&[
+            "--backend",
+            backend,
+            workers[0],
+            workers[1],
+            "--duration",
+            "300ms",
+            "--cs-work",
+            "20us",
+            "--think",
+            "20us",
+            "--latency",
+            "sample=4",
+            "--wake-latency",
+        ]);
+        assert_eq!(code, 0, "{r}");
+        let w = &r["wake_ups"];
+        let (handoffs, woken) = (
+            w["handoffs"].as_u64().unwrap(),
+            w["woken"].as_u64().unwrap(),
+        );
+        assert!(woken > 0 && woken <= handoffs, "{backend}: {w}");
+        let l = &w["latency"];
+        assert!(l["p50_ns"].as_u64().unwrap() > 0, "{w}");
+        assert!(l["p50_ns"].as_u64() <= l["max_ns"].as_u64(), "{w}");
+        assert!(w["histogram"].is_string());
+    }
+    // Without the flag, nothing is stamped or said.
+    let (_, r) = run_json(&["--backend", "futex", "--threads", "2", "--ops", "1000"]);
+    assert!(r.get("wake_ups").is_none());
+}
+
+#[test]
+fn wake_latency_where_it_cannot_time_is_one_line_and_status_2() {
+    refused(
+        &["run", "--wake-latency", "--workload", "rw"],
+        "counter and bank workloads only",
+    );
+    refused(
+        &["run", "--wake-latency", "--tasks", "4"],
+        "threads and processes only",
+    );
+    refused(
+        &["run", "--wake-latency", "--latency", "off"],
+        "--latency off times none",
+    );
+}
