@@ -52,6 +52,11 @@ pub enum Command {
     /// LOCKBENCH_BACKEND), repeated, and rank the backends by its wall time (or a figure it
     /// prints), with the sweep's rank test.
     Ab(AbArgs),
+    /// Priority inversion, measured: a low-priority holder, a high-priority waiter and a busy
+    /// middle-priority thread on one CPU (SCHED_FIFO: needs root, CAP_SYS_NICE or
+    /// `ulimit -r`), with a plain pthread mutex and with PTHREAD_PRIO_INHERIT; the waiter's
+    /// waits, the longest first.
+    Inversion(InversionArgs),
     /// Replay a program's contention (its profile's hottest locks: threads, hold and think
     /// times, how unevenly the locks are used) as a sweep of every backend, with the verdict
     /// for that contention and how closely the replay matched the program.
@@ -441,6 +446,30 @@ pub struct CalibrateArgs {
     /// Rounds of each measurement; the median is reported.
     #[arg(long, value_name = "N", default_value = "7", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub rounds: u32,
+
+    /// Print the figures as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `lockbench inversion`.
+#[derive(Debug, Args)]
+pub struct InversionArgs {
+    /// Rounds with each mutex (1 to 100).
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub rounds: u32,
+
+    /// How long the low-priority holder works under the lock in each round.
+    #[arg(long, value_name = "DURATION", default_value = "2ms", value_parser = parse::parse_duration)]
+    pub hold: Duration,
+
+    /// How long the middle-priority thread is busy once the waiter has woken it.
+    #[arg(long, value_name = "DURATION", default_value = "20ms", value_parser = parse::parse_duration)]
+    pub middle: Duration,
+
+    /// The CPU the three threads share [default: the first this process may use].
+    #[arg(long, value_name = "CPU")]
+    pub cpu: Option<usize>,
 
     /// Print the figures as JSON.
     #[arg(long)]

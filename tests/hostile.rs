@@ -64,7 +64,7 @@ fn a_sweep_takes_noise_as_a_regime() {
     assert!(regimes[0].get("noise").is_none(), "no noise is not written");
     assert_eq!(regimes[1]["noise"], 1);
     let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
-    assert!(csv.lines().next().unwrap().contains(",noise,"), "{csv}");
+    assert!(csv.lines().next().unwrap().ends_with(",noise"), "{csv}");
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(md.contains("noise 1 CPU hog"), "{md}");
 }
@@ -133,4 +133,88 @@ fn wake_latency_where_it_cannot_time_is_one_line_and_status_2() {
         &["run", "--wake-latency", "--latency", "off"],
         "--latency off times none",
     );
+}
+
+/// `lockbench inversion ARGS` (bounded by the helper's timeout).
+fn inversion(wrapper: &[&str], args: &[&str]) -> std::process::Output {
+    let mut cmd = if wrapper.is_empty() {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lockbench"))
+    } else {
+        let mut c = std::process::Command::new(wrapper[0]);
+        c.args(&wrapper[1..]).arg(env!("CARGO_BIN_EXE_lockbench"));
+        c
+    };
+    cmd.arg("inversion").args(args);
+    assert_cmd::Command::from_std(cmd)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn priority_inheritance_keeps_the_middle_out_of_the_waiters_wait() {
+    let out = inversion(
+        &[],
+        &[
+            "--rounds", "3", "--hold", "1ms", "--middle", "20ms", "--json",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(1) {
+        // A machine where this process may not use SCHED_FIFO: refused with the reason.
+        assert!(stderr.contains("needs real-time scheduling"), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        return;
+    }
+    assert!(out.status.success(), "{stderr}");
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = r["runs"].as_array().unwrap();
+    let longest = |inherit: bool| {
+        runs.iter().find(|x| x["inherit"] == inherit).unwrap()["max_ns"]
+            .as_u64()
+            .unwrap()
+    };
+    // Without inheritance the waiter waits for the middle's 20 ms at least; with it, for the
+    // rest of the 1 ms hold, and never for the middle.
+    assert!(longest(false) >= 20_000_000, "{r}");
+    assert!(longest(true) < 20_000_000, "{r}");
+    assert_eq!(runs[0]["waits_ns"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn inversion_without_the_rights_or_within_bounds_is_refused_in_one_line() {
+    // Without CAP_SYS_NICE and with no real-time priority allowed, where the tools exist.
+    let tools = ["prlimit", "setpriv"].iter().all(|t| {
+        std::process::Command::new(t)
+            .arg("--version")
+            .output()
+            .is_ok()
+    });
+    if tools {
+        let out = inversion(
+            &[
+                "prlimit",
+                "--rtprio=0",
+                "setpriv",
+                "--bounding-set=-sys_nice",
+                "--inh-caps=-sys_nice",
+            ],
+            &["--rounds", "1"],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.starts_with("error: priority inversion needs real-time"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("CAP_SYS_NICE"), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    refused(
+        &["inversion", "--rounds", "100", "--middle", "100ms"],
+        "at most 5s",
+    );
+    refused(&["inversion", "--cpu", "100000"], "--cpu");
+    refused(&["inversion", "--hold", "0s"], "must both last");
 }

@@ -6,6 +6,7 @@ mod ab;
 mod calibrate;
 mod compare;
 mod custom;
+mod inversion;
 mod list;
 mod profile;
 mod progress;
@@ -100,6 +101,7 @@ pub fn execute(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Compare(args) => compare::compare(args),
         Command::List(args) => list::list(args),
         Command::Calibrate(args) => calibrate::calibrate(args),
+        Command::Inversion(args) => inversion::inversion(args),
         Command::Profile(args) => profile::profile(args),
         Command::Ab(args) => ab::ab(args),
         Command::Replay(args) => replay::replay(args),

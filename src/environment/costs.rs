@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::measure::clock::Clock;
+use crate::measure::futex;
 use crate::model::{CoreRoundTrip, MachineCosts, PinPolicy};
 use crate::runner::affinity::{Topology, pin_current};
 
@@ -147,38 +148,14 @@ fn round_trip(from: usize, to: usize) -> Option<f64> {
     median(&mut rounds)
 }
 
-/// Waits on `word` while it holds `expected`, for at most [`WAIT_SLICE`] (or until woken, or
-/// at once if it holds something else).
+/// Waits on `word` while it holds `expected`, for at most [`WAIT_SLICE`].
 fn futex_wait(word: &AtomicU32, expected: u32) {
-    let slice = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: WAIT_SLICE.as_nanos() as libc::c_long,
-    };
-    // SAFETY: `word` is a live, aligned u32 for the whole call; FUTEX_WAIT only reads it and
-    // sleeps; the timeout is a valid relative timespec. Any error (EAGAIN, EINTR, ETIMEDOUT)
-    // returns to the caller's loop, which looks at the word again.
-    unsafe {
-        libc::syscall(
-            libc::SYS_futex,
-            word.as_ptr(),
-            libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
-            expected,
-            &slice as *const libc::timespec,
-        );
-    }
+    futex::wait(word, expected, WAIT_SLICE);
 }
 
 /// Wakes one waiter on `word`; how many were woken (0 or 1).
 fn futex_wake(word: &AtomicU32) -> i64 {
-    // SAFETY: `word` is a live, aligned u32; FUTEX_WAKE only uses its address as a key.
-    unsafe {
-        libc::syscall(
-            libc::SYS_futex,
-            word.as_ptr(),
-            libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
-            1,
-        ) as i64
-    }
+    futex::wake(word, 1)
 }
 
 /// The median cost of a `FUTEX_WAKE` that wakes a sleeping waiter (on `waker_cpu`), and the

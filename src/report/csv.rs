@@ -13,7 +13,6 @@ struct Row<'a> {
     locks: u64,
     cs_work_ns: u64,
     think_ns: u64,
-    noise: u64,
     oversubscribed: bool,
     repetitions: usize,
     ops_per_sec_median: Option<f64>,
@@ -43,6 +42,8 @@ struct Row<'a> {
     torn_reads: u64,
     timeouts: Option<u64>,
     timeout_share_median: Option<f64>,
+    /// Last, so that the columns before it keep their places.
+    noise: u64,
 }
 
 /// The CSV text.
@@ -56,7 +57,6 @@ pub fn render(r: &SweepResults) -> anyhow::Result<Vec<u8>> {
             locks: p.regime.locks,
             cs_work_ns: p.regime.cs_work_ns,
             think_ns: p.regime.think_ns,
-            noise: p.regime.noise,
             oversubscribed: p.oversubscribed,
             repetitions: p.repetitions.len(),
             ops_per_sec_median: p.ops_per_sec.map(|s| s.median),
@@ -86,6 +86,7 @@ pub fn render(r: &SweepResults) -> anyhow::Result<Vec<u8>> {
             torn_reads: p.torn_reads,
             timeouts: p.timeouts,
             timeout_share_median: p.timeout_share.map(|s| s.median),
+            noise: p.regime.noise,
         })?;
     }
     Ok(w.into_inner()?)

@@ -12,6 +12,7 @@ pub mod control;
 mod deadlock;
 mod draws;
 mod hot_loop;
+pub mod inversion;
 mod noise;
 mod op;
 pub mod processes;
