@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{lockbench, refused, run_json};
+use common::{refused, run_json, sweep_json};
 
 /// A draws file in a temporary folder.
 fn draws_file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
@@ -55,19 +55,8 @@ fn a_sweep_draws_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let file = draws_file(&dir, "skewed.json", SKEWED);
     let out = dir.path().join("sweep");
-    let run = lockbench()
-        .args(["sweep", "--backends", "std", "--threads", "1,2"])
-        .args(["--ops", "5000", "--draw-work", &file, "--quiet", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let results: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let args = ["--backends", "std", "--threads", "1,2", "--ops", "5000"];
+    let results = sweep_json(&[&args[..], &["--draw-work", &file]].concat(), &out);
     assert_eq!(results["settings"]["regimes"][0]["drawn"], true);
     assert_eq!(results["settings"]["draws"]["cs_ns"][0], 1000);
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();

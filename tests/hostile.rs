@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{lockbench, refused, run_json};
+use common::{refused, run_json, sweep_json};
 
 #[test]
 fn noise_runs_beside_the_workers_and_stops_with_the_run() {
@@ -38,27 +38,8 @@ fn noise_runs_beside_the_workers_and_stops_with_the_run() {
 fn a_sweep_takes_noise_as_a_regime() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sweep");
-    let run = lockbench()
-        .args([
-            "sweep",
-            "--backends",
-            "std",
-            "--threads",
-            "2",
-            "--noise",
-            "0,1",
-        ])
-        .args(["--duration", "100ms", "--quiet", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let results: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    let args = ["--backends", "std", "--threads", "2", "--noise", "0,1"];
+    let results = sweep_json(&[&args[..], &["--duration", "100ms"]].concat(), &out);
     let regimes = results["settings"]["regimes"].as_array().unwrap();
     assert_eq!(regimes.len(), 2);
     assert!(regimes[0].get("noise").is_none(), "no noise is not written");

@@ -19,6 +19,14 @@ pub fn regime_label(r: &Regime) -> String {
     } else {
         format!("{} locks", grouped(r.locks))
     }];
+    parts.extend(work_parts(r));
+    parts.join(", ")
+}
+
+/// A regime's work and scheduling in words, its lock count left out: "cs-work 1.00 µs",
+/// "think mean 500 ns, drawn per operation", "noise 2 CPU hogs".
+pub fn work_parts(r: &Regime) -> Vec<String> {
+    let mut parts = Vec::new();
     // Drawn lengths are named by their means.
     let mean = if r.drawn { "mean " } else { "" };
     if r.cs_work_ns > 0 {
@@ -40,7 +48,7 @@ pub fn regime_label(r: &Regime) -> String {
             if r.noise == 1 { "" } else { "s" }
         ));
     }
-    parts.join(", ")
+    parts
 }
 
 /// "thread" or "process".

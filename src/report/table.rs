@@ -2,10 +2,12 @@
 
 use std::fmt::Write;
 
-use super::format::{duration_ns, grouped, percent, rate, signed, worker_noun, workers};
+use super::format::{
+    duration_ns, grouped, percent, rate, signed, work_parts, worker_noun, workers,
+};
 use crate::locks::Protection;
 use crate::measure::stats::LatencySummary;
-use crate::model::{Interval, LockOrder, RunResult, Verdict, WorkerMode, Workload};
+use crate::model::{Interval, LockOrder, Regime, RunResult, Verdict, WorkerMode, Workload};
 
 /// Renders `r` as the table `lockbench run` prints.
 pub fn render(r: &RunResult) -> String {
@@ -374,26 +376,7 @@ fn work_note(r: &RunResult) -> String {
     if c.locks > 1 {
         parts.push(format!("{} locks", grouped(c.locks)));
     }
-    let mean = if c.draws.is_some() { "mean " } else { "" };
-    if c.cs_work_ns > 0 {
-        parts.push(format!(
-            "cs-work {mean}{}",
-            duration_ns(c.cs_work_ns as f64)
-        ));
-    }
-    if c.think_ns > 0 {
-        parts.push(format!("think {mean}{}", duration_ns(c.think_ns as f64)));
-    }
-    if c.draws.is_some() {
-        parts.push("drawn per operation".to_string());
-    }
-    if c.noise > 0 {
-        parts.push(format!(
-            "noise {} CPU hog{}",
-            c.noise,
-            if c.noise == 1 { "" } else { "s" }
-        ));
-    }
+    parts.extend(work_parts(&Regime::of(c)));
     if parts.is_empty() {
         String::new()
     } else {

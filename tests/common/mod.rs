@@ -48,3 +48,21 @@ pub fn refused(args: &[&str], needle: &str) {
     );
     assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
 }
+
+/// Runs `lockbench sweep ARGS --quiet --out OUT`, asserts that it succeeded, and returns its
+/// results.json.
+pub fn sweep_json(args: &[&str], out: &std::path::Path) -> serde_json::Value {
+    let run = lockbench()
+        .arg("sweep")
+        .args(args)
+        .args(["--quiet", "--out"])
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap()
+}
