@@ -252,8 +252,9 @@ pub struct RunOptions {
 
     /// Time the hand-offs: every release is stamped (a clock reading in every critical
     /// section), and each timed acquisition that followed another worker's release and slept
-    /// (or yielded) in its wait records its wake-up latency, from that release to its first
-    /// instruction inside (two getrusage calls per timed acquisition). Counter and bank only.
+    /// in its wait records its wake-up latency, from that release (the last before it entered)
+    /// to its first instruction inside (two getrusage calls per timed acquisition, which
+    /// change the workload with --latency full). Counter and bank only.
     #[arg(long)]
     pub wake_latency: bool,
 
@@ -467,7 +468,7 @@ pub struct InversionArgs {
     #[arg(long, value_name = "DURATION", default_value = "20ms", value_parser = parse::parse_duration)]
     pub middle: Duration,
 
-    /// The CPU the three threads share [default: the first this process may use].
+    /// The CPU the three threads share [default: the last this process may use].
     #[arg(long, value_name = "CPU")]
     pub cpu: Option<usize>,
 

@@ -75,7 +75,8 @@ pub(super) fn inversion(args: InversionArgs) -> anyhow::Result<ExitCode> {
             .into());
         }
         Some(cpu) => cpu,
-        None => allowed.first().copied().unwrap_or(0),
+        // The last: the first usually takes most of the interrupts.
+        None => allowed.last().copied().unwrap_or(0),
     };
     if let Err(e) = inversion::check_rights(cpu) {
         eprintln!("error: {e}");

@@ -255,6 +255,17 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
         ));
     }
     // Drawn work is bounded by its largest lengths, and named by the option that gives it.
+    // (The command line checks a file as it reads it; a library caller's draws are checked
+    // here, before a worker could index past a table or find it out of order.)
+    if let Some(d) = &req.draws
+        && let Some(problem) = d.problem()
+    {
+        return Err(UsageError::invalid(
+            "--draw-work",
+            d.source.clone(),
+            problem,
+        ));
+    }
     let (cs_work, think) = match &req.draws {
         Some(d) => (
             Duration::from_nanos(d.cs_ns.last().copied().unwrap_or(0)),

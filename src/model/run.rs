@@ -315,13 +315,14 @@ impl GiveUps {
 }
 
 /// The wake-up latency of a run's timed hand-offs (`--wake-latency`): of the timed
-/// acquisitions that followed another worker's release, those whose thread slept (or yielded)
+/// acquisitions that followed another worker's release, those whose thread slept
 /// in its wait, from that release to the woken thread's first instruction inside.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct WakeUps {
     /// Timed acquisitions that followed another worker's release.
     pub handoffs: u64,
-    /// Those whose thread slept or yielded in the wait.
+    /// Those whose thread slept in the wait (a yield is an involuntary switch to Linux, and
+    /// not counted).
     pub woken: u64,
     /// Their latencies (`None` without one).
     pub latency: Option<LatencySummary>,

@@ -266,7 +266,7 @@ pub fn render(r: &RunResult) -> String {
     }
     if let Some(w) = &r.wake_ups {
         let share = format!(
-            "{} of {} timed hand-offs slept or yielded in the wait; from the release to the \
+            "{} of {} timed hand-offs slept in the wait; from the release that let each in to the \
              woken holder inside",
             grouped(w.woken),
             grouped(w.handoffs)

@@ -23,7 +23,8 @@ pub const PRIORITIES: [i32; 3] = [10, 20, 30];
 /// The most busy time a scenario may ask for, summed over its rounds.
 pub const MAX_BUSY: Duration = Duration::from_secs(5);
 
-/// How long one round may take before the scenario is given up, beyond its own work.
+/// How long any one wait may last beyond a round's own work before the scenario is given up
+/// (and every thread with it: the first to give up raises the abort flag the others watch).
 const ROUND_SLACK: Duration = Duration::from_secs(2);
 
 /// What a scenario runs.
@@ -203,7 +204,8 @@ pub fn run(s: Scenario) -> Result<Vec<u64>, InversionError> {
     let ready = Signal(AtomicU32::new(0));
     let abort = AtomicBool::new(false);
     let round_bound = s.hold + s.middle + ROUND_SLACK;
-    let deadline = Instant::now() + round_bound * (s.rounds + 1);
+    // Every wait's own deadline, from when it starts.
+    let soon = move || Instant::now() + round_bound;
     let errors = std::sync::Mutex::new(Vec::new());
     let mut waits = Vec::new();
     // Each thread announces itself once it runs under its priority; the rounds start once all
@@ -228,29 +230,29 @@ pub fn run(s: Scenario) -> Result<Vec<u64>, InversionError> {
         let (held, woke_middle, got, middle_done) = (&held, &woke_middle, &got, &middle_done);
         // The holder: low priority.
         scope.spawn(move || {
-            if !announce(PRIORITIES[0]) || !ready.wait(3, deadline, abort) {
+            if !announce(PRIORITIES[0]) || !ready.wait(3, soon(), abort) {
                 return;
             }
             for r in 1..=s.rounds {
-                if !mutex.lock_until(deadline) {
+                if !mutex.lock_until(soon()) {
                     abort.store(true, Ordering::Relaxed);
                     return;
                 }
                 held.post(r);
                 busy(s.hold, abort);
                 mutex.unlock();
-                if !got.wait(r, deadline, abort) || !middle_done.wait(r, deadline, abort) {
+                if !got.wait(r, soon(), abort) || !middle_done.wait(r, soon(), abort) {
                     return;
                 }
             }
         });
         // The middle: busy when the waiter wakes it.
         scope.spawn(move || {
-            if !announce(PRIORITIES[1]) || !ready.wait(3, deadline, abort) {
+            if !announce(PRIORITIES[1]) || !ready.wait(3, soon(), abort) {
                 return;
             }
             for r in 1..=s.rounds {
-                if !woke_middle.wait(r, deadline, abort) {
+                if !woke_middle.wait(r, soon(), abort) {
                     return;
                 }
                 busy(s.middle, abort);
@@ -260,16 +262,16 @@ pub fn run(s: Scenario) -> Result<Vec<u64>, InversionError> {
         // The waiter: high priority; it wakes the middle, then asks for the lock.
         let waiter = scope.spawn(move || {
             let mut waits = Vec::new();
-            if !announce(PRIORITIES[2]) || !ready.wait(3, deadline, abort) {
+            if !announce(PRIORITIES[2]) || !ready.wait(3, soon(), abort) {
                 return waits;
             }
             for r in 1..=s.rounds {
-                if !held.wait(r, deadline, abort) {
+                if !held.wait(r, soon(), abort) {
                     return waits;
                 }
                 woke_middle.post(r);
                 let asked = Instant::now();
-                if !mutex.lock_until(deadline) {
+                if !mutex.lock_until(soon()) {
                     abort.store(true, Ordering::Relaxed);
                     return waits;
                 }

@@ -112,8 +112,10 @@ pub(super) fn after_op<B: Backend, O: Operation, const TIMED: bool, const WORK: 
         }
         let release = std::mem::take(&mut rec.pending_release);
         if WORK && release != 0 {
-            // A hand-off: woken if the thread gave up its CPU in the wait (it slept, or
-            // yielded and was run again).
+            // A hand-off: woken if the thread slept in the wait (its voluntary switches
+            // rose; Linux counts a yield as involuntary). The figure starts at the release
+            // that let it in, the last before it entered: where a newcomer barged in ahead of
+            // it, at that newcomer's release, not at the one that woke it.
             rec.timed_handoffs += 1;
             if voluntary_switches() > rec.pending_switches {
                 rec.woken += 1;
