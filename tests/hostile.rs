@@ -35,11 +35,12 @@ fn noise_runs_beside_the_workers_and_stops_with_the_run() {
 }
 
 #[test]
-fn a_sweep_takes_noise_as_a_regime() {
+fn a_sweep_takes_noise_as_a_regime_and_reports_wake_ups() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("sweep");
     let args = ["--backends", "std", "--threads", "2", "--noise", "0,1"];
-    let results = sweep_json(&[&args[..], &["--duration", "100ms"]].concat(), &out);
+    let timed = ["--duration", "100ms", "--wake-latency"];
+    let results = sweep_json(&[&args[..], &timed[..]].concat(), &out);
     let regimes = results["settings"]["regimes"].as_array().unwrap();
     assert_eq!(regimes.len(), 2);
     assert!(regimes[0].get("noise").is_none(), "no noise is not written");
@@ -48,6 +49,9 @@ fn a_sweep_takes_noise_as_a_regime() {
     assert!(csv.lines().next().unwrap().ends_with(",noise"), "{csv}");
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(md.contains("noise 1 CPU hog"), "{md}");
+    // --wake-latency in a sweep: a section of its own, a row per point.
+    let section = md.split("## Wake-up latency").nth(1).expect("the wake-up section");
+    assert_eq!(section.matches("\n| std | 2 |").count(), 2, "{section}");
 }
 
 #[test]

@@ -170,7 +170,64 @@ pub fn render(r: &SweepResults, verdict: Option<&Findings>) -> String {
     for p in r.points.iter().filter(|p| !p.repetitions.is_empty()) {
         let _ = writeln!(o, "| {} |", cells(p).join(" | "));
     }
+    wake_ups(&mut o, r);
     o
+}
+
+/// The wake-up latencies of a sweep run with `--wake-latency`: per point, the hand-offs timed
+/// and woken over every repetition, and the medians of the repetitions' percentiles.
+fn wake_ups(o: &mut String, r: &SweepResults) {
+    let rows: Vec<String> = r
+        .points
+        .iter()
+        .filter_map(|p| {
+            let reps: Vec<&crate::model::WakeUps> = p
+                .repetitions
+                .iter()
+                .filter_map(|x| x.wake_ups.as_ref())
+                .collect();
+            if reps.is_empty() {
+                return None;
+            }
+            let median = |f: fn(&crate::measure::stats::LatencySummary) -> u64| {
+                let mut v: Vec<u64> = reps
+                    .iter()
+                    .filter_map(|w| w.latency.as_ref().map(f))
+                    .collect();
+                v.sort_unstable();
+                v.get(v.len() / 2)
+                    .map_or("–".to_string(), |&ns| duration_ns(ns as f64))
+            };
+            Some(format!(
+                "| {} | {} | {} | {} of {} | {} | {} | {} |",
+                p.backend,
+                p.workers,
+                regime_label(&p.regime),
+                grouped(reps.iter().map(|w| w.woken).sum()),
+                grouped(reps.iter().map(|w| w.handoffs).sum()),
+                median(|l| l.p50_ns),
+                median(|l| l.p99_ns),
+                median(|l| l.max_ns),
+            ))
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        o,
+        "\n## Wake-up latency\n\nFrom the release that let a sleeping waiter in to its first \
+         instruction inside (`--wake-latency`): hand-offs timed and woken over every repetition, \
+         and the medians of the repetitions' percentiles.\n"
+    );
+    let _ = writeln!(
+        o,
+        "| backend | workers | regime | woken | wake p50 | wake p99 | wake max |"
+    );
+    let _ = writeln!(o, "|---|---:|---|---:|---:|---:|---:|");
+    for row in rows {
+        let _ = writeln!(o, "{row}");
+    }
 }
 
 #[cfg(test)]
