@@ -50,7 +50,10 @@ fn a_sweep_takes_noise_as_a_regime_and_reports_wake_ups() {
     let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(md.contains("noise 1 CPU hog"), "{md}");
     // --wake-latency in a sweep: a section of its own, a row per point.
-    let section = md.split("## Wake-up latency").nth(1).expect("the wake-up section");
+    let section = md
+        .split("## Wake-up latency")
+        .nth(1)
+        .expect("the wake-up section");
     assert_eq!(section.matches("\n| std | 2 |").count(), 2, "{section}");
 }
 

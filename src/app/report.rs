@@ -47,7 +47,7 @@ fn fleet(paths: &[PathBuf], out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             if found.is_empty() {
                 return Err(UsageError::file(
                     path,
-                    "holds no lockbench results file (a .json file of \"kind\":                      \"lockbench-sweep\")",
+                    "holds no lockbench results file (a .json file of \"kind\": \"lockbench-sweep\")",
                 )
                 .into());
             }
@@ -56,17 +56,20 @@ fn fleet(paths: &[PathBuf], out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
             files.push(path.clone());
         }
     }
-    files.dedup();
+    // A file named twice (or found again through its folder) is one machine's, once.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert(std::fs::canonicalize(f).unwrap_or_else(|_| f.clone())));
     if files.len() < 2 {
-        let (what, found) = match (paths, files.as_slice()) {
-            ([dir], [file]) => (dir.display().to_string(), file.display().to_string()),
-            _ => ("the arguments".to_string(), "one".to_string()),
-        };
+        let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let found = files
+            .first()
+            .map_or("none".to_string(), |f| f.display().to_string());
         return Err(UsageError::invalid(
             "RESULTS",
-            what,
+            named.join(" "),
             format!(
-                "a fleet report needs two or more results files, and this names one ({found});                  to rebuild one file's reports, name the file"
+                "a fleet report needs two or more results files, and these hold one ({found}); \
+                 to rebuild one file's reports, name the file"
             ),
         )
         .into());

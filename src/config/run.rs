@@ -231,16 +231,25 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
     }
     if req.wake_latency {
         let why = if !matches!(req.workload, Workload::Counter | Workload::Bank { .. }) {
-            Some("it times the hand-offs of the counter and bank workloads only")
-        } else if req.tasks.is_some() {
-            Some("a task's wait is not a thread's: it times threads and processes only")
+            Some((
+                format!("--workload {}", req.workload.name()),
+                "it times the hand-offs of the counter and bank workloads only",
+            ))
+        } else if let Some(tasks) = req.tasks {
+            Some((
+                format!("--tasks {tasks}"),
+                "a task's wait is not a thread's: it times threads and processes only",
+            ))
         } else if req.latency == LatencyMode::Off {
-            Some("it times the timed acquisitions, and --latency off times none")
+            Some((
+                "--latency off".to_string(),
+                "it times the timed acquisitions, and --latency off times none",
+            ))
         } else {
             None
         };
-        if let Some(why) = why {
-            return Err(UsageError::invalid("--wake-latency", "", why));
+        if let Some((with, why)) = why {
+            return Err(UsageError::invalid("--wake-latency with", with, why));
         }
     }
     let cpus = topology.cpus.len().max(1) as u64;
