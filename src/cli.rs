@@ -79,8 +79,9 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub top: u64,
 
-    /// Repetitions of every point.
-    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// Repetitions of every point (five let any two backends be told apart; see the ranking
+    /// rule in docs).
+    #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub repeat: u32,
 
     /// Each run's length.
@@ -125,7 +126,7 @@ pub struct AbArgs {
     #[arg(long, value_name = "LIST", value_parser = parse::parse_backend_list)]
     pub backends: Option<BackendList>,
 
-    /// Runs of the program per backend; backends take turns within each round.
+    /// Runs of the program per backend, in rounds (each round in a fresh order).
     #[arg(long, value_name = "N", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub repeat: u32,
 
@@ -169,13 +170,14 @@ pub struct RunArgs {
         long,
         value_name = "N",
         allow_negative_numbers = true,
-        conflicts_with = "processes"
+        conflicts_with = "processes",
+        value_parser = parse::parse_workers
     )]
     pub threads: Option<usize>,
 
     /// Worker processes instead of threads: children of this binary sharing one memory mapping
     /// that holds the lock and the data (see `lockbench list` for the backends that can).
-    #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
+    #[arg(short, long, value_name = "N", allow_negative_numbers = true, value_parser = parse::parse_workers)]
     pub processes: Option<usize>,
 
     /// Run the operations as N tasks on a tokio multi-threaded runtime whose worker threads are
@@ -223,13 +225,14 @@ pub struct RunOptions {
     pub order: Option<LockOrder>,
 
     /// Total increments, split evenly across threads (1000000, 1_000_000 and 1M all work; k and G
-    /// too).
-    #[arg(long, value_name = "N", default_value = "1000000", value_parser = parse::parse_count, allow_negative_numbers = true, conflicts_with = "duration")]
-    pub ops: u64,
+    /// too) [default: `run` is timed (1s), `sweep` does 1000000].
+    #[arg(long, value_name = "N", value_parser = parse::parse_count, allow_negative_numbers = true, conflicts_with = "duration")]
+    pub ops: Option<u64>,
 
     /// Run for a fixed time instead of a fixed number of operations (e.g. 2s): every worker
     /// runs until it has passed, and the figures cover it. Runs of a few milliseconds are a few
-    /// scheduler time slices; a timed run is what a figure to rely on needs.
+    /// scheduler time slices; a timed run is what a figure to rely on needs [default: `run`
+    /// without --ops runs for 1s].
     #[arg(long, value_name = "DURATION", value_parser = parse::parse_duration)]
     pub duration: Option<Duration>,
 
@@ -304,6 +307,12 @@ pub struct RunOptions {
     pub max_time: Option<Duration>,
 }
 
+/// How long `run` runs when neither --ops nor --duration is given.
+pub const DEFAULT_RUN_DURATION: Duration = Duration::from_secs(1);
+/// The increments of a sweep's runs when neither --ops nor --duration is given: the card's
+/// million.
+pub const DEFAULT_OPS: u64 = 1_000_000;
+
 impl RunOptions {
     /// The request for one run of `backend` with these options, on `threads` threads or
     /// `processes` processes (one value of each list: a list is for `sweep`).
@@ -313,9 +322,20 @@ impl RunOptions {
         threads: Option<usize>,
         processes: Option<usize>,
     ) -> Result<RunRequest, UsageError> {
+        // One run on its own is timed unless told otherwise: a fixed million increments on
+        // threads that outnumber the CPUs can finish before every thread had run once, and
+        // then nothing was contended.
+        // A time limit too short for it keeps the fixed million.
+        let warmup = config::run::default_warmup(Some(DEFAULT_RUN_DURATION));
+        let fits = |limit: Duration| limit > DEFAULT_RUN_DURATION + warmup;
+        let duration = match (self.ops, self.duration) {
+            (None, None) if self.max_time.is_none_or(fits) => Some(DEFAULT_RUN_DURATION),
+            (_, d) => d,
+        };
         Ok(RunRequest {
             threads,
             processes,
+            duration,
             locks: self.locks.single("--locks")?,
             noise: self.noise.single("--noise")?,
             cs_work: self.cs_work.single("--cs-work")?,
@@ -330,7 +350,7 @@ impl RunOptions {
             backend,
             threads: None,
             processes: None,
-            ops: self.ops,
+            ops: self.ops.unwrap_or(DEFAULT_OPS),
             duration: self.duration,
             warmup: self.warmup,
             locks: self.locks.0[0],
@@ -374,9 +394,10 @@ pub struct SweepArgs {
     #[arg(short, long, value_name = "LIST", value_parser = parse::parse_thread_list)]
     pub processes: Option<ThreadList>,
 
-    /// Repetitions of every point; backends take turns within each round, so that drift of the
-    /// machine does not favour one.
-    #[arg(long, value_name = "N", default_value = "3", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// Repetitions of every point, in rounds: each round runs every point once, in a fresh
+    /// order, so that drift of the machine favours none. Five let any two backends be told
+    /// apart at the 10% level; with fewer, only locks far apart are.
+    #[arg(long, value_name = "N", default_value = "5", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub repeat: u32,
 
     /// Output directory [default: a new directory under reports/, named after the UTC start time].
@@ -395,8 +416,10 @@ pub struct SweepArgs {
 /// Options of `lockbench report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// A results.json written by `lockbench sweep`, to rebuild its reports; or two or more of
-    /// them, or folders holding them (searched through), for a fleet report of many machines.
+    /// A results.json written by `lockbench sweep`, to rebuild its reports; an ab.json written
+    /// by `lockbench ab`, to rank its runs again (by the current ranking rule); or two or more
+    /// results files, or folders holding them (searched through), for a fleet report of many
+    /// machines.
     #[arg(value_name = "RESULTS", required = true, num_args = 1..)]
     pub results: Vec<PathBuf>,
 

@@ -163,10 +163,11 @@ fn libc_version() -> Option<String> {
     }
 }
 
-/// The median of 5 rounds of 100,000 spin-wait hints, per hint.
-fn pause_ns() -> f64 {
+/// 5 rounds of 100,000 spin-wait hints, each per hint, ns: the least is the hint's cost (a
+/// busy machine only adds to it).
+fn pause_rounds() -> Vec<f64> {
     const HINTS: u32 = 100_000;
-    let mut rounds: Vec<f64> = (0..5)
+    (0..5)
         .map(|_| {
             let t = Instant::now();
             for _ in 0..HINTS {
@@ -174,9 +175,7 @@ fn pause_ns() -> f64 {
             }
             t.elapsed().as_nanos() as f64 / f64::from(HINTS)
         })
-        .collect();
-    rounds.sort_by(f64::total_cmp);
-    rounds[rounds.len() / 2]
+        .collect()
 }
 
 /// Reads the environment of this process.
@@ -219,9 +218,10 @@ fn capture_as(
     } else {
         ClockInfo::source_only()
     };
-    let pause_ns = if measure { pause_ns() } else { 0.0 };
+    let pause = if measure { pause_rounds() } else { Vec::new() };
+    let pause_ns = pause.iter().copied().reduce(f64::min).unwrap_or(0.0);
     let costs =
-        measure.then(|| costs::measure(topology, &Clock::new(), pause_ns, clock.source == "tsc"));
+        measure.then(|| costs::measure(topology, &Clock::new(), &pause, clock.source == "tsc"));
     let read = |path: &str| {
         fs::read_to_string(path)
             .map(|s| s.trim().to_string())

@@ -11,6 +11,10 @@ fn bad_input_is_one_line_and_status_2() {
     refused(&["run", "--threads", "0"], "--threads");
     refused(&["run", "--threads", "5000"], "4096");
     refused(&["run", "--threads", "two"], "--threads");
+    refused(&["run", "--threads", "-3"], "cannot be negative");
+    refused(&["run", "--processes", "-1"], "cannot be negative");
+    refused(&["sweep", "--threads", "1,-2"], "cannot be negative");
+    refused(&["run", "--ops", "99999999999999999999999"], "too large");
     refused(&["run", "--ops", "0"], "--ops");
     refused(&["run", "--ops", "-5"], "--ops");
     refused(

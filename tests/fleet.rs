@@ -108,3 +108,74 @@ fn what_cannot_be_a_fleet_is_one_line_and_status_2() {
         "does not exist",
     );
 }
+
+/// `file` as JSON, changed by `edit`, written to `to`.
+fn edited(from: &str, to: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let text = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(from)).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    edit(&mut v);
+    fs::create_dir_all(to.parent().unwrap()).unwrap();
+    fs::write(to, serde_json::to_vec(&v).unwrap()).unwrap();
+}
+
+fn fleet_summary(dir: &Path, files: &[&Path]) -> String {
+    let out = dir.join("report");
+    let run = lockbench()
+        .arg("report")
+        .args(files)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    fs::read_to_string(out.join("summary.md")).unwrap()
+}
+
+#[test]
+fn settings_that_change_the_figures_keep_files_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        dir.path().join("a.json"),
+        dir.path().join("b.json"),
+        dir.path().join("c.json"),
+    );
+    copy(EPYC, &a);
+    // The same sweep timed with --wake-latency, and one with deadlines: not read with it.
+    edited(EPYC, &b, |v| v["settings"]["wake_latency"] = true.into());
+    edited(EPYC, &c, |v| v["settings"]["timeout_ns"] = 1_000_000.into());
+    let run = lockbench()
+        .arg("report")
+        .args([&a, &b, &c])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("wake-up latency timed"), "{err}");
+    assert!(err.contains("time out after 1000000 ns"), "{err}");
+}
+
+#[test]
+fn one_host_is_one_machine_and_one_lock_wins_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    copy(EPYC, &a);
+    // A second sweep of the same host that measured std alone.
+    edited(EPYC, &b, |v| {
+        let points = v["points"].as_array_mut().unwrap();
+        points.retain(|p| p["backend"] == "std");
+        v["settings"]["backends"] = serde_json::json!(["std"]);
+    });
+    let md = fleet_summary(dir.path(), &[&a, &b]);
+    assert!(
+        md.contains("2 files of vm (AMD EPYC): one machine measured more than once"),
+        "{md}"
+    );
+    // The lone std names no winner, and the host counts once: "on 1 of 1 machines" is not said
+    // as "every machine (2)".
+    assert!(!md.contains("on every machine (2)"), "{md}");
+    assert!(md.contains("only std was measured"), "{md}");
+}

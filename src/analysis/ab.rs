@@ -1,8 +1,8 @@
 //! The ranking of an A/B in a user's program: the backends by the median of their good runs,
-//! the leader named only where it is ahead beyond the noise of the runs, by the rank test the
-//! sweep's verdict uses, at the same significance and with the same minimum of repetitions.
+//! the leader named only where it is ahead beyond the noise of the runs, by [`ranking`], the
+//! rule the sweep's verdict uses, the rounds as blocks.
 
-use super::compare::{MIN_REPETITIONS, SIGNIFICANCE, mann_whitney_p};
+use super::ranking;
 use crate::model::{AbMeasure, AbOutcome, AbRanked, AbRun};
 
 /// The ranking of an A/B.
@@ -15,23 +15,22 @@ pub struct Ranking {
     pub unjudged: Option<String>,
     /// The backends left out, with the reason.
     pub excluded: Vec<(String, String)>,
+    /// How many comparisons the ranking rule's family held.
+    pub comparisons: usize,
 }
 
 /// The ranking of `runs` of `backends` (in the order they were asked for), ranked by `measure`.
 pub fn rank(backends: &[String], runs: &[AbRun], measure: &AbMeasure) -> Ranking {
-    let better = |a: f64, b: f64| {
-        if measure.higher_is_better() {
-            a > b
-        } else {
-            a < b
-        }
-    };
     let mut ranked = Vec::new();
     let mut excluded = Vec::new();
-    let mut samples: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut samples: Vec<(String, Vec<(u32, f64)>)> = Vec::new();
     for b in backends {
         let mine: Vec<&AbRun> = runs.iter().filter(|r| &r.backend == b).collect();
-        let figures: Vec<f64> = mine.iter().filter_map(|r| r.figure(measure)).collect();
+        let by_round: Vec<(u32, f64)> = mine
+            .iter()
+            .filter_map(|r| Some((r.round, r.figure(measure)?)))
+            .collect();
+        let figures: Vec<f64> = by_round.iter().map(|x| x.1).collect();
         let bad = mine.iter().filter(|r| r.outcome != AbOutcome::Ok).count();
         if figures.is_empty() {
             let why = match mine.first().map(|r| &r.outcome) {
@@ -75,50 +74,29 @@ pub fn rank(backends: &[String], runs: &[AbRun], measure: &AbMeasure) -> Ranking
             p_vs_top: None,
             clearly_behind: false,
         });
-        samples.push((b.clone(), figures));
+        samples.push((b.clone(), by_round));
     }
-    ranked.sort_by(|a, b| {
-        if better(a.median, b.median) {
-            std::cmp::Ordering::Less
-        } else if better(b.median, a.median) {
-            std::cmp::Ordering::Greater
-        } else {
-            std::cmp::Ordering::Equal
-        }
-    });
-    let fewest = ranked.iter().map(|r| r.runs).min().unwrap_or(0);
-    let unjudged = (ranked.len() > 1 && fewest < MIN_REPETITIONS).then(|| {
-        format!(
-            "{fewest} good run{} of some backend: at least {MIN_REPETITIONS} are needed to tell \
-             a difference from noise",
-            if fewest == 1 { "" } else { "s" }
-        )
-    });
-    let of = |name: &str| {
-        samples
-            .iter()
-            .find(|(b, _)| b == name)
-            .map(|(_, s)| s.clone())
-            .unwrap_or_default()
-    };
-    if let Some(top) = ranked.first().map(|r| (r.backend.clone(), r.median)) {
-        let top_samples = of(&top.0);
-        for r in ranked.iter_mut().skip(1) {
-            let p = mann_whitney_p(&top_samples, &of(&r.backend));
-            r.p_vs_top = Some(p);
-            r.clearly_behind = unjudged.is_none() && better(top.1, r.median) && p <= SIGNIFICANCE;
+    let figures: Vec<Vec<(u32, f64)>> = samples.iter().map(|(_, f)| f.clone()).collect();
+    let rule = ranking::rank(&figures, measure.higher_is_better(), "good run");
+    for (i, r) in ranked.iter_mut().enumerate() {
+        if let Some(v) = rule.versus_best[i] {
+            r.p_vs_top = v.p;
+            r.clearly_behind = v.clear;
         }
     }
-    let leaders = match (ranked.is_empty(), &unjudged) {
-        (true, _) => 0,
-        (false, Some(_)) => 1,
-        (false, None) => 1 + ranked[1..].iter().take_while(|r| !r.clearly_behind).count(),
-    };
+    let mut slots: Vec<Option<AbRanked>> = ranked.into_iter().map(Some).collect();
+    let ranked: Vec<AbRanked> = rule
+        .order
+        .iter()
+        .map(|&i| slots[i].take().expect("each backend once"))
+        .collect();
+    let (leaders, unjudged, comparisons) = (rule.leaders, rule.unjudged, rule.comparisons);
     Ranking {
         ranked,
         leaders,
         unjudged,
         excluded,
+        comparisons,
     }
 }
 
@@ -143,24 +121,29 @@ mod tests {
     }
 
     #[test]
-    fn the_quickest_leads_alone_only_when_every_run_beats_the_others() {
+    fn the_quickest_leads_alone_only_when_it_is_ahead_beyond_the_noise() {
         let mut runs = Vec::new();
-        for k in 0..5 {
-            let k = f64::from(k) * 0.01;
-            runs.push(run("a", 1.0 + k, AbOutcome::Ok));
-            runs.push(run("b", 2.0 + k, AbOutcome::Ok));
-            runs.push(run("c", 1.005 + k, AbOutcome::Ok));
+        for round in 0..5 {
+            let k = f64::from(round) * 0.01;
+            // c is quicker than a in two rounds of five, slower in three: no clear order.
+            let c = if round % 2 == 0 { 1.005 } else { 0.995 };
+            for (b, secs) in [("a", 1.0 + k), ("b", 2.0 + k), ("c", c + k)] {
+                let mut r = run(b, secs, AbOutcome::Ok);
+                r.round = round + 1;
+                runs.push(r);
+            }
         }
         let Ranking {
             ranked,
             leaders,
             unjudged,
             excluded,
+            ..
         } = rank(&names(&["a", "b", "c"]), &runs, &AbMeasure::WallTime);
         assert!(unjudged.is_none() && excluded.is_empty());
         let order: Vec<&str> = ranked.iter().map(|r| r.backend.as_str()).collect();
         assert_eq!(order, ["a", "c", "b"]);
-        // c overlaps a: both lead; b is clearly behind.
+        // c and a trade places: both lead; b is behind in every round.
         assert_eq!(leaders, 2);
         assert!(!ranked[1].clearly_behind && ranked[2].clearly_behind);
         assert!((ranked[0].median - 1.02).abs() < 1e-9);
@@ -189,6 +172,7 @@ mod tests {
             leaders,
             unjudged,
             excluded,
+            ..
         } = rank(&names(&["a", "b", "c", "d"]), &runs, &AbMeasure::WallTime);
         let order: Vec<&str> = ranked.iter().map(|r| r.backend.as_str()).collect();
         assert_eq!(order, ["a", "d"]);
@@ -202,11 +186,13 @@ mod tests {
     #[test]
     fn a_metric_where_more_is_better_ranks_the_largest_first() {
         let mut runs = Vec::new();
-        for k in 0..4 {
+        // Two backends need five rounds for any claim.
+        for k in 0..5 {
             let mut a = run("a", 1.0, AbOutcome::Ok);
             a.metric = Some(100.0 + f64::from(k));
             let mut b = run("b", 1.0, AbOutcome::Ok);
             b.metric = Some(200.0 + f64::from(k));
+            (a.round, b.round) = (k + 1, k + 1);
             runs.extend([a, b]);
         }
         let m = AbMeasure::Metric {

@@ -1,23 +1,17 @@
 //! Two sweeps side by side: per series and worker count, whether the second is faster, slower,
-//! or neither beyond the noise of their repetitions, by a Mann–Whitney U test on the
-//! repetitions' throughput; and what differs between the two machines and settings.
+//! or neither beyond the noise of their repetitions, every point tested together by
+//! [`ranking::changes`] (the family-wise error over all points held at the rule's level); and
+//! what differs between the two machines and settings.
 //!
 //! A point is given a verdict only when both sides can be trusted: a side that lost updates,
 //! broke exclusion, was stopped by the time limit, or fell back to whole-run figures is flagged
-//! instead, and with fewer than [`MIN_REPETITIONS`] repetitions a side there is no verdict.
+//! instead, and with too few repetitions a side there is no verdict.
 
+use super::ranking;
 use crate::model::{
     Change, ComparedPoint, Comparison, Environment, MachineCosts, Point, Regime, SeriesKey,
     SweepResults,
 };
-
-/// Fewest repetitions a side for a verdict.
-pub const MIN_REPETITIONS: usize = 3;
-
-/// The two-sided p-value at or below which a difference is called a change. With three
-/// repetitions a side the smallest p-value the test can give is 0.10 (every repetition of one
-/// side beats every repetition of the other); more repetitions allow finer verdicts.
-pub const SIGNIFICANCE: f64 = 0.10;
 
 /// Compares `after` with `before`.
 pub fn compare(before: &SweepResults, after: &SweepResults) -> Comparison {
@@ -30,30 +24,76 @@ pub fn compare(before: &SweepResults, after: &SweepResults) -> Comparison {
         .collect();
     keys.sort();
     keys.dedup();
-    let points = keys
+    let sides: Vec<(Option<&Point>, Option<&Point>)> = keys
         .iter()
         .map(|(regime, workers, key)| {
-            let (x, y) = (
+            (
                 find(before, key, *workers, regime),
                 find(after, key, *workers, regime),
-            );
-            let mut compared = point(key.clone(), *workers, x, y);
+            )
+        })
+        .collect();
+    let mut points: Vec<ComparedPoint> = keys
+        .iter()
+        .zip(&sides)
+        .map(|((regime, workers, key), (x, y))| {
+            let mut compared = point(key.clone(), *workers, *x, *y);
             compared.regime = *regime;
             compared
         })
         .collect();
+    let judged: Vec<usize> = (0..points.len())
+        .filter(|&i| points[i].change == Change::NoClearChange)
+        .collect();
+    let rates = |p: Option<&Point>| -> Vec<(u32, f64)> {
+        p.map(|p| {
+            p.repetitions
+                .iter()
+                .map(|r| (r.round, r.ops_per_sec))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let (xs, ys): (Vec<_>, Vec<_>) = judged
+        .iter()
+        .map(|&i| (rates(sides[i].0), rates(sides[i].1)))
+        .unzip();
+    let tested = ranking::changes(&xs, &ys);
+    for (&i, p) in judged.iter().zip(&tested.p) {
+        let c = &mut points[i];
+        c.p_value = *p;
+        c.change = match p {
+            None => Change::TooFewRepetitions,
+            Some(p) if *p > ranking::LEVEL => Change::NoClearChange,
+            Some(_) if c.ratio.is_some_and(|r| r > 1.0) => Change::Faster,
+            Some(_) => Change::Slower,
+        };
+    }
     Comparison {
         before_label: format!("{} ({})", before.command, before.started_utc),
         after_label: format!("{} ({})", after.command, after.started_utc),
-        method: format!(
-            "a change is called when a two-sided Mann-Whitney U test on the repetitions' \
-             throughput gives p <= {SIGNIFICANCE:.2} (with 3 repetitions a side: only when every \
-             repetition of one side beats every one of the other); at least {MIN_REPETITIONS} \
-             repetitions a side, and both sides verified, complete and with a contended interval"
-        ),
+        method: method(tested.tested, tested.too_few.as_deref()),
         differences: differences(before, after),
         points,
     }
+}
+
+/// How the verdicts were reached, in words.
+fn method(tested: usize, too_few: Option<&str>) -> String {
+    let level = ranking::LEVEL;
+    let mut m = format!(
+        "a change is called when the two runs' rounds, reassigned between them at random, \
+         rarely give any of the {tested} points tested together as large a difference of mean \
+         log throughput against its noise (Welch) as measured: p <= {level:.2} adjusted for all \
+         {tested} (step-down, Westfall-Young), so that two runs of the same draw a false change \
+         at any point in at most {:.0}% of compares; both sides verified, complete and with a \
+         contended interval",
+        level * 100.0
+    );
+    if let Some(why) = too_few {
+        m.push_str(&format!(". No verdict: {why}"));
+    }
+    m
 }
 
 /// The measured point of `key` at `workers` in `regime` in `r`.
@@ -68,6 +108,8 @@ fn find<'a>(
     })
 }
 
+/// The point of `series` compared, without its test: [`Change::NoClearChange`] stands for
+/// "to be tested" where both sides can be trusted.
 fn point(series: SeriesKey, workers: usize, x: Option<&Point>, y: Option<&Point>) -> ComparedPoint {
     let (before, after) = (x.and_then(|p| p.ops_per_sec), y.and_then(|p| p.ops_per_sec));
     let ratio = match (before, after) {
@@ -88,25 +130,11 @@ fn point(series: SeriesKey, workers: usize, x: Option<&Point>, y: Option<&Point>
             }
         }
     }
-    let (change, p_value) = match (x, y) {
-        (Some(x), Some(y)) if flags.is_empty() => {
-            if x.repetitions.len() < MIN_REPETITIONS || y.repetitions.len() < MIN_REPETITIONS {
-                (Change::TooFewRepetitions, None)
-            } else {
-                let rates = |p: &Point| p.repetitions.iter().map(|r| r.ops_per_sec).collect();
-                let (xs, ys): (Vec<f64>, Vec<f64>) = (rates(x), rates(y));
-                let p = mann_whitney_p(&xs, &ys);
-                let faster = after.zip(before).is_some_and(|(a, b)| a.median > b.median);
-                let change = match (p <= SIGNIFICANCE, faster) {
-                    (true, true) => Change::Faster,
-                    (true, false) => Change::Slower,
-                    (false, _) => Change::NoClearChange,
-                };
-                (change, Some(p))
-            }
-        }
-        (Some(_), Some(_)) => (Change::Flagged, None),
-        _ => (Change::Missing, None),
+    let change = match (x, y) {
+        (Some(_), Some(_)) if flags.is_empty() && ratio.is_some() => Change::NoClearChange,
+        (Some(_), Some(_)) if flags.is_empty() => Change::TooFewRepetitions,
+        (Some(_), Some(_)) => Change::Flagged,
+        _ => Change::Missing,
     };
     ComparedPoint {
         series,
@@ -116,7 +144,7 @@ fn point(series: SeriesKey, workers: usize, x: Option<&Point>, y: Option<&Point>
         after,
         ratio,
         change,
-        p_value,
+        p_value: None,
         flags,
     }
 }
@@ -295,98 +323,9 @@ fn differences(before: &SweepResults, after: &SweepResults) -> Vec<(String, Stri
         .collect()
 }
 
-/// The two-sided p-value of the Mann–Whitney U test that `xs` and `ys` come from the same
-/// distribution: exact (by counting the arrangements of ranks) up to 50 values a side, from
-/// the normal approximation beyond. Ties count half.
-pub fn mann_whitney_p(xs: &[f64], ys: &[f64]) -> f64 {
-    let (n, m) = (xs.len(), ys.len());
-    if n == 0 || m == 0 {
-        return 1.0;
-    }
-    let u: f64 = xs
-        .iter()
-        .map(|x| {
-            ys.iter()
-                .map(|y| match x.total_cmp(y) {
-                    std::cmp::Ordering::Greater => 1.0,
-                    std::cmp::Ordering::Equal => 0.5,
-                    std::cmp::Ordering::Less => 0.0,
-                })
-                .sum::<f64>()
-        })
-        .sum();
-    let pairs = (n * m) as f64;
-    let low = u.min(pairs - u);
-    let p = if n <= 50 && m <= 50 {
-        // P(U <= low) under the null, both tails by symmetry.
-        let counts = u_counts(n, m);
-        let total: f64 = counts.iter().sum();
-        let upto = low.floor() as usize;
-        2.0 * counts[..=upto].iter().sum::<f64>() / total
-    } else {
-        let mean = pairs / 2.0;
-        let sd = (pairs * (n + m + 1) as f64 / 12.0).sqrt();
-        // Continuity-corrected: z of (low + 0.5), lower tail, doubled.
-        2.0 * normal_cdf((low + 0.5 - mean) / sd)
-    };
-    p.min(1.0)
-}
-
-/// How many of the arrangements of `n` and `m` values give each U from 0 to n·m:
-/// f(n, m, u) = f(n - 1, m, u - m) + f(n, m - 1, u).
-fn u_counts(n: usize, m: usize) -> Vec<f64> {
-    // table[j][u] for the current i (rows of n), j from 0 to m.
-    let max = n * m;
-    let mut prev: Vec<Vec<f64>> = (0..=m)
-        .map(|_| {
-            let mut v = vec![0.0; max + 1];
-            v[0] = 1.0;
-            v
-        })
-        .collect();
-    for i in 1..=n {
-        let mut cur: Vec<Vec<f64>> = vec![vec![0.0; max + 1]; m + 1];
-        cur[0][0] = 1.0;
-        for j in 1..=m {
-            for u in 0..=i * j {
-                let from_x = if u >= j { prev[j][u - j] } else { 0.0 };
-                cur[j][u] = from_x + cur[j - 1][u];
-            }
-        }
-        prev = cur;
-    }
-    prev.swap_remove(m)
-}
-
-/// The standard normal distribution function (Abramowitz and Stegun 26.2.17, error < 7.5e-8).
-fn normal_cdf(z: f64) -> f64 {
-    let t = 1.0 / (1.0 + 0.231_641_9 * z.abs());
-    let poly = t
-        * (0.319_381_530
-            + t * (-0.356_563_782
-                + t * (1.781_477_937 + t * (-1.821_255_978 + t * 1.330_274_429))));
-    let tail = (-z * z / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt() * poly;
-    if z >= 0.0 { 1.0 - tail } else { tail }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exact_p_values_match_the_tables() {
-        // 3 against 3, complete separation: 2 of the 20 arrangements are as extreme.
-        assert!((mann_whitney_p(&[1.0, 2.0, 3.0], &[4.0, 5.0, 6.0]) - 0.1).abs() < 1e-12);
-        // 4 against 4: 2 of 70.
-        let p = mann_whitney_p(&[1.0, 2.0, 3.0, 4.0], &[5.0, 6.0, 7.0, 8.0]);
-        assert!((p - 2.0 / 70.0).abs() < 1e-12);
-        // Interleaved (U = 3): 7 of 20 arrangements as low, both tails.
-        let p = mann_whitney_p(&[1.0, 3.0, 5.0], &[2.0, 4.0, 6.0]);
-        assert!((p - 14.0 / 20.0).abs() < 1e-12);
-        // 5 against 5 with one overlap (U = 1): 2 * 2/252.
-        let p = mann_whitney_p(&[1.0, 2.0, 3.0, 4.0, 6.0], &[5.0, 7.0, 8.0, 9.0, 10.0]);
-        assert!((p - 4.0 / 252.0).abs() < 1e-12);
-    }
 
     fn sweep() -> SweepResults {
         let path = concat!(
@@ -423,6 +362,7 @@ mod tests {
         let c = compare(&before, &twice_as_fast(&before));
         let first = first_point(&c, &before);
         assert_eq!(first.change, Change::Faster);
+        // Three rounds a side: 2 of the 20 reassignments are as extreme, the least p there is.
         assert_eq!(first.p_value, Some(0.1));
         assert!(c.differences.is_empty());
         let same = compare(&before, &before);
@@ -553,16 +493,5 @@ mod tests {
                 "no (0 other runnable, load average 0.10)".to_string()
             )
         );
-    }
-
-    #[test]
-    fn large_samples_use_the_normal_approximation() {
-        let xs: Vec<f64> = (0..60).map(f64::from).collect();
-        let ys: Vec<f64> = (0..60).map(|i| f64::from(i) + 30.0).collect();
-        let p = mann_whitney_p(&xs, &ys);
-        assert!(p < 1e-6, "{p}");
-        assert!(mann_whitney_p(&xs, &xs) > 0.9);
-        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
-        assert!((normal_cdf(1.96) - 0.975).abs() < 1e-4);
     }
 }

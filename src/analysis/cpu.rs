@@ -14,6 +14,10 @@ pub(super) fn worker_usage(w: &WorkerRecord, interval: Interval) -> Option<CpuUs
     }
 }
 
+/// The most CPU time over the interval's length (per worker) taken for the reading's
+/// granularity rather than an impossible figure.
+const MAX_UTILISATION: f64 = 1.05;
+
 /// The run's CPU figures.
 #[derive(Clone, Copy)]
 pub(super) struct CpuCost {
@@ -37,15 +41,23 @@ pub(super) fn cost(
     for w in workers {
         total = total.plus(worker_usage(w, interval)?);
     }
-    if ops == 0 || ns == 0 || workers.is_empty() {
+    if ops == 0 || ns == 0 || workers.is_empty() || total.cpu_ns() == 0 {
+        return None;
+    }
+    let utilisation = total.cpu_ns() as f64 / (ns as f64 * workers.len() as f64);
+    // The workers read their clocks where they see the interval open and close, a chunk of
+    // operations from its ends: a little over 100% is that, not more CPU than there was time.
+    // Beyond a few percent the figure cannot be, and none is given.
+    if utilisation > MAX_UTILISATION {
         return None;
     }
     let per_op = |x: u64| x as f64 / ops as f64;
+    let (user, system) = total.user_system_ns();
     Some(CpuCost {
         cpu_ns_per_op: per_op(total.cpu_ns()),
-        user_ns_per_op: per_op(total.user_ns),
-        system_ns_per_op: per_op(total.system_ns),
-        utilisation: total.cpu_ns() as f64 / (ns as f64 * workers.len() as f64),
+        user_ns_per_op: per_op(user),
+        system_ns_per_op: per_op(system),
+        utilisation: utilisation.min(1.0),
         voluntary_per_kop: per_op(total.voluntary_switches) * 1000.0,
         involuntary_per_kop: per_op(total.involuntary_switches) * 1000.0,
     })

@@ -15,9 +15,12 @@ struct Measured {
     workload: Workload,
     ops: u64,
     duration_ms: Option<u64>,
+    warmup_ms: u64,
     work_unit: &'static str,
     pin: String,
     latency: String,
+    wake_latency: bool,
+    timeout_ns: Option<u64>,
 }
 
 impl Measured {
@@ -27,9 +30,12 @@ impl Measured {
             workload: s.workload,
             ops: s.ops,
             duration_ms: s.duration_ms,
+            warmup_ms: s.warmup_ms,
             work_unit: s.work_unit.name(),
             pin: s.pin.clone(),
             latency: s.latency.clone(),
+            wake_latency: s.wake_latency,
+            timeout_ns: s.timeout_ns,
         }
     }
 
@@ -48,10 +54,17 @@ impl Measured {
             Some(ms) => format!("{ms} ms per run"),
             None => format!("{} operations per run", self.ops),
         };
-        format!(
-            "{workload}, {length}, work unit {}, pin {}, latency {}",
-            self.work_unit, self.pin, self.latency
-        )
+        let mut words = format!(
+            "{workload}, {length}, warm-up {} ms, work unit {}, pin {}, latency {}",
+            self.warmup_ms, self.work_unit, self.pin, self.latency
+        );
+        if self.wake_latency {
+            words.push_str(", wake-up latency timed");
+        }
+        if let Some(ns) = self.timeout_ns {
+            words.push_str(&format!(", acquisitions time out after {ns} ns"));
+        }
+        words
     }
 }
 
@@ -143,6 +156,10 @@ fn group(m: &Measured, files: &[&(String, SweepResults)]) -> FleetGroup {
                     Answer::Unjudged {
                         why: "no lock could be ranked".to_string(),
                     }
+                } else if let [only] = g.ranking.as_slice() {
+                    Answer::Unjudged {
+                        why: format!("only {} was measured", only.series.backend),
+                    }
                 } else if g.leaders == 1 {
                     Answer::Clear {
                         winner: g.ranking[0].series.clone(),
@@ -223,6 +240,7 @@ fn machines(files: &[&(String, SweepResults)]) -> Vec<FleetMachine> {
                     (true, true) => format!("{} ({file})", e.hostname),
                 },
                 file: file.clone(),
+                host: e.hostname.clone(),
                 cpu_model: e.cpu_model.clone(),
                 logical_cpus: e.logical_cpus,
                 allowed_cpus: e.allowed_cpus.len(),
@@ -242,7 +260,7 @@ fn machines(files: &[&(String, SweepResults)]) -> Vec<FleetMachine> {
 type Setting = fn(&SweepResults) -> String;
 
 /// The settings that differ between the files: lockbench's version, the backends, worker
-/// counts, regimes, repetitions, warm-up and time limit.
+/// counts, regimes (with their CPU hogs), repetitions and time limit.
 fn differences(results: &[&SweepResults]) -> Vec<Difference> {
     let fields: [(&str, Setting); 8] = [
         ("lockbench version", |r| {
@@ -252,16 +270,21 @@ fn differences(results: &[&SweepResults]) -> Vec<Difference> {
         ("backends", |r| r.settings.backends.join(",")),
         ("threads", |r| join(&r.settings.threads)),
         ("processes", |r| join(&r.settings.processes)),
-        ("regimes (locks, cs-work ns, think ns)", |r| {
+        ("regimes (locks, cs-work ns, think ns, CPU hogs)", |r| {
             r.settings
                 .regimes
                 .iter()
-                .map(|g| format!("({}, {}, {})", g.locks, g.cs_work_ns, g.think_ns))
+                .map(|g| {
+                    format!(
+                        "({}, {}, {}, {})",
+                        g.locks, g.cs_work_ns, g.think_ns, g.noise
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(" ")
         }),
         ("repetitions", |r| r.settings.repeat.to_string()),
-        ("warm-up ms", |r| r.settings.warmup_ms.to_string()),
+        ("time limit ms", |r| r.settings.max_time_ms.to_string()),
     ];
     fields
         .iter()

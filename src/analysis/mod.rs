@@ -11,6 +11,7 @@ mod check;
 pub mod compare;
 mod cpu;
 pub mod fleet;
+pub mod ranking;
 pub mod replay;
 mod rw;
 mod sweep;

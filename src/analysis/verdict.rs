@@ -1,15 +1,15 @@
 //! Which lock? The verdict of a sweep, per regime and worker count: the locks ranked by median
 //! throughput, the fastest named only where it is ahead beyond the noise of the repetitions
-//! (the rank test `compare` uses, at the same significance), and the caveats the other figures
-//! give about the leaders.
+//! (by [`ranking`], the rule every verdict uses, its rounds as blocks), and the caveats the
+//! other figures give about the leaders.
 //!
-//! It never claims more than the data shows: with fewer than [`MIN_REPETITIONS`] repetitions a
-//! point there is no verdict on the order, only the measured order; a lock that lost updates or
+//! It never claims more than the data shows: with too few repetitions for any claim there is no
+//! verdict on the order, only the measured order; a lock that lost updates or
 //! was stopped by the time limit is not ranked at all; baselines (`atomic`, `none`) are not locks
 //! and are left out. (A change in the machine's speed is a note of the whole report, not a
 //! caveat here.)
 
-use super::compare::{MIN_REPETITIONS, SIGNIFICANCE, mann_whitney_p};
+use super::ranking;
 use crate::locks::Protection;
 use crate::model::{
     Caveat, Contrast, FindingGroup, Findings, Point, Ranked, Regime, SeriesKey, SweepResults,
@@ -57,17 +57,9 @@ fn is_lock(r: &SweepResults, backend: &str) -> bool {
     r.facts(backend).is_none_or(|f| f.kind == Protection::Lock)
 }
 
-/// Whether `a`'s throughput is above `b`'s beyond the noise of their repetitions.
-fn clearly_faster(a: &Point, b: &Point) -> bool {
-    let rates = |p: &Point| -> Vec<f64> { p.repetitions.iter().map(|r| r.ops_per_sec).collect() };
-    let (xs, ys) = (rates(a), rates(b));
-    let median = |p: &Point| p.ops_per_sec.map_or(0.0, |s| s.median);
-    median(a) > median(b) && mann_whitney_p(&xs, &ys) <= SIGNIFICANCE
-}
-
 fn group(regime: Regime, workers: usize, cpus: usize, points: &[&Point]) -> FindingGroup {
     let mut excluded = Vec::new();
-    let mut ranked: Vec<&Point> = Vec::new();
+    let mut candidates: Vec<&Point> = Vec::new();
     for p in points {
         if p.failed_verification {
             excluded.push((p.key(), "failed verification".to_string()));
@@ -76,11 +68,20 @@ fn group(regime: Regime, workers: usize, cpus: usize, points: &[&Point]) -> Find
         } else if p.ops_per_sec.is_none() {
             excluded.push((p.key(), "no throughput".to_string()));
         } else {
-            ranked.push(p);
+            candidates.push(p);
         }
     }
-    let median = |p: &Point| p.ops_per_sec.map_or(0.0, |s| s.median);
-    ranked.sort_by(|a, b| median(b).total_cmp(&median(a)));
+    let figures: Vec<Vec<(u32, f64)>> = candidates
+        .iter()
+        .map(|p| {
+            p.repetitions
+                .iter()
+                .map(|r| (r.round, r.ops_per_sec))
+                .collect()
+        })
+        .collect();
+    let rule = ranking::rank(&figures, true, "repetition");
+    let ranked: Vec<&Point> = rule.order.iter().map(|&i| candidates[i]).collect();
     let ranking: Vec<Ranked> = ranked
         .iter()
         .map(|p| Ranked {
@@ -89,39 +90,21 @@ fn group(regime: Regime, workers: usize, cpus: usize, points: &[&Point]) -> Find
             repetitions: p.repetitions.len(),
         })
         .collect();
-
-    let fewest = ranked
-        .iter()
-        .map(|p| p.repetitions.len())
-        .min()
-        .unwrap_or(0);
-    let unjudged = (ranked.len() > 1 && fewest < MIN_REPETITIONS).then(|| {
-        format!(
-            "{fewest} repetition{} of some lock: at least {MIN_REPETITIONS} are needed to tell \
-             a difference from noise",
-            if fewest == 1 { "" } else { "s" }
-        )
-    });
-    // The leaders: the fastest and every lock not clearly slower than it.
-    let leaders = match (ranked.first(), &unjudged) {
-        (None, _) => 0,
-        (Some(_), Some(_)) => 1,
-        (Some(top), None) => {
-            1 + ranked[1..]
-                .iter()
-                .take_while(|p| !clearly_faster(top, p))
-                .count()
-        }
-    };
-    let contrast = |other: &Point| {
-        let top = ranked[0];
+    let median = |p: &Point| p.ops_per_sec.map_or(0.0, |s| s.median);
+    let contrast = |at: usize| {
+        let (top, other) = (ranked[0], ranked[at]);
+        let v = rule.versus_best[rule.order[at]].expect("only the fastest has no contrast");
         Contrast {
             other: other.key(),
             ratio: median(top) / median(other).max(f64::MIN_POSITIVE),
-            clear: unjudged.is_none() && clearly_faster(top, other),
+            clear: v.clear,
+            p: v.p,
+            comparisons: rule.comparisons,
+            ranges_apart: v.ranges_apart,
         }
     };
-    let versus_next = ranked.get(leaders.max(1)).map(|p| contrast(p));
+    let leaders = rule.leaders;
+    let versus_next = (ranked.len() > leaders.max(1)).then(|| contrast(leaders.max(1)));
     let std = SeriesKey {
         backend: "std".to_string(),
         mode: WorkerMode::Threads,
@@ -130,7 +113,7 @@ fn group(regime: Regime, workers: usize, cpus: usize, points: &[&Point]) -> Find
         .iter()
         .position(|p| p.key() == std)
         .filter(|&i| i > 0)
-        .map(|i| contrast(ranked[i]));
+        .map(contrast);
     let caveats = caveats(&ranked[..leaders], &ranked, workers);
     FindingGroup {
         regime,
@@ -139,7 +122,8 @@ fn group(regime: Regime, workers: usize, cpus: usize, points: &[&Point]) -> Find
         cpus,
         ranking,
         leaders,
-        unjudged,
+        unjudged: rule.unjudged,
+        rounds: rule.rounds,
         versus_next,
         versus_std,
         caveats,
@@ -233,6 +217,26 @@ mod tests {
         }
     }
 
+    /// The fixture's three rounds made five (rounds 4 and 5 repeat 1 and 2, 1% faster): what
+    /// the default asks for, and the fewest that let any two locks be told apart.
+    fn five_rounds(r: &mut SweepResults) {
+        for p in &mut r.points {
+            let extra: Vec<Repetition> = p.repetitions[..2]
+                .iter()
+                .zip(3..)
+                .map(|(rep, round)| {
+                    let mut rep = rep.clone();
+                    rep.round = round;
+                    rep.ops_per_sec *= 1.01;
+                    rep
+                })
+                .collect();
+            for rep in extra {
+                add_repetition(p, rep);
+            }
+        }
+    }
+
     fn at(f: &Findings, workers: usize) -> &FindingGroup {
         f.groups.iter().find(|g| g.workers == workers).unwrap()
     }
@@ -240,6 +244,7 @@ mod tests {
     #[test]
     fn a_lock_clearly_ahead_is_named_with_its_margins() {
         let mut r = sweep();
+        five_rounds(&mut r);
         rewrite(&mut r, "ticket", 2, |_, rep| rep.ops_per_sec *= 100.0);
         let g = at(&findings(&r), 2).clone();
         assert_eq!(g.ranking[0].series.backend, "ticket");
@@ -250,16 +255,22 @@ mod tests {
         assert_eq!(next.other, g.ranking[1].series);
         let std = g.versus_std.unwrap();
         assert_eq!(std.other.backend, "std");
-        assert!(std.clear);
+        assert!(std.clear && std.ranges_apart);
+        assert_eq!(std.comparisons, 4);
+        assert!(std.p.is_some_and(|p| p <= 0.1), "{std:?}");
     }
 
     #[test]
     fn locks_whose_repetitions_overlap_share_the_lead() {
         let mut r = sweep();
-        // spin and parking-lot at 2 threads: the same three figures, interleaved.
-        for (backend, base) in [("spin", 100e6), ("parking-lot", 101e6)] {
+        five_rounds(&mut r);
+        // spin and parking-lot at 2 threads: the same five figures, trading places by round.
+        for (backend, base, by_round) in [
+            ("spin", 100e6, [0.0, 5e6, -5e6, 2e6, -2e6]),
+            ("parking-lot", 101e6, [-5e6, 0.0, 5e6, -2e6, 2e6]),
+        ] {
             rewrite(&mut r, backend, 2, |i, rep| {
-                rep.ops_per_sec = base + [0.0, 5e6, -5e6][i];
+                rep.ops_per_sec = base + by_round[i];
             });
         }
         let g = at(&findings(&r), 2).clone();

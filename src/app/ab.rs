@@ -1,5 +1,5 @@
 //! `lockbench ab`: the backends A/B'd in the user's own program. The program runs once per
-//! backend per round (backends take turns within each round, as in a sweep), its locks made the
+//! backend per round (each round in a fresh order, as in a sweep), its locks made the
 //! backend through `LOCKBENCH_BACKEND`; each run is bounded, its profile kept, and the backends
 //! are ranked by the program's wall time (or a figure it prints) with the sweep's rank test.
 
@@ -24,6 +24,7 @@ use crate::probe::{BACKEND_VAR, PROFILE_VAR, RECORD_VAR};
 use crate::registry;
 use crate::report;
 use crate::runner::affinity::Topology;
+use crate::runner::sweep::round_order;
 
 /// The backends tried when `--backends` names none (those a guard can hold, from each family).
 pub const DEFAULT_BACKENDS: [&str; 7] = [
@@ -104,10 +105,10 @@ pub(super) fn ab(args: AbArgs) -> anyhow::Result<ExitCode> {
     );
     let mut runs: Vec<AbRun> = Vec::new();
     let mut interrupted = false;
+    let order_seed = crate::runner::sweep::fresh_seed();
     'rounds: for round in 1..=args.repeat {
-        let shift = (round as usize - 1) % backends.len();
-        let order = backends[shift..].iter().chain(&backends[..shift]);
-        for backend in order {
+        let order = round_order(backends.len(), round, order_seed);
+        for backend in order.iter().map(|&i| &backends[i]) {
             if stop.load(Ordering::Relaxed) {
                 interrupted = true;
                 break 'rounds;
@@ -157,6 +158,7 @@ pub(super) fn ab(args: AbArgs) -> anyhow::Result<ExitCode> {
         leaders,
         unjudged,
         excluded,
+        comparisons,
     } = analysis::ab::rank(&backends, &runs, &measure);
     let results = AbResults {
         format: AB_FORMAT.to_string(),
@@ -172,6 +174,8 @@ pub(super) fn ab(args: AbArgs) -> anyhow::Result<ExitCode> {
         leaders,
         unjudged,
         excluded,
+        comparisons,
+        order_seed: Some(order_seed),
         environment: environment::capture(&Topology::detect(), None),
     };
     report::files::write_atomically(dir, "ab.json", &serde_json::to_vec_pretty(&results)?)?;

@@ -8,7 +8,9 @@ use super::exit;
 use crate::analysis;
 use crate::cli::ReportArgs;
 use crate::error::UsageError;
-use crate::model::{SWEEP_KIND, SweepResults};
+use crate::measure::recorder::decode_histogram;
+use crate::model::ab::AB_FORMAT;
+use crate::model::{AbResults, SWEEP_KIND, SweepResults};
 use crate::registry;
 use crate::report;
 use crate::report::files;
@@ -22,8 +24,11 @@ pub(crate) fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
     fleet(&args.results, args.out)
 }
 
-/// Every report file of one results file, rebuilt.
+/// Every report file of one results file, rebuilt; an A/B's ranking made again.
 fn one_file(path: &Path, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    if let Some(ab) = load_ab(path) {
+        return rerank_ab(path, ab?, out);
+    }
     let results = load(path)?;
     let out = out.unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
     let out = if out.as_os_str().is_empty() {
@@ -35,6 +40,41 @@ fn one_file(path: &Path, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
         .map_err(|e| UsageError::file(&out, format!("cannot be created: {e}")))?;
     write_reports(&out, &results)?;
     println!("Wrote {} in {}", report::FILES.join(", "), out.display());
+    Ok(ExitCode::from(exit::OK))
+}
+
+/// `path` read as an A/B's ab.json, if it names itself one (an error if it then does not read).
+fn load_ab(path: &Path) -> Option<Result<AbResults, UsageError>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let kind: serde_json::Value = serde_json::from_str(&text).ok()?;
+    (kind.get("format")?.as_str()? == AB_FORMAT).then(|| {
+        serde_json::from_str(&text)
+            .map_err(|e| UsageError::file(path, format!("is not an A/B this lockbench reads: {e}")))
+    })
+}
+
+/// An A/B ranked again from its runs by the current ranking rule: ab.json rewritten (in `out`,
+/// else in place), its table and verdict printed as `ab` prints them.
+fn rerank_ab(path: &Path, mut ab: AbResults, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let backends: Vec<String> = ab
+        .ranking
+        .iter()
+        .map(|r| r.backend.clone())
+        .chain(ab.excluded.iter().map(|(b, _)| b.clone()))
+        .collect();
+    let ranking = analysis::ab::rank(&backends, &ab.runs, &ab.measure);
+    ab.ranking = ranking.ranked;
+    ab.leaders = ranking.leaders;
+    ab.unjudged = ranking.unjudged;
+    ab.excluded = ranking.excluded;
+    ab.comparisons = ranking.comparisons;
+    let dir = out.unwrap_or_else(|| path.parent().map(Path::to_path_buf).unwrap_or_default());
+    files::write_atomically(&dir, "ab.json", &serde_json::to_vec_pretty(&ab)?)?;
+    println!("{}", report::ab::table(&ab));
+    for s in report::ab::sentences(&ab) {
+        println!("{s}");
+    }
+    println!("\nwrote {}", dir.join("ab.json").display());
     Ok(ExitCode::from(exit::OK))
 }
 
@@ -132,6 +172,9 @@ pub(crate) fn load(path: &Path) -> Result<SweepResults, UsageError> {
         )
     })?;
     let mut results = SweepResults::from_json(&text).map_err(|p| UsageError::file(path, p))?;
+    if let Some(why) = corrupt_histogram(&results) {
+        return Err(UsageError::file(path, why));
+    }
     if results.backend_facts.is_empty() {
         let registry = registry::global();
         results.backend_facts = results
@@ -142,6 +185,27 @@ pub(crate) fn load(path: &Path) -> Result<SweepResults, UsageError> {
             .collect();
     }
     Ok(results)
+}
+
+/// The first latency histogram of `results` that does not decode, named by its point: a chart
+/// drawn without it would leave the point out without a word.
+fn corrupt_histogram(results: &SweepResults) -> Option<String> {
+    results.points.iter().find_map(|p| {
+        let merged = p.latency_histogram.iter();
+        let reps = p
+            .repetitions
+            .iter()
+            .filter_map(|r| r.latency_histogram.as_ref());
+        merged.chain(reps).find_map(|h| {
+            let why = decode_histogram(h).err()?;
+            Some(format!(
+                "the latency histogram of {} with {} is corrupt ({why}): the file was damaged \
+                 after it was written; rerun the sweep or restore the file",
+                p.backend,
+                report::format::workers(p.mode, p.workers)
+            ))
+        })
+    })
 }
 
 /// Writes every report file of `results` into `dir`; the error names the directory.

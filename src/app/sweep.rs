@@ -142,6 +142,9 @@ fn skeleton(
             latency: first.latency.to_string(),
             max_time_ms: first.max_time_ms,
             draws: first.draws.clone(),
+            order_seed: Some(crate::runner::sweep::fresh_seed()),
+            wake_latency: first.wake_latency,
+            timeout_ns: first.timeout_ns,
         },
         backend_facts: plan
             .backends
@@ -180,7 +183,8 @@ fn run_points(
 ) -> anyhow::Result<()> {
     results.complete = false;
     let total = plan.configs.len() * repeat as usize;
-    for (done, (round, index)) in rounds(plan.configs.len(), repeat).enumerate() {
+    let seed = results.settings.order_seed.unwrap_or_default();
+    for (done, (round, index)) in rounds(plan.configs.len(), repeat, seed).enumerate() {
         let cfg = &plan.configs[index];
         step(round, cfg, None)?;
         let run = super::measure(super::entry_of(cfg), cfg, bench, &mut |_| tick());

@@ -122,6 +122,35 @@ impl ThreadList {
     }
 }
 
+/// `digits` as a whole number; where it is not one, why, if a reason more telling than "not a
+/// number" applies (a negative count; one past the largest).
+fn whole(digits: &str) -> Result<u64, Option<String>> {
+    let d = digits.trim();
+    let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if d.strip_prefix('-').is_some_and(all_digits) {
+        return Err(Some("a count cannot be negative".to_string()));
+    }
+    if all_digits(d) {
+        return d
+            .parse()
+            .map_err(|_| Some(format!("too large: at most {}", u64::MAX)));
+    }
+    Err(None)
+}
+
+/// Parses a worker count (`--threads` and `--processes` of `run`): a whole number from 1 to
+/// [`MAX_THREADS`].
+pub fn parse_workers(s: &str) -> Result<usize, UsageError> {
+    let bad = |reason: String| UsageError::invalid("worker count", s, reason);
+    let n = whole(s).map_err(|why| {
+        bad(why.unwrap_or_else(|| "expected a whole number such as 8".to_string()))
+    })?;
+    match usize::try_from(n) {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(bad(format!("must be from 1 to {MAX_THREADS}"))),
+    }
+}
+
 /// Parses `--threads` of a sweep: `1,2,4,8`, `1..8` or `max`.
 pub fn parse_thread_list(s: &str) -> Result<ThreadList, UsageError> {
     let t = s.trim();
@@ -130,10 +159,12 @@ pub fn parse_thread_list(s: &str) -> Result<ThreadList, UsageError> {
     }
     let bad = |reason: &str| UsageError::invalid("--threads", s, reason.to_string());
     let number = |p: &str| -> Result<usize, UsageError> {
-        let n: usize = p
-            .trim()
-            .parse()
-            .map_err(|_| bad("expected a list such as 1,2,4,8, a range such as 1..8, or max"))?;
+        let n = whole(p).map_err(|why| {
+            bad(&why.unwrap_or_else(|| {
+                "expected a list such as 1,2,4,8, a range such as 1..8, or max".to_string()
+            }))
+        })?;
+        let n = usize::try_from(n).unwrap_or(usize::MAX);
         if n == 0 || n > MAX_THREADS {
             return Err(bad(&format!(
                 "thread counts must be from 1 to {MAX_THREADS}"
@@ -167,11 +198,13 @@ pub fn parse_count(s: &str) -> Result<u64, UsageError> {
         Some(b'G') => (&t[..t.len() - 1], 1_000_000_000),
         _ => (&t[..], 1),
     };
-    let n: u64 = digits.parse().map_err(|_| {
+    let n = whole(digits).map_err(|why| {
         UsageError::invalid(
             "count",
             s,
-            "expected a whole number such as 1000000, 1_000_000 or 1M",
+            why.unwrap_or_else(|| {
+                "expected a whole number such as 1000000, 1_000_000 or 1M".to_string()
+            }),
         )
     })?;
     n.checked_mul(scale)

@@ -10,14 +10,14 @@ use std::time::{Duration, Instant};
 
 use crate::measure::clock::Clock;
 use crate::measure::futex;
-use crate::model::{CoreRoundTrip, MachineCosts, PinPolicy};
+use crate::model::{CoreRoundTrip, CostRanges, MachineCosts, PinPolicy, Range};
 use crate::runner::affinity::{Topology, pin_current};
 
 /// Pairs of CPUs whose round trip is measured, at most.
 const PAIRS: usize = 8;
 /// Round trips in one timed round.
 const TRIPS: u32 = 2_000;
-/// Timed rounds per pair, or of context switches (the median is kept).
+/// Timed rounds per pair, or of context switches (the least is kept, and the spread).
 const ROUNDS: usize = 3;
 /// Wakes timed.
 const WAKES: u32 = 60;
@@ -35,9 +35,15 @@ const WAIT_SLICE: Duration = Duration::from_millis(5);
 #[repr(align(128))]
 struct Line(AtomicU32);
 
-/// Measures the machine's costs on the CPUs `topology` allows; `pause_ns` is the spin hint's
-/// cost already measured.
-pub fn measure(topology: &Topology, clock: &Clock, pause_ns: f64, tsc: bool) -> MachineCosts {
+/// Measures the machine's costs on the CPUs `topology` allows; `pause_rounds` are the spin
+/// hint's rounds already measured, ns each. Each cost is the least of its rounds (a floor), with
+/// the spread of the rounds beside it.
+pub fn measure(
+    topology: &Topology,
+    clock: &Clock,
+    pause_rounds: &[f64],
+    tsc: bool,
+) -> MachineCosts {
     let mut cpus: Vec<usize> = topology
         .placement(&PinPolicy::Compact, topology.cpus.len())
         .into_iter()
@@ -45,39 +51,73 @@ pub fn measure(topology: &Topology, clock: &Clock, pause_ns: f64, tsc: bool) -> 
         .collect();
     cpus.dedup();
     let ticks_per_ns = clock.ticks_for(Duration::from_secs(1)) as f64 / 1e9;
-    let (futex_wake_ns, wakeup_ns) = match cpus.as_slice() {
+    let (futex_wake, wakeup) = match cpus.as_slice() {
         [] => (None, None),
         // On one CPU the woken waiter may run before the waker reads the clock again: the
         // call's cost would include the waiter's run, so only the wake-up is kept.
         [only] => {
             let (only, clock) = (*only, clock.clone());
-            bounded(move || wakes(&clock, only, only).1).map_or((None, None), |w| (None, w))
+            bounded(move || typical(wakes(&clock, only, only).1))
+                .map_or((None, None), |w| (None, w))
         }
         [first, second, ..] => {
             let (first, second, clock) = (*first, *second, clock.clone());
-            bounded(move || wakes(&clock, first, second)).unwrap_or((None, None))
+            bounded(move || {
+                let (calls, wakeups) = wakes(&clock, first, second);
+                (typical(calls), typical(wakeups))
+            })
+            .unwrap_or((None, None))
         }
     };
-    MachineCosts {
-        pause_cycles: (tsc && pause_ns > 0.0).then_some(pause_ns * ticks_per_ns),
-        core_to_core: pairs(&cpus)
-            .into_iter()
-            .filter_map(|(from, to)| {
-                bounded(move || round_trip(from, to))
-                    .flatten()
-                    .map(|round_trip_ns| CoreRoundTrip {
+    let trips: Vec<(CoreRoundTrip, Range)> = pairs(&cpus)
+        .into_iter()
+        .filter_map(|(from, to)| {
+            bounded(move || floor(round_trip(from, to)))
+                .flatten()
+                .map(|(least, range)| {
+                    let trip = CoreRoundTrip {
                         from,
                         to,
-                        round_trip_ns,
-                    })
-            })
-            .collect(),
-        futex_wake_ns,
-        wakeup_ns,
-        context_switch_ns: cpus
-            .first()
-            .and_then(|&cpu| bounded(move || context_switch(cpu)).flatten()),
+                        round_trip_ns: least,
+                    };
+                    (trip, range)
+                })
+        })
+        .collect();
+    let context_switch = cpus
+        .first()
+        .and_then(|&cpu| bounded(move || floor(context_switch(cpu))).flatten());
+    let pause = floor(pause_rounds.to_vec());
+    MachineCosts {
+        pause_cycles: pause
+            .filter(|(ns, _)| tsc && *ns > 0.0)
+            .map(|(ns, _)| ns * ticks_per_ns),
+        core_to_core: trips.iter().map(|(t, _)| t.clone()).collect(),
+        futex_wake_ns: futex_wake.map(|f| f.0),
+        wakeup_ns: wakeup.map(|f| f.0),
+        context_switch_ns: context_switch.map(|f| f.0),
+        ranges: Some(CostRanges {
+            pause_ns: pause.map(|f| f.1),
+            core_to_core_ns: trips.iter().map(|(_, r)| *r).collect(),
+            futex_wake_ns: futex_wake.map(|f| f.1),
+            wakeup_ns: wakeup.map(|f| f.1),
+            context_switch_ns: context_switch.map(|f| f.1),
+        }),
     }
+}
+
+/// The least of single measurements `values` and (least, median), if there are any.
+fn typical(mut values: Vec<f64>) -> Option<(f64, Range)> {
+    values.sort_by(f64::total_cmp);
+    let least = *values.first()?;
+    Some((least, (least, values[values.len() / 2])))
+}
+
+/// The least of `rounds` and their spread, if there are any.
+fn floor(rounds: Vec<f64>) -> Option<(f64, Range)> {
+    let least = rounds.iter().copied().reduce(f64::min)?;
+    let most = rounds.iter().copied().reduce(f64::max)?;
+    Some((least, (least, most)))
 }
 
 /// Runs `measurement` on a thread of its own and waits for it at most [`BOUND`] and a little:
@@ -126,16 +166,17 @@ fn spin_until(done: impl Fn() -> bool, abort: &AtomicBool, deadline: Instant) ->
     true
 }
 
-/// The median round trip of one cache line between `from` and `to`, ns: `from` writes an odd
-/// number, `to` answers with the next even one, and again. Plain loads in the loops (no spin
-/// hint), so the figure is the line's own trip.
-fn round_trip(from: usize, to: usize) -> Option<f64> {
+/// The timed rounds of one cache line's round trips between `from` and `to`, ns per trip (none
+/// where it could not be measured): `from` writes an odd number, `to` answers with the next
+/// even one, and again. Plain loads in the loops (no spin hint), so the figure is the line's
+/// own trip.
+fn round_trip(from: usize, to: usize) -> Vec<f64> {
     let line = Line(AtomicU32::new(0));
     let abort = AtomicBool::new(false);
     let deadline = Instant::now() + BOUND;
     // One untimed round first: the answerer's start and its move to its CPU stay out.
     let total = TRIPS * (ROUNDS as u32 + 1);
-    let mut rounds: Vec<f64> = thread::scope(|s| {
+    thread::scope(|s| {
         let (line, abort) = (&line, &abort);
         s.spawn(move || {
             if !pin_current(to) {
@@ -174,8 +215,7 @@ fn round_trip(from: usize, to: usize) -> Option<f64> {
             rounds
         });
         starter.join().unwrap_or_default()
-    });
-    median(&mut rounds)
+    })
 }
 
 /// Waits on `word` while it holds `expected`, for at most [`WAIT_SLICE`].
@@ -188,17 +228,17 @@ fn futex_wake(word: &AtomicU32) -> i64 {
     futex::wake(word, 1)
 }
 
-/// The median cost of a `FUTEX_WAKE` that wakes a sleeping waiter (on `waker_cpu`), and the
-/// median time from just before it to the waiter (on `waiter_cpu`) running, ns. A wake that
-/// found nobody asleep is not counted.
-fn wakes(clock: &Clock, waker_cpu: usize, waiter_cpu: usize) -> (Option<f64>, Option<f64>) {
+/// The cost of each `FUTEX_WAKE` that woke a sleeping waiter (on `waker_cpu`), and each time
+/// from just before it to the waiter (on `waiter_cpu`) running, ns. A wake that found nobody
+/// asleep is not counted.
+fn wakes(clock: &Clock, waker_cpu: usize, waiter_cpu: usize) -> (Vec<f64>, Vec<f64>) {
     let word = AtomicU32::new(0);
     let ready = AtomicU32::new(0);
     let woke = AtomicU32::new(0);
     let woke_at = AtomicU64::new(0);
     let abort = AtomicBool::new(false);
     let deadline = Instant::now() + BOUND;
-    let (mut calls, mut wakeups) = thread::scope(|s| {
+    thread::scope(|s| {
         let (word, ready, woke, woke_at, abort) = (&word, &ready, &woke, &woke_at, &abort);
         s.spawn(move || {
             if !pin_current(waiter_cpu) {
@@ -249,8 +289,7 @@ fn wakes(clock: &Clock, waker_cpu: usize, waiter_cpu: usize) -> (Option<f64>, Op
             (calls, wakeups)
         });
         waker.join().unwrap_or_default()
-    });
-    (median(&mut calls), median(&mut wakeups))
+    })
 }
 
 /// As [`spin_until`], yielding the CPU between looks: the thread it waits for may share it.
@@ -265,14 +304,14 @@ fn spin_until_yielding(done: impl Fn() -> bool, abort: &AtomicBool, deadline: In
     true
 }
 
-/// The median cost of one context switch on `cpu`, ns: two threads pinned to it pass a futex
-/// word back and forth, each sleeping until the other has run; a pass is two switches.
-fn context_switch(cpu: usize) -> Option<f64> {
+/// The timed rounds of context switches on `cpu`, ns per switch: two threads pinned to it pass
+/// a futex word back and forth, each sleeping until the other has run; a pass is two switches.
+fn context_switch(cpu: usize) -> Vec<f64> {
     let word = AtomicU32::new(0);
     let abort = AtomicBool::new(false);
     let done = AtomicBool::new(false);
     let deadline = Instant::now() + BOUND;
-    let mut rounds: Vec<f64> = thread::scope(|s| {
+    thread::scope(|s| {
         let (word, abort, done) = (&word, &abort, &done);
         let gone = || abort.load(Ordering::Relaxed) || Instant::now() > deadline;
         s.spawn(move || {
@@ -319,14 +358,7 @@ fn context_switch(cpu: usize) -> Option<f64> {
             rounds
         });
         passer.join().unwrap_or_default()
-    });
-    median(&mut rounds)
-}
-
-/// The median of `values`, if there are any.
-fn median(values: &mut [f64]) -> Option<f64> {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied()
+    })
 }
 
 #[cfg(test)]
@@ -351,7 +383,7 @@ mod tests {
         let topology = Topology::detect();
         let clock = Clock::new();
         let t = Instant::now();
-        let costs = measure(&topology, &clock, 10.0, true);
+        let costs = measure(&topology, &clock, &[10.0, 12.0], true);
         // Each two-thread measurement is bounded (the round trips per pair), whatever its
         // threads do.
         let bound = (BOUND + Duration::from_millis(100)) * (2 + PAIRS as u32);
@@ -372,5 +404,11 @@ mod tests {
             "nothing measured: {costs:?}"
         );
         assert!(costs.pause_cycles.is_some_and(|c| c > 0.0));
+        // Each figure is the floor of its rounds.
+        let ranges = costs.ranges.unwrap();
+        assert_eq!(ranges.pause_ns, Some((10.0, 12.0)));
+        if let (Some(ns), Some((least, most))) = (costs.futex_wake_ns, ranges.futex_wake_ns) {
+            assert!(ns == least && least <= most);
+        }
     }
 }

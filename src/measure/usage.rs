@@ -1,6 +1,9 @@
-//! What a worker cost the machine, from the kernel: CPU time (user and system) and context
-//! switches (voluntary: it slept, in a futex wait or a yield that slept; involuntary: it was
-//! preempted), read with `getrusage(RUSAGE_THREAD)` by the worker itself, thread or process.
+//! What a worker cost the machine, from the kernel: CPU time and context switches (voluntary:
+//! it slept, in a futex wait or a yield that slept; involuntary: it was preempted), read by the
+//! worker itself, thread or process. The CPU time is the thread's CPU clock
+//! (`CLOCK_THREAD_CPUTIME_ID`, to the nanosecond); `getrusage(RUSAGE_THREAD)` gives the
+//! switches and the split between user and system time, which the kernel keeps by the tick and
+//! adjusts to stay monotonic, so that over a millisecond it can read 0 or twice the truth.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +18,10 @@ pub struct CpuUsage {
     pub voluntary_switches: u64,
     /// Times the scheduler took the CPU away (preemption).
     pub involuntary_switches: u64,
+    /// CPU time from the thread's CPU clock, ns: the exact total that user and system split
+    /// (0 in files written before it was read).
+    #[serde(default)]
+    pub clock_ns: u64,
 }
 
 impl CpuUsage {
@@ -28,11 +35,19 @@ impl CpuUsage {
             return None;
         }
         let ns = |t: libc::timeval| t.tv_sec as u64 * 1_000_000_000 + t.tv_usec as u64 * 1_000;
+        // SAFETY: an all-zero `timespec` is a valid value of this plain C struct.
+        let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
+        // SAFETY: clock_gettime writes into `ts`, which lives for the call; the thread CPU-time
+        // clock is the calling thread's.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } != 0 {
+            return None;
+        }
         Some(CpuUsage {
             user_ns: ns(ru.ru_utime),
             system_ns: ns(ru.ru_stime),
             voluntary_switches: ru.ru_nvcsw as u64,
             involuntary_switches: ru.ru_nivcsw as u64,
+            clock_ns: ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64,
         })
     }
 
@@ -47,6 +62,7 @@ impl CpuUsage {
             involuntary_switches: self
                 .involuntary_switches
                 .saturating_sub(earlier.involuntary_switches),
+            clock_ns: self.clock_ns.saturating_sub(earlier.clock_ns),
         }
     }
 
@@ -57,12 +73,34 @@ impl CpuUsage {
             system_ns: self.system_ns + other.system_ns,
             voluntary_switches: self.voluntary_switches + other.voluntary_switches,
             involuntary_switches: self.involuntary_switches + other.involuntary_switches,
+            clock_ns: self.clock_ns + other.clock_ns,
         }
     }
 
-    /// User plus system time, ns.
+    /// CPU time, ns: the CPU clock's where it was read, else user plus system.
     pub fn cpu_ns(self) -> u64 {
-        self.user_ns + self.system_ns
+        if self.clock_ns > 0 {
+            self.clock_ns
+        } else {
+            self.user_ns + self.system_ns
+        }
+    }
+
+    /// User and system time, ns: the CPU clock's total split as the kernel's ticks split it
+    /// (all user where the ticks saw none).
+    pub fn user_system_ns(self) -> (u64, u64) {
+        let ticks = self.user_ns + self.system_ns;
+        if self.clock_ns == 0 {
+            return (self.user_ns, self.system_ns);
+        }
+        if ticks == 0 {
+            return (self.clock_ns, 0);
+        }
+        let system = (self.clock_ns as f64 * self.system_ns as f64 / ticks as f64).round() as u64;
+        (
+            self.clock_ns - system.min(self.clock_ns),
+            system.min(self.clock_ns),
+        )
     }
 }
 
@@ -86,6 +124,10 @@ mod tests {
         // gave the CPU up.
         assert!(used.cpu_ns() >= 1_000_000, "{used:?}");
         assert!(used.voluntary_switches >= 5, "{used:?}");
+        // The clock's total is at most the wall time it was read over, and splits whole.
+        assert!(used.cpu_ns() <= t.elapsed().as_nanos() as u64, "{used:?}");
+        let (user, system) = used.user_system_ns();
+        assert_eq!(user + system, used.cpu_ns());
         assert_eq!(used.plus(used).cpu_ns(), 2 * used.cpu_ns());
     }
 }

@@ -38,6 +38,12 @@ pub struct AbResults {
     pub unjudged: Option<String>,
     /// Backends not ranked, and why.
     pub excluded: Vec<(String, String)>,
+    /// How many comparisons the ranking rule's family held (every pair of ranked backends).
+    #[serde(default)]
+    pub comparisons: usize,
+    /// The seed of the rounds' orders (each round's backends in a fresh order drawn from it).
+    #[serde(default)]
+    pub order_seed: Option<u64>,
     /// Where it ran.
     pub environment: Environment,
 }
@@ -146,7 +152,8 @@ pub struct AbRanked {
     pub worst: f64,
     /// Its good runs.
     pub runs: usize,
-    /// The rank test's p against the leader (none for the leader itself).
+    /// The ranking rule's p-value against the leader, adjusted for every comparison of the
+    /// A/B (none for the leader itself, or where the order is not judged).
     pub p_vs_top: Option<f64>,
     /// Whether it is behind the leader beyond the noise of the runs.
     pub clearly_behind: bool,

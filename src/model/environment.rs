@@ -121,9 +121,10 @@ pub struct Environment {
     pub costs: Option<MachineCosts>,
 }
 
-/// The costs that change a lock's answer from one machine to the next, measured (each the
-/// median of its rounds; `None` where the machine could not show it, e.g. one allowed CPU for
-/// a round trip between two).
+/// The costs that change a lock's answer from one machine to the next, measured: each the
+/// least of its rounds, a floor that a busy machine can only raise (files written before the
+/// rounds' spread was kept: their median), and `ranges` the spread of the rounds; `None` where
+/// the machine could not show it, e.g. one allowed CPU for a round trip between two.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct MachineCosts {
     /// One spin-wait hint (`pause`) in TSC ticks: reference cycles at the TSC's rate (the
@@ -141,6 +142,43 @@ pub struct MachineCosts {
     /// One context switch, ns: two threads on one CPU passing the CPU back and forth through a
     /// futex, half a round trip (the futex calls included).
     pub context_switch_ns: Option<f64>,
+    /// The spread of each measurement's rounds (none in files written before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ranges: Option<CostRanges>,
+}
+
+/// The least and the most of a measurement's rounds, ns.
+pub type Range = (f64, f64);
+
+/// The spread of the machine's measured costs: for the loops timed in rounds (the pause, the
+/// round trips, the context switch) the least and the most of the rounds, which a busy machine
+/// spreads; for the wakes, each timed alone, the least and the median (a single wake varies
+/// with the CPU's idle state whatever else runs).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct CostRanges {
+    /// One spin-wait hint, ns: (least, most) of the rounds.
+    pub pause_ns: Option<Range>,
+    /// Each pair's round trip, in the order of `core_to_core`: (least, most) of the rounds.
+    pub core_to_core_ns: Vec<Range>,
+    /// The futex wake: (least, median) of the wakes.
+    pub futex_wake_ns: Option<Range>,
+    /// The wake-up: (least, median) of the wakes.
+    pub wakeup_ns: Option<Range>,
+    /// The context switch: (least, most) of the rounds.
+    pub context_switch_ns: Option<Range>,
+}
+
+impl CostRanges {
+    /// Whether a loop timed in rounds took more than twice as long in one round as in another:
+    /// the machine was busy while its costs were measured.
+    pub fn wide(&self) -> bool {
+        let wide = |r: &Range| r.1 > 2.0 * r.0;
+        [self.pause_ns, self.context_switch_ns]
+            .iter()
+            .flatten()
+            .chain(&self.core_to_core_ns)
+            .any(wide)
+    }
 }
 
 /// The cache-line round trip between two CPUs.
@@ -150,7 +188,7 @@ pub struct CoreRoundTrip {
     pub from: usize,
     /// The CPU that answers.
     pub to: usize,
-    /// The median round trip, ns.
+    /// The least round trip of its rounds, ns (files written before: the median).
     pub round_trip_ns: f64,
 }
 

@@ -30,10 +30,13 @@ pub struct FindingGroup {
     /// The locks that can be ranked (verified, complete), fastest first by median throughput.
     pub ranking: Vec<Ranked>,
     /// How many locks at the head of `ranking` cannot be told apart from the fastest: 1 when
-    /// the fastest is ahead of every other beyond the spread.
+    /// the fastest is ahead of every other beyond the noise.
     pub leaders: usize,
     /// Why there is no verdict on the order, when there is none (too few repetitions).
     pub unjudged: Option<String>,
+    /// The rounds every ranked lock ran in, which the ranking rule used.
+    #[serde(default)]
+    pub rounds: usize,
     /// The fastest against the first lock that is not a leader.
     pub versus_next: Option<Contrast>,
     /// The fastest against `std` (threads), when `std` was measured and is not the fastest.
@@ -62,8 +65,18 @@ pub struct Contrast {
     pub other: SeriesKey,
     /// Fastest median / other median.
     pub ratio: f64,
-    /// Whether the difference is beyond the noise of the repetitions.
+    /// Whether the fastest is ahead beyond the noise of the repetitions, by the ranking rule.
     pub clear: bool,
+    /// The ranking rule's p-value of the difference, adjusted for every comparison of the
+    /// group (none where the order is not judged).
+    #[serde(default)]
+    pub p: Option<f64>,
+    /// How many comparisons the group's family held (every pair of ranked locks).
+    #[serde(default)]
+    pub comparisons: usize,
+    /// Whether every repetition of the fastest beat every repetition of the other.
+    #[serde(default)]
+    pub ranges_apart: bool,
 }
 
 /// A caveat on a point's figures.

@@ -49,6 +49,10 @@ pub struct FleetMachine {
     pub label: String,
     /// Its results file.
     pub file: String,
+    /// The host name the file was measured on: files of one host name and CPU model are one
+    /// machine, measured more than once.
+    #[serde(default)]
+    pub host: String,
     /// The CPU model.
     pub cpu_model: String,
     /// Logical CPUs online.
@@ -120,14 +124,14 @@ pub struct FleetCell {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Answer {
-    /// One lock is ahead of every other beyond the spread.
+    /// One lock is ahead of every other beyond the noise (the ranking rule).
     Clear {
         /// The winner.
         winner: SeriesKey,
         /// Its median over the next lock's.
         ratio: f64,
     },
-    /// Several locks lead together: their repetitions overlap.
+    /// Several locks lead together: none is ahead of the others beyond the noise.
     Together {
         /// The leaders, fastest median first.
         leaders: Vec<SeriesKey>,

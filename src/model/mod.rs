@@ -33,7 +33,8 @@ pub use config::{
     LatencyMode, LockOrder, PinPolicy, RunConfig, WorkDraws, WorkUnit, WorkerMode, Workload,
 };
 pub use environment::{
-    BackendFacts, CoreRoundTrip, CrateVersion, Environment, MachineCosts, WorkCalibration,
+    BackendFacts, CoreRoundTrip, CostRanges, CrateVersion, Environment, MachineCosts, Range,
+    WorkCalibration,
 };
 pub use findings::{Caveat, Contrast, FindingGroup, Findings, Ranked};
 pub use fleet::{

@@ -338,6 +338,17 @@ pub struct SweepSettings {
     /// The distributions every run drew its work from (`--draw-work`), if it drew.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub draws: Option<super::WorkDraws>,
+    /// The seed each round's order of points was drawn from (files written before rounds were
+    /// shuffled: none, and every round ran in the listed order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_seed: Option<u64>,
+    /// Every release stamped for the wake-up latency (`--wake-latency`), which costs every
+    /// acquisition a little (files written before it was kept: false).
+    #[serde(default)]
+    pub wake_latency: bool,
+    /// Every acquisition's deadline, ns (`--timeout`; none: they wait as long as it takes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ns: Option<u64>,
 }
 
 /// Everything a sweep measured: what `results.json` holds and every report is made from.

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::format::{duration_ns, percent};
-use super::verdict::times;
+use super::verdict::{adjusted, times};
 use crate::model::{AbMeasure, AbOutcome, AbResults};
 
 /// A figure as the measure has it: seconds of wall time as a duration, a metric as a number.
@@ -66,14 +66,13 @@ pub fn sentences(r: &AbResults) -> Vec<String> {
             if r.leaders == 1 {
                 let next = &ranking[1];
                 out.push(format!(
-                    "{} is {best} (median {} {}): {} better than {}, beyond the spread of either \
-                     (p = {:.3}).",
+                    "{} is {best} (median {} {}): {} better than {}, beyond the noise ({}).",
                     top.backend,
                     what(r),
                     figure(r, top.median),
                     times(ratio(top.median, next.median)),
                     next.backend,
-                    next.p_vs_top.unwrap_or(1.0)
+                    adjusted(next.p_vs_top.unwrap_or(1.0), r.comparisons)
                 ));
             } else {
                 let names: Vec<String> = ranking[..r.leaders]
@@ -81,8 +80,7 @@ pub fn sentences(r: &AbResults) -> Vec<String> {
                     .map(|x| format!("{} ({})", x.backend, figure(r, x.median)))
                     .collect();
                 out.push(format!(
-                    "{} lead together: none is ahead of the others beyond the spread of the \
-                     runs.",
+                    "{} lead together: none is ahead of the others beyond the noise of the runs.",
                     names.join(", ")
                 ));
                 if let Some(next) = ranking.get(r.leaders) {

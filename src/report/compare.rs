@@ -21,13 +21,18 @@ fn factor(p: &ComparedPoint) -> String {
 
 /// The verdict on a point, in words.
 pub fn verdict(p: &ComparedPoint) -> String {
-    let p_value = p
-        .p_value
-        .map_or(String::new(), |v| format!(" (p = {v:.3})"));
+    let p_value = p.p_value.map_or(String::new(), |v| {
+        let v = if v < 0.001 {
+            "p < 0.001".to_string()
+        } else {
+            format!("p = {v:.3}")
+        };
+        format!(" ({v}, adjusted)")
+    });
     match p.change {
-        Change::Faster => format!("{}, beyond the spread{p_value}", factor(p)),
-        Change::Slower => format!("SLOWER: {}, beyond the spread{p_value}", factor(p)),
-        Change::NoClearChange => format!("no clear change, within the spread{p_value}"),
+        Change::Faster => format!("{}, beyond the noise{p_value}", factor(p)),
+        Change::Slower => format!("SLOWER: {}, beyond the noise{p_value}", factor(p)),
+        Change::NoClearChange => format!("no clear change, within the noise{p_value}"),
         Change::TooFewRepetitions => "too few repetitions: no verdict".to_string(),
         Change::Flagged => format!("no verdict: {}", p.flags.join("; ")),
         Change::Missing => "measured in one file only".to_string(),
@@ -48,7 +53,7 @@ fn cell(s: Option<Spread>) -> String {
 }
 
 /// The changes in sentences, the clear ones first: "ticket is 1.32× faster at 2 threads, beyond
-/// the spread of either side." Then how many points show no clear change, and how many have no
+/// the noise." Then how many points show no clear change, and how many have no
 /// verdict.
 pub fn summary(c: &Comparison) -> Vec<String> {
     let mut out: Vec<String> = c
@@ -57,7 +62,7 @@ pub fn summary(c: &Comparison) -> Vec<String> {
         .filter(|p| matches!(p.change, Change::Faster | Change::Slower))
         .map(|p| {
             format!(
-                "{} is {} at {}, beyond the spread of either side.",
+                "{} is {} at {}, beyond the noise.",
                 label(p),
                 factor(p),
                 workers(p.series.mode, p.workers)
@@ -74,7 +79,7 @@ pub fn summary(c: &Comparison) -> Vec<String> {
         .count();
     if unclear > 0 {
         out.push(format!(
-            "No clear change at {unclear} point{}: the difference is within the spread of the \
+            "No clear change at {unclear} point{}: the difference is within the noise of the \
              repetitions.",
             if unclear == 1 { "" } else { "s" }
         ));

@@ -8,9 +8,14 @@ use std::fmt::Write;
 use minijinja::Environment;
 use serde::Serialize;
 
-use super::format::{costs_line, duration_ns, rate, regime_label, series_label, workers};
+use super::format::{
+    cost as format_cost, costs_line, duration_ns, rate, regime_label, series_label, typical,
+    workers,
+};
 use super::verdict::times;
-use crate::model::{Answer, Fleet, FleetGroup, FleetMachine, FleetPoint, SeriesKey, WorkerMode};
+use crate::model::{
+    Answer, Fleet, FleetGroup, FleetMachine, FleetPoint, Range, SeriesKey, WorkerMode,
+};
 
 /// A table: its header and rows of cells, each row with a class for the page.
 #[derive(Serialize)]
@@ -73,9 +78,9 @@ fn point_label(g: &FleetGroup, p: &FleetPoint) -> String {
 /// machines (a, b, c); on d (64 CPUs), parking-lot does; on e, std and spin lead together."
 pub fn point_sentence(g: &FleetGroup, p: &FleetPoint) -> String {
     let where_ = point_label(g, p);
-    let n = p.rows.len();
+    let n = hosts(g, p.rows.iter().map(|r| r.machine));
     // Each answer and the machines that gave it, the most common first.
-    let mut answers: Vec<(String, bool, Vec<String>)> = Vec::new();
+    let mut answers: Vec<(String, bool, Vec<usize>)> = Vec::new();
     for row in &p.rows {
         let (said, clear) = match &row.answer {
             Answer::Clear { winner, .. } => (series_label(winner), true),
@@ -88,28 +93,39 @@ pub fn point_sentence(g: &FleetGroup, p: &FleetPoint) -> String {
             ),
             Answer::Unjudged { .. } => ("there is no verdict".to_string(), false),
         };
-        let machine = named(&g.machines[row.machine]);
         match answers.iter_mut().find(|(s, _, _)| *s == said) {
-            Some((_, _, machines)) => machines.push(machine),
-            None => answers.push((said, clear, vec![machine])),
+            Some((_, _, machines)) => machines.push(row.machine),
+            None => answers.push((said, clear, vec![row.machine])),
         }
     }
-    answers.sort_by_key(|(_, clear, machines)| {
-        (std::cmp::Reverse(*clear), std::cmp::Reverse(machines.len()))
-    });
-    let Some((first, first_clear, first_machines)) = answers.first() else {
+    let answers: Vec<(String, bool, Vec<String>, usize)> = answers
+        .into_iter()
+        .map(|(said, clear, rows)| {
+            let names = rows.iter().map(|&m| named(&g.machines[m])).collect();
+            (said, clear, names, hosts(g, rows.into_iter()))
+        })
+        .collect();
+    let mut answers = answers;
+    answers
+        .sort_by_key(|(_, clear, _, hosts)| (std::cmp::Reverse(*clear), std::cmp::Reverse(*hosts)));
+    let Some((first, first_clear, first_machines, first_hosts)) = answers.first() else {
         return format!("Nothing was measured at {where_}.");
     };
     let mut parts = Vec::new();
     if *first_clear {
-        if first_machines.len() == n {
+        if answers.len() == 1 && n > 1 {
             return format!(
-                "{first} wins at {where_} on every machine ({n}), beyond the spread on each."
+                "{first} wins at {where_} on every machine ({n}), beyond the noise on each."
+            );
+        }
+        if answers.len() == 1 {
+            return format!(
+                "{first} wins at {where_} on the one machine measured ({}), beyond the noise.",
+                listed(first_machines)
             );
         }
         parts.push(format!(
-            "{first} wins at {where_} on {} of {n} machines ({})",
-            first_machines.len(),
+            "{first} wins at {where_} on {first_hosts} of {n} machines ({})",
             listed(first_machines)
         ));
     } else {
@@ -118,7 +134,7 @@ pub fn point_sentence(g: &FleetGroup, p: &FleetPoint) -> String {
             listed(first_machines)
         ));
     }
-    for (said, clear, machines) in &answers[1..] {
+    for (said, clear, machines, _) in &answers[1..] {
         parts.push(if *clear {
             format!("on {}, {said} does", listed(machines))
         } else {
@@ -128,7 +144,45 @@ pub fn point_sentence(g: &FleetGroup, p: &FleetPoint) -> String {
     parts.join("; ") + "."
 }
 
-/// Whether the machines name different winners at `p` (beyond the spread on each).
+/// How many machines the group's files `rows` come from: files of one host (its name and CPU
+/// model) are one machine.
+fn hosts(g: &FleetGroup, rows: impl Iterator<Item = usize>) -> usize {
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for m in rows {
+        let machine = &g.machines[m];
+        let id = (machine.host.as_str(), machine.cpu_model.as_str());
+        // Files written before the host was kept: each its own machine.
+        if id.0.is_empty() || !seen.contains(&id) {
+            seen.push(id);
+        }
+    }
+    seen.len()
+}
+
+/// Files of the group measured on a host that measured another too, in a sentence: they count
+/// as one machine.
+fn same_hosts(g: &FleetGroup) -> Option<String> {
+    let same = |a: &FleetMachine, b: &FleetMachine| a.host == b.host && a.cpu_model == b.cpu_model;
+    let mut repeated: Vec<(&FleetMachine, usize)> = Vec::new();
+    for m in &g.machines {
+        let n = g.machines.iter().filter(|o| same(o, m)).count();
+        if n > 1 && !m.host.is_empty() && !repeated.iter().any(|(r, _)| same(r, m)) {
+            repeated.push((m, n));
+        }
+    }
+    (!repeated.is_empty()).then(|| {
+        let each: Vec<String> = repeated
+            .iter()
+            .map(|(m, n)| format!("{n} files of {} ({})", m.host, m.cpu_model))
+            .collect();
+        format!(
+            "{}: one machine measured more than once, counted as one machine.",
+            listed(&each)
+        )
+    })
+}
+
+/// Whether the machines name different winners at `p` (beyond the noise on each).
 pub fn answer_changes(p: &FleetPoint) -> bool {
     let winners: Vec<&SeriesKey> = p
         .rows
@@ -150,8 +204,8 @@ pub fn group_sentences(g: &FleetGroup) -> Vec<String> {
         .map(|p| point_label(g, p))
         .collect();
     let mut out = vec![if changes.is_empty() {
-        "No two machines name different winners at any point (where a machine names none, its \
-         locks' repetitions overlap)."
+        "No two machines name different winners at any point (where a machine names none, no \
+         lock is ahead of the others beyond the noise there)."
             .to_string()
     } else {
         format!(
@@ -161,18 +215,27 @@ pub fn group_sentences(g: &FleetGroup) -> Vec<String> {
             listed(&changes)
         )
     }];
+    out.extend(same_hosts(g));
     out.extend(g.points.iter().map(|p| point_sentence(g, p)));
     out
 }
 
 /// The machines and the facts that explain their answers.
 fn machines_table(g: &FleetGroup) -> Table {
-    let cost = |m: &FleetMachine, f: fn(&crate::model::MachineCosts) -> Option<f64>| {
+    type Figure = fn(&crate::model::MachineCosts) -> Option<(f64, Option<Range>)>;
+    let cost = |m: &FleetMachine, f: Figure| {
         m.costs
             .as_ref()
             .and_then(f)
-            .map_or("–".to_string(), duration_ns)
+            .map_or("–".to_string(), |(ns, range)| format_cost(ns, range))
     };
+    let wake = |m: &FleetMachine, f: Figure| {
+        m.costs
+            .as_ref()
+            .and_then(f)
+            .map_or("–".to_string(), |(ns, range)| typical(ns, range))
+    };
+    let ranges = |c: &crate::model::MachineCosts| c.ranges.clone().unwrap_or_default();
     Table {
         header: [
             "machine",
@@ -215,15 +278,27 @@ fn machines_table(g: &FleetGroup) -> Table {
                         .map_or("–".to_string(), |c| {
                             c.core_to_core
                                 .iter()
-                                .map(|t| {
-                                    format!("{}→{} {}", t.from, t.to, duration_ns(t.round_trip_ns))
+                                .enumerate()
+                                .map(|(i, t)| {
+                                    let range = ranges(c).core_to_core_ns.get(i).copied();
+                                    let trip = format_cost(t.round_trip_ns, range);
+                                    format!("{}→{} {trip}", t.from, t.to)
                                 })
                                 .collect::<Vec<_>>()
                                 .join(", ")
                         }),
-                    cost(m, |c| c.futex_wake_ns),
-                    cost(m, |c| c.wakeup_ns),
-                    cost(m, |c| c.context_switch_ns),
+                    wake(m, |c| {
+                        Some((c.futex_wake_ns?, c.ranges.as_ref()?.futex_wake_ns))
+                            .or(c.futex_wake_ns.map(|ns| (ns, None)))
+                    }),
+                    wake(m, |c| {
+                        Some((c.wakeup_ns?, c.ranges.as_ref()?.wakeup_ns))
+                            .or(c.wakeup_ns.map(|ns| (ns, None)))
+                    }),
+                    cost(m, |c| {
+                        Some((c.context_switch_ns?, c.ranges.as_ref()?.context_switch_ns))
+                            .or(c.context_switch_ns.map(|ns| (ns, None)))
+                    }),
                     if m.timer_floor_ns > 0.0 {
                         duration_ns(m.timer_floor_ns)
                     } else {
@@ -243,9 +318,10 @@ fn pause(m: &FleetMachine) -> String {
     if m.pause_ns <= 0.0 {
         return "–".to_string();
     }
+    let range = m.costs.as_ref().and_then(|c| c.ranges.as_ref()?.pause_ns);
     match m.costs.as_ref().and_then(|c| c.pause_cycles) {
-        Some(cycles) => format!("{} ({cycles:.0} cycles)", duration_ns(m.pause_ns)),
-        None => duration_ns(m.pause_ns),
+        Some(cycles) => format!("{} ({cycles:.0} cycles)", format_cost(m.pause_ns, range)),
+        None => format_cost(m.pause_ns, range),
     }
 }
 
@@ -380,9 +456,9 @@ fn opening(f: &Fleet) -> String {
     let files: usize = f.groups.iter().map(|g| g.machines.len()).sum::<usize>() + f.set_apart.len();
     format!(
         "{files} results files, read as {} group{} of files that measured the same workload \
-         with the same settings. Each machine's verdict is its own sweep's, by the rank test \
-         every sweep's verdict uses: a lock is named only where it is ahead beyond the spread \
-         of the repetitions on that machine. Throughput is shown as measured and against the \
+         with the same settings. Each machine's verdict is its own sweep's, by the ranking rule \
+         every verdict uses: a lock is named only where it is ahead beyond the noise of the \
+         repetitions on that machine, the error over all its claims held at 10%. Throughput is shown as measured and against the \
          same machine's std, so that machines of different speeds read together.",
         f.groups.len(),
         if f.groups.len() == 1 { "" } else { "s" }

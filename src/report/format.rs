@@ -1,7 +1,7 @@
 //! Formatting shared by the text outputs: numbers, durations, and the labels of series and
 //! worker counts (results carry values; their words are made here).
 
-use crate::model::{Environment, MachineCosts, Regime, SeriesKey, WorkerMode};
+use crate::model::{Environment, MachineCosts, Range, Regime, SeriesKey, WorkerMode};
 
 /// A series' label: the backend, marked when its workers are processes.
 pub fn series_label(key: &SeriesKey) -> String {
@@ -209,9 +209,33 @@ pub fn machine_facts(e: &Environment) -> Vec<(&'static str, String)> {
     facts
 }
 
-/// The machine's measured costs in words: "pause 88 TSC cycles; core-to-core round trip
-/// 0→1 127 ns; futex wake 1.20 µs, wake-up 4.10 µs; context switch 2.00 µs".
+/// A measured cost as its floor, with the most of its rounds where they spread: "9.44 µs",
+/// "9.44 µs (rounds up to 14.2 µs)".
+pub fn cost(ns: f64, range: Option<Range>) -> String {
+    match range {
+        Some((_, most)) if most > ns * 1.1 => {
+            format!("{} (rounds up to {})", duration_ns(ns), duration_ns(most))
+        }
+        _ => duration_ns(ns),
+    }
+}
+
+/// A cost timed one at a time as its floor, with the median where it differs: "610 ns (median
+/// 9.44 µs)".
+pub fn typical(ns: f64, range: Option<Range>) -> String {
+    match range {
+        Some((_, median)) if median > ns * 1.1 => {
+            format!("{} (median {})", duration_ns(ns), duration_ns(median))
+        }
+        _ => duration_ns(ns),
+    }
+}
+
+/// The machine's measured costs in words, each the floor of its rounds: "pause 88 TSC cycles;
+/// core-to-core round trip 0→1 127 ns; futex wake 1.20 µs, wake-up 4.10 µs; context switch
+/// 2.00 µs"; and a warning where the rounds spread wide.
 pub fn costs_line(c: &MachineCosts) -> String {
+    let ranges = c.ranges.clone().unwrap_or_default();
     let mut parts = Vec::new();
     if let Some(cycles) = c.pause_cycles {
         parts.push(format!("pause {cycles:.0} TSC cycles"));
@@ -220,14 +244,19 @@ pub fn costs_line(c: &MachineCosts) -> String {
         let trips: Vec<String> = c
             .core_to_core
             .iter()
-            .map(|t| format!("{}→{} {}", t.from, t.to, duration_ns(t.round_trip_ns)))
+            .enumerate()
+            .map(|(i, t)| {
+                let range = ranges.core_to_core_ns.get(i).copied();
+                format!("{}→{} {}", t.from, t.to, cost(t.round_trip_ns, range))
+            })
             .collect();
         parts.push(format!("core-to-core round trip {}", trips.join(", ")));
     }
     let wake: Vec<String> = [
         c.futex_wake_ns
-            .map(|ns| format!("futex wake {}", duration_ns(ns))),
-        c.wakeup_ns.map(|ns| format!("wake-up {}", duration_ns(ns))),
+            .map(|ns| format!("futex wake {}", typical(ns, ranges.futex_wake_ns))),
+        c.wakeup_ns
+            .map(|ns| format!("wake-up {}", typical(ns, ranges.wakeup_ns))),
     ]
     .into_iter()
     .flatten()
@@ -236,7 +265,17 @@ pub fn costs_line(c: &MachineCosts) -> String {
         parts.push(wake.join(", "));
     }
     if let Some(ns) = c.context_switch_ns {
-        parts.push(format!("context switch {}", duration_ns(ns)));
+        parts.push(format!(
+            "context switch {}",
+            cost(ns, ranges.context_switch_ns)
+        ));
+    }
+    if ranges.wide() {
+        parts.push(
+            "a round took over twice another: the machine was busy while its costs were \
+             measured, so they read high"
+                .to_string(),
+        );
     }
     parts.join("; ")
 }

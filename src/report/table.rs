@@ -158,14 +158,21 @@ pub fn render(r: &RunResult) -> String {
     if let Some(cpu) = r.cpu_ns_per_op {
         let _ = writeln!(
             o,
-            "  cpu         {}/op ({} user, {} system); workers on a CPU {} of the time ({} workers); {} sleeps and {} preemptions per 1,000 ops",
+            "  cpu         {}/op ({} user, {} system); workers on a CPU {} of the time ({} worker{}); {} sleeps and {} preemptions per 1,000 ops",
             duration_ns(cpu),
             duration_ns(r.user_ns_per_op.unwrap_or(0.0)),
             duration_ns(r.system_ns_per_op.unwrap_or(0.0)),
             percent(r.cpu_utilisation.unwrap_or(0.0)),
             c.workers,
+            if c.workers == 1 { "" } else { "s" },
             per_kop(r.voluntary_switches_per_kop),
             per_kop(r.involuntary_switches_per_kop),
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "  cpu         – (none recorded: a reading that could not be true over this interval \
+             is left out)"
         );
     }
     if c.has_work() {
@@ -397,7 +404,19 @@ fn verification_lines(r: &RunResult) -> Vec<String> {
             "account updates lost",
         ),
     };
+    let unsynchronised = r.backend_kind == Protection::Unsynchronised && r.config.workers > 1;
     let mut lines = vec![match v.verdict {
+        // Without a lock, nothing lost is no lesson: say why it came out so.
+        Verdict::Ok if unsynchronised && v.lost_updates == 0 => format!(
+            "result      {value} = {}, as expected, but only because {}: nothing could be lost — \
+             run longer (--duration 1s) to see updates lost without a lock",
+            signed(v.actual),
+            if r.interval == Interval::WholeRun && !r.window_too_short {
+                "the workers never ran at the same time"
+            } else {
+                "the workers hardly overlapped"
+            }
+        ),
         Verdict::Ok | Verdict::ExclusionViolated if v.lost_updates == 0 => format!(
             "result      ok: {value} = {}, as expected; no update lost",
             signed(v.actual)

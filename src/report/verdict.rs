@@ -56,11 +56,34 @@ fn and_list(items: &[String]) -> String {
     }
 }
 
-fn beyond(c: &Contrast) -> &'static str {
-    if c.clear {
-        "beyond the spread of either"
+/// The fewest repetitions that let the ranking rule tell any two locks apart (2 of their 2⁵
+/// relabellings are as extreme as any outcome).
+const PAIR_ROUNDS: usize = 5;
+
+/// A claim's p-value in words: "p = 0.012, adjusted for 10 comparisons".
+pub fn adjusted(p: f64, comparisons: usize) -> String {
+    let p = if p < 0.001 {
+        "p < 0.001".to_string()
     } else {
-        "within the spread of the repetitions"
+        format!("p = {p:.3}")
+    };
+    match comparisons {
+        0 | 1 => p,
+        n => format!("{p}, adjusted for {n} comparisons"),
+    }
+}
+
+/// Whether the fastest is ahead of the other, in words that say what was tested: "beyond the
+/// noise" is the ranking rule's claim; "the spread of either" is added only where every
+/// repetition of one beat every repetition of the other.
+fn beyond(c: &Contrast) -> String {
+    let p = c.p.map_or(String::new(), |p| {
+        format!(" ({})", adjusted(p, c.comparisons))
+    });
+    match (c.clear, c.ranges_apart) {
+        (true, true) => format!("beyond the noise and the spread of either{p}"),
+        (true, false) => format!("beyond the noise, though their ranges overlap{p}"),
+        (false, _) => format!("within the noise of the repetitions{p}"),
     }
 }
 
@@ -127,10 +150,21 @@ fn sentences(g: &FindingGroup) -> Vec<String> {
             } else {
                 "no clear winner"
             };
+            let few = if g.rounds < PAIR_ROUNDS {
+                format!(
+                    " ({} repetitions tell only locks far apart; two close ones need \
+                     {PAIR_ROUNDS}: rerun with --repeat {PAIR_ROUNDS})",
+                    g.rounds
+                )
+            } else {
+                String::new()
+            };
             out.push(format!(
-                "{uncontended}{no_winner} {between} {} ({} ops/s): their repetitions overlap.",
+                "{uncontended}{no_winner} {between} {} ({} ops/s): none is ahead of the \
+                 {} beyond the noise{few}.",
                 and_list(&names),
-                and_list(&rates)
+                and_list(&rates),
+                if leaders == 2 { "other" } else { "others" }
             ));
             if let Some(c) = &g.versus_next {
                 out.push(format!(
@@ -153,7 +187,7 @@ fn sentences(g: &FindingGroup) -> Vec<String> {
                 "Against std: {}, {}.",
                 times(c.ratio),
                 if g.unjudged.is_some() {
-                    "no verdict"
+                    "no verdict".to_string()
                 } else {
                     beyond(c)
                 }
@@ -292,15 +326,22 @@ mod tests {
             ],
             leaders: 1,
             unjudged: None,
+            rounds: 5,
             versus_next: Some(Contrast {
                 other: key("spin"),
                 ratio: 1.5,
                 clear: true,
+                p: Some(0.0123),
+                comparisons: 3,
+                ranges_apart: false,
             }),
             versus_std: Some(Contrast {
                 other: key("std"),
                 ratio: 3.0,
                 clear: true,
+                p: Some(0.0004),
+                comparisons: 3,
+                ranges_apart: true,
             }),
             caveats: vec![],
             excluded: vec![],
@@ -313,8 +354,10 @@ mod tests {
         assert_eq!(
             s,
             [
-                "ticket is fastest (30.0 M ops/s): 1.50× spin, beyond the spread of either.",
-                "Against std: 3.00×, beyond the spread of either."
+                "ticket is fastest (30.0 M ops/s): 1.50× spin, beyond the noise, though their \
+                 ranges overlap (p = 0.012, adjusted for 3 comparisons).",
+                "Against std: 3.00×, beyond the noise and the spread of either (p < 0.001, \
+                 adjusted for 3 comparisons)."
             ]
         );
     }
@@ -323,17 +366,32 @@ mod tests {
     fn overlapping_leaders_have_no_winner() {
         let mut g = group();
         g.leaders = 2;
-        g.versus_next = Some(Contrast {
-            other: key("std"),
-            ratio: 3.0,
-            clear: true,
-        });
+        g.versus_next = g.versus_std.clone();
         let s = sentences(&g);
         assert_eq!(
             s[0],
-            "No clear winner between ticket and spin (30.0 M and 20.0 M ops/s): their repetitions overlap."
+            "No clear winner between ticket and spin (30.0 M and 20.0 M ops/s): none is ahead of \
+             the other beyond the noise."
         );
-        assert_eq!(s[1], "ticket is 3.00× std, beyond the spread of either.");
+        assert_eq!(
+            s[1],
+            "ticket is 3.00× std, beyond the noise and the spread of either (p < 0.001, \
+             adjusted for 3 comparisons)."
+        );
+    }
+
+    #[test]
+    fn a_difference_within_the_noise_says_so_with_its_p() {
+        let mut g = group();
+        let c = g.versus_std.as_mut().unwrap();
+        c.clear = false;
+        c.p = Some(0.31);
+        let s = sentences(&g);
+        assert_eq!(
+            s[1],
+            "Against std: 3.00×, within the noise of the repetitions (p = 0.310, adjusted for 3 \
+             comparisons)."
+        );
     }
 
     #[test]

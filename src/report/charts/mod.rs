@@ -238,8 +238,15 @@ fn lines(
         .iter()
         .flat_map(|(_, pts)| pts.iter().map(|p| p.1))
         .collect();
-    let lo = all.iter().map(|s| s.min).fold(f64::INFINITY, f64::min);
+    // A log axis starts at the least positive figure: a zero would stretch it down to 1e-9,
+    // whose ticks all read "0.00 ns".
+    let lo = all
+        .iter()
+        .map(|s| s.min)
+        .filter(|v| *v > 0.0)
+        .fold(f64::INFINITY, f64::min);
     let hi = all.iter().map(|s| s.max).fold(0.0, f64::max);
+    let lo = if lo.is_finite() { lo } else { hi.max(1.0) };
     let x_range = thread_axis(threads);
     let x_ticks = (x_range.end - x_range.start).round() as usize + 1;
     let palette = Palette::of(keys);
@@ -328,7 +335,11 @@ fn lines(
             }};
         }
         match y.scale {
-            Scale::Fixed(a, b) => draw_on!(builder.build_cartesian_2d(x_range.clone(), a..b)?),
+            // A figure past the fixed top (an older file's) widens the axis rather than leave
+            // the chart.
+            Scale::Fixed(a, b) => {
+                draw_on!(builder.build_cartesian_2d(x_range.clone(), a..b.max(hi * 1.02))?)
+            }
             Scale::Log => {
                 draw_on!(builder.build_cartesian_2d(x_range.clone(), decades(lo, hi).log_scale())?)
             }
