@@ -299,8 +299,17 @@ fn ab_ranks_the_backends_in_the_program_itself_and_keeps_every_profile() {
         serde_json::from_slice(&std::fs::read(out_dir.join("ab.json")).unwrap()).unwrap();
     let runs = ab["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 6);
-    // Backends take turns: round 2 starts with the second backend.
-    assert_eq!(runs[2]["backend"], "ticket");
+    // Every round runs each backend once, in an order drawn from the recorded seed.
+    assert!(ab["order_seed"].is_u64(), "{ab}");
+    for round in 1..=3 {
+        let mut of_round: Vec<&str> = runs
+            .iter()
+            .filter(|r| r["round"] == round)
+            .map(|r| r["backend"].as_str().unwrap())
+            .collect();
+        of_round.sort_unstable();
+        assert_eq!(of_round, ["std", "ticket"], "round {round}");
+    }
     for r in runs {
         assert_eq!(r["outcome"]["how"], "ok");
         assert!(r["metric"].as_f64().unwrap() > 0.0);

@@ -2,9 +2,10 @@
 //! throughput over it, fairness, the correctness check (`check.rs`), CPU cost (`cpu.rs`) and the
 //! rw workload's reads and writes (`rw.rs`); for sweeps, the spread over
 //! repetitions and the aggregation of a point (`sweep.rs`). The runner hands a [`RunRecord`]
-//! here; the result is plain [`crate::model`] data. [`compare`] sets two sweeps side by side;
-//! [`verdict`] reads a sweep's answer to "which lock?"; [`fleet`] reads many machines' sweeps
-//! as one; [`ab`] ranks the backends A/B'd in a user's own program.
+//! here; the result is plain [`crate::model`] data. [`ranking`] is the one rule every verdict
+//! uses; [`compare`] sets two sweeps side by side; [`verdict`] reads a sweep's answer to "which
+//! lock?"; [`fleet`] reads many machines' sweeps as one; [`ab`] ranks the backends A/B'd in a
+//! user's own program.
 
 pub mod ab;
 mod check;
@@ -493,6 +494,24 @@ mod tests {
         // A window that "closed" before it opened is no window either.
         let reversed = result(Protection::Lock, 200_000, Some(5_000_000));
         assert_eq!(reversed.interval, Interval::WholeRun);
+    }
+
+    #[test]
+    fn a_window_one_worker_never_saw_is_no_window() {
+        // One worker finished before the other started: the "window" held one worker alone.
+        let base = Clock::new().raw();
+        let workers = vec![
+            worker(100_000, Some(99_968), base, base + 10),
+            worker(100_000, None, base, base + 20),
+        ];
+        let r = run_result(
+            &config(Workload::Counter),
+            &facts(Protection::Lock),
+            &environment(),
+            record(workers, 200_000, Some(1)),
+        );
+        assert_eq!(r.interval, Interval::WholeRun);
+        assert!(!r.window_too_short);
     }
 
     #[test]

@@ -30,7 +30,10 @@ impl Window {
             .map(|w| w.rec.window_ops.unwrap_or(0))
             .collect();
         let ops: u64 = per_worker.iter().sum();
-        if ops == 0 || record.window_end_ticks <= open {
+        // A worker that did nothing inside the window was not taking part: on an oversubscribed
+        // machine it can finish before the last one starts, and the "window" is then one
+        // worker running alone.
+        if per_worker.contains(&0) || record.window_end_ticks <= open {
             Window::None
         } else if ops < MIN_WINDOW_OPS_PER_WORKER * per_worker.len() as u64 {
             Window::TooShort
