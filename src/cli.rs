@@ -471,6 +471,15 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "N", default_value = "7", value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub rounds: u32,
 
+    /// Threads of the contended comparison: the hand-written loop and lockbench's `std` run on
+    /// this many threads, pinned and not [default: the allowed CPUs, at least 2].
+    #[arg(long, value_name = "N", value_parser = parse::parse_workers)]
+    pub threads: Option<usize>,
+
+    /// Each contended run's length.
+    #[arg(long, value_name = "DURATION", default_value = "200ms", value_parser = parse::parse_duration)]
+    pub duration: Duration,
+
     /// Print the figures as JSON.
     #[arg(long)]
     pub json: bool,

@@ -335,3 +335,42 @@ fn a_short_run_says_so_and_a_sweep_keeps_the_regimes_apart() {
             .contains("locks,cs_work_ns,think_ns")
     );
 }
+
+#[test]
+fn calibrate_sets_the_harness_beside_the_hand_written_loop_under_contention() {
+    let out = lockbench()
+        .args([
+            "calibrate",
+            "--rounds",
+            "1",
+            "--ops",
+            "20000",
+            "--threads",
+            "2",
+            "--duration",
+            "50ms",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let contended = &c["contended"];
+    assert_eq!(contended["threads"], 2);
+    for figure in [
+        "reference_pinned",
+        "reference_split",
+        "reference_checked",
+        "harness_pinned",
+        "harness_pinned_latency_off",
+        "reference_unpinned",
+        "harness_unpinned",
+    ] {
+        let v = contended[figure].as_f64().unwrap_or_default();
+        assert!(v > 0.0, "{figure}: {contended}");
+    }
+}

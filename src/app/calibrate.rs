@@ -2,7 +2,9 @@
 //!
 //! The reference is the loop anyone would write by hand — lock a `std::sync::Mutex<u64>`,
 //! increment, unlock — on one thread pinned like lockbench's first worker. lockbench's own
-//! 1-thread `std` run should land within a few percent of it.
+//! 1-thread `std` run should land within a few percent of it. Under contention the same loop
+//! on N threads, as a peer benchmark runs it, stands beside lockbench's timed run
+//! (`contended.rs`).
 
 use std::hint::black_box;
 use std::sync::Mutex;
@@ -13,6 +15,7 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
+use super::contended::{self, Contended};
 use super::{Bench, exit, progress};
 use crate::cli::CalibrateArgs;
 use crate::environment;
@@ -47,11 +50,14 @@ struct Calibration {
     pub harness_latency_full_ns_per_op: f64,
     /// harness_ns_per_op / reference_ns_per_op - 1.
     pub harness_overhead: f64,
+    /// The hand-written loop and lockbench's run on N contended threads.
+    pub contended: Contended,
 }
 
 /// Runs every measurement, pinned to the first CPU of the compact placement.
 /// `tick` is called at the supervisor's progress ticks.
-fn measure(ops: u64, rounds: u32, tick: &dyn Fn()) -> Result<Calibration, RunError> {
+fn measure(args: &CalibrateArgs, tick: &dyn Fn()) -> Result<Calibration, RunError> {
+    let (ops, rounds) = (args.ops, args.rounds);
     let topology = Topology::detect();
     let cpu = topology.placement(&PinPolicy::Compact, 1)[0];
     let clock_info = ClockInfo::measure(&Clock::new());
@@ -104,6 +110,8 @@ fn measure(ops: u64, rounds: u32, tick: &dyn Fn()) -> Result<Calibration, RunErr
     }
     let reference = median_of(reference);
     let [harness_default, harness_off, harness_full] = harness.map(median_of);
+    let threads = args.threads.unwrap_or(topology.cpus.len()).max(2);
+    let contended = contended::measure(&topology, &bench, threads, args.duration, rounds, tick)?;
     Ok(Calibration {
         ops,
         rounds,
@@ -115,6 +123,7 @@ fn measure(ops: u64, rounds: u32, tick: &dyn Fn()) -> Result<Calibration, RunErr
         harness_latency_off_ns_per_op: harness_off,
         harness_latency_full_ns_per_op: harness_full,
         harness_overhead: harness_default / reference - 1.0,
+        contended,
     })
 }
 
@@ -170,12 +179,63 @@ fn median_of(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// The contended comparison, as lines of the table.
+fn contended_lines(out: &mut impl Write, c: &Contended) -> io::Result<()> {
+    let against = |x: f64, reference: f64| format!("{:+.1}%", (x / reference - 1.0) * 100.0);
+    writeln!(
+        out,
+        "  {} contended threads, {} ms runs, pinned compact:",
+        c.threads, c.duration_ms
+    )?;
+    writeln!(
+        out,
+        "    hand-written std::sync::Mutex    {:>8} ops/s",
+        format::rate(c.reference_pinned)
+    )?;
+    writeln!(
+        out,
+        "    the same, counter on its own line {:>7} ops/s  ({}: lockbench's layout)",
+        format::rate(c.reference_split),
+        against(c.reference_split, c.reference_pinned)
+    )?;
+    writeln!(
+        out,
+        "      and lockbench's exclusion check {:>6} ops/s  ({})",
+        format::rate(c.reference_checked),
+        against(c.reference_checked, c.reference_pinned)
+    )?;
+    writeln!(
+        out,
+        "    lockbench run std                {:>8} ops/s  ({} against the hand-written loop)",
+        format::rate(c.harness_pinned),
+        against(c.harness_pinned, c.reference_pinned)
+    )?;
+    writeln!(
+        out,
+        "      with --latency off             {:>8} ops/s  ({})",
+        format::rate(c.harness_pinned_latency_off),
+        against(c.harness_pinned_latency_off, c.reference_pinned)
+    )?;
+    writeln!(out, "  the same, not pinned:")?;
+    writeln!(
+        out,
+        "    hand-written std::sync::Mutex    {:>8} ops/s",
+        format::rate(c.reference_unpinned)
+    )?;
+    writeln!(
+        out,
+        "    lockbench run std --pin none     {:>8} ops/s  ({})",
+        format::rate(c.harness_unpinned),
+        against(c.harness_unpinned, c.reference_unpinned)
+    )
+}
+
 pub(crate) fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
     if args.ops == 0 {
         return Err(UsageError::invalid("--ops", 0, "at least one operation is needed").into());
     }
-    let spinner = progress::spinner("calibrating (a few seconds)");
-    let c = measure(args.ops, args.rounds, &|| spinner.tick());
+    let spinner = progress::spinner("calibrating (ten seconds or so)");
+    let c = measure(&args, &|| spinner.tick());
     spinner.finish_and_clear();
     let c = c?;
     let mut out = io::stdout().lock();
@@ -225,6 +285,7 @@ pub(crate) fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
             "    with --latency full             {:>8.2} ns/op",
             c.harness_latency_full_ns_per_op
         )?;
+        contended_lines(&mut out, &c.contended)?;
     }
     Ok(ExitCode::from(exit::OK))
 }

@@ -5,6 +5,7 @@
 mod ab;
 mod calibrate;
 mod compare;
+mod contended;
 mod custom;
 mod inversion;
 mod list;
