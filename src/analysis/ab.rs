@@ -206,4 +206,51 @@ mod tests {
         assert_eq!(leaders, 1);
         assert!(ranked[1].clearly_behind);
     }
+
+    /// A/As of a program whose seven backends do not differ (wall times with a drift shared by
+    /// each round and 5% noise), and with one truly 1.5× quicker: ab's ranking through the rule.
+    #[test]
+    fn identical_backends_are_rarely_told_apart_and_a_quicker_one_is_found() {
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Normal};
+        let mut rng = rand::rngs::Xoshiro256PlusPlus::seed_from_u64(3);
+        let (drift, noise) = (
+            Normal::new(0.0, 0.05).unwrap(),
+            Normal::new(0.0, 0.05).unwrap(),
+        );
+        let backends: Vec<String> = (0..7).map(|i| format!("b{i}")).collect();
+        let mut trial = |quicker: Option<usize>| {
+            let mut runs = Vec::new();
+            for round in 1..=5 {
+                let d: f64 = drift.sample(&mut rng);
+                for (i, b) in backends.iter().enumerate() {
+                    let speed = if quicker == Some(i) { 1.5 } else { 1.0 };
+                    let secs = (d + noise.sample(&mut rng)).exp() / speed;
+                    let mut r = run(b, secs, AbOutcome::Ok);
+                    r.round = round;
+                    runs.push(r);
+                }
+            }
+            rank(&backends, &runs, &AbMeasure::WallTime)
+        };
+        let trials = 300;
+        let false_claims = (0..trials)
+            .filter(|_| trial(None).ranked.iter().any(|r| r.clearly_behind))
+            .count();
+        let found = (0..trials)
+            .filter(|_| {
+                let r = trial(Some(4));
+                r.ranked[0].backend == "b4" && r.leaders == 1
+            })
+            .count();
+        let (rate, power) = (
+            false_claims as f64 / trials as f64,
+            found as f64 / trials as f64,
+        );
+        eprintln!(
+            "ab, 7 identical backends: a false claim in {rate:.3}; one 1.5x: found in {power:.3}"
+        );
+        assert!(rate <= 0.13, "{rate}");
+        assert!(power >= 0.8, "{power}");
+    }
 }
