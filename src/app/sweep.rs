@@ -11,8 +11,8 @@ use crate::config::{self, sweep::SweepPlan, sweep::SweepRequest};
 use crate::environment;
 use crate::error::UsageError;
 use crate::model::{
-    Environment, Point, Regime, RunConfig, SCHEMA_VERSION, SWEEP_KIND, SweepResults, SweepSettings,
-    WorkUnit,
+    Environment, Findings, Point, Regime, RunConfig, SCHEMA_VERSION, SWEEP_KIND, SweepResults,
+    SweepSettings, WorkUnit,
 };
 use crate::registry;
 use crate::report::{self, format, markdown};
@@ -76,6 +76,9 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         args.quiet,
         plan.configs.len() as u64 * u64::from(args.repeat),
     );
+    // The verdict's permutation tests are redone when a round completes (and at the end), not
+    // after every run: the files in between carry the last complete round's verdict.
+    let mut verdict: Option<(usize, Findings)> = None;
     let outcome = run_points(
         &plan,
         args.repeat,
@@ -91,7 +94,17 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             ));
             if let Some(r) = r {
                 bar.inc(1);
-                report::write_all(&out, r, &analysis::verdict::findings(r))?;
+                let runs: usize = r.points.iter().map(|p| p.repetitions.len()).sum();
+                let rounds_done = runs / r.points.len().max(1);
+                if r.complete
+                    || verdict
+                        .as_ref()
+                        .is_none_or(|(done, _)| *done != rounds_done)
+                {
+                    verdict = Some((rounds_done, analysis::verdict::findings(r)));
+                }
+                let findings = &verdict.as_ref().expect("just computed").1;
+                report::write_all(&out, r, findings)?;
             }
             Ok(())
         },
