@@ -21,7 +21,7 @@ use crate::cli::CalibrateArgs;
 use crate::environment;
 use crate::error::UsageError;
 use crate::measure::clock::{Clock, ClockInfo};
-use crate::model::{LatencyMode, PinPolicy, RunConfig, WorkCalibration, WorkerMode, Workload};
+use crate::model::{LatencyMode, PinPolicy, WorkCalibration};
 use crate::report::format;
 use crate::runner::RunError;
 use crate::runner::affinity::{self, Topology};
@@ -69,27 +69,8 @@ fn measure(args: &CalibrateArgs, tick: &dyn Fn()) -> Result<Calibration, RunErro
         environment: &environment,
     };
     let empty = median(rounds, || on_cpu(cpu, move || empty_loop(ops)) / ops as f64);
-    let harness_cfg = |latency: LatencyMode| RunConfig {
-        backend: "std".to_string(),
-        workers: 1,
-        mode: WorkerMode::Threads,
-        ops,
-        duration_ms: None,
-        warmup_ms: 0,
-        locks: 1,
-        cs_work_ns: 0,
-        think_ns: 0,
-        work_unit: crate::model::WorkUnit::Time,
-        pin: PinPolicy::Compact,
-        latency,
-        max_time_ms: 60_000,
-        workload: Workload::Counter,
-        timeout_ns: None,
-        runtime_threads: None,
-        draws: None,
-        noise: 0,
-        wake_latency: false,
-    };
+    let harness_cfg =
+        |latency: LatencyMode| contended::std_run(1, ops, None, PinPolicy::Compact, latency);
     let modes = [
         LatencyMode::DEFAULT,
         LatencyMode::Off,

@@ -52,7 +52,7 @@ pub(super) fn measure(
 ) -> Result<Contended, RunError> {
     let pinned = topology.placement(&PinPolicy::Compact, threads);
     let harness = |pin: PinPolicy, latency: LatencyMode| -> Result<f64, RunError> {
-        let cfg = config(threads, duration, pin, latency);
+        let cfg = std_run(threads, 0, Some(duration), pin, latency);
         let r = super::measure(super::entry_of(&cfg), &cfg, bench, &mut |_| tick())?;
         Ok(r.ops_per_sec)
     };
@@ -86,14 +86,21 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// lockbench's timed `std` run on `threads` threads.
-fn config(threads: usize, duration: Duration, pin: PinPolicy, latency: LatencyMode) -> RunConfig {
+/// lockbench's `std` run on `threads` threads: `ops` increments, or timed where `duration` is
+/// given; no warm-up, no work, one lock.
+pub(super) fn std_run(
+    threads: usize,
+    ops: u64,
+    duration: Option<Duration>,
+    pin: PinPolicy,
+    latency: LatencyMode,
+) -> RunConfig {
     RunConfig {
         backend: "std".to_string(),
         workers: threads,
         mode: crate::model::WorkerMode::Threads,
-        ops: 0,
-        duration_ms: Some(duration.as_millis() as u64),
+        ops,
+        duration_ms: duration.map(|d| d.as_millis() as u64),
         warmup_ms: 0,
         locks: 1,
         cs_work_ns: 0,
