@@ -76,6 +76,7 @@ pub struct Versus {
 /// `higher_is_better` says which way; `noun` names a figure in the words ("repetition",
 /// "good run").
 pub fn rank(figures: &[Vec<(u32, f64)>], higher_is_better: bool, noun: &str) -> Ranking {
+    let figures = &usable(figures);
     let sense = if higher_is_better { 1.0 } else { -1.0 };
     let medians: Vec<f64> = figures
         .iter()
@@ -333,17 +334,31 @@ pub struct Changes {
 /// where each side has at least [`MIN_ROUNDS`] figures; the rounds of each file are the units
 /// reassigned between the files.
 pub fn changes(before: &[Vec<(u32, f64)>], after: &[Vec<(u32, f64)>]) -> Changes {
-    let units = |side: &[Vec<(u32, f64)>]| -> Vec<u32> {
-        let mut r: Vec<u32> = side.iter().flatten().map(|x| x.0).collect();
+    let (before, after) = (usable(before), usable(after));
+    let rounds = |f: &[(u32, f64)]| {
+        let mut r: Vec<u32> = f.iter().map(|x| x.0).collect();
         r.sort_unstable();
         r.dedup();
         r
     };
-    let (ub, ua) = (units(before), units(after));
+    // A point is tested where each side has the fewest rounds a claim needs.
+    let tested: Vec<usize> = (0..before.len())
+        .filter(|&j| {
+            rounds(&before[j]).len() >= MIN_ROUNDS && rounds(&after[j]).len() >= MIN_ROUNDS
+        })
+        .collect();
+    // The units: every round of each file that a tested point ran in.
+    let units = |side: &[Vec<(u32, f64)>]| -> Vec<u32> {
+        let mut r: Vec<u32> = tested.iter().flat_map(|&j| rounds(&side[j])).collect();
+        r.sort_unstable();
+        r.dedup();
+        r
+    };
+    let (ub, ua) = (units(&before), units(&after));
     // [point][unit]: the log figure, before's rounds first.
     let table: Vec<Vec<Option<f64>>> = before
         .iter()
-        .zip(after)
+        .zip(&after)
         .map(|(b, a)| {
             let at = |side: &[(u32, f64)], r: u32| {
                 side.iter()
@@ -356,22 +371,18 @@ pub fn changes(before: &[Vec<(u32, f64)>], after: &[Vec<(u32, f64)>]) -> Changes
                 .collect()
         })
         .collect();
-    let tested: Vec<usize> = (0..table.len())
-        .filter(|&j| before[j].len() >= MIN_ROUNDS && after[j].len() >= MIN_ROUNDS)
-        .collect();
-    let (nb, total) = (ub.len(), ub.len() + ua.len());
-    let assignments = choose(total, nb);
-    let mirrored = if nb * 2 == total { 2.0 } else { 1.0 };
-    let too_few = (assignments.is_none_or(|c| mirrored / c as f64 > LEVEL) || nb < 2).then(|| {
+    let (nb, na) = (ub.len(), ua.len());
+    let mirrored = if nb == na { 2.0 } else { 1.0 };
+    let reachable = choose(nb + na, nb).is_some_and(|c| mirrored / c as f64 <= LEVEL);
+    let too_few = (tested.is_empty() || !reachable).then(|| {
         format!(
-            "{nb} and {} rounds: too few for any change to be told from noise at the {:.0}% \
-                 level (three a side at least)",
-            ua.len(),
+            "no point has {MIN_ROUNDS} verified repetitions a side, the fewest for a change to \
+             be told from noise at the {:.0}% level",
             LEVEL * 100.0
         )
     });
     let mut p = vec![None; table.len()];
-    if too_few.is_none() && !tested.is_empty() {
+    if too_few.is_none() {
         let adjusted = step_down_changes(&table, &tested, nb);
         for (&j, q) in tested.iter().zip(adjusted) {
             p[j] = Some(q);
@@ -382,6 +393,15 @@ pub fn changes(before: &[Vec<(u32, f64)>], after: &[Vec<(u32, f64)>]) -> Changes
         tested: tested.len(),
         too_few,
     }
+}
+
+/// `figures` without the ones no test can use (infinite or not a number, as a program's
+/// printed metric may be): they count as not measured.
+fn usable(figures: &[Vec<(u32, f64)>]) -> Vec<Vec<(u32, f64)>> {
+    figures
+        .iter()
+        .map(|f| f.iter().copied().filter(|x| x.1.is_finite()).collect())
+        .collect()
 }
 
 /// n choose k, where it fits.

@@ -237,5 +237,27 @@ fn too_few_rounds_for_a_change_say_so() {
     let a = vec![vec![(0, 2.0), (1, 2.1)]];
     let c = changes(&b, &a);
     assert!(c.p[0].is_none());
-    assert!(c.too_few.unwrap().contains("three a side"));
+    assert!(
+        c.too_few
+            .unwrap()
+            .contains("no point has 3 verified repetitions a side")
+    );
+    // Two before and four after: still none.
+    let a = vec![vec![(0, 2.0), (1, 2.1), (2, 2.2), (3, 2.3)]];
+    assert!(changes(&b, &a).p[0].is_none());
+}
+
+#[test]
+fn figures_that_are_not_numbers_count_as_not_measured() {
+    // A metric printed as "inf" or "NaN" never wins or loses a ranking.
+    let good =
+        |x: f64| -> Vec<(u32, f64)> { (0..5).map(|r| (r, x + f64::from(r) * 0.01)).collect() };
+    let mut odd = good(1.0);
+    odd[2].1 = f64::INFINITY;
+    odd[3].1 = f64::NAN;
+    let r = rank(&[good(1.0), odd, good(1.0)], true, "run");
+    // Three rounds in common: judged, and nothing is called apart.
+    assert!(r.unjudged.is_none(), "{r:?}");
+    assert!(r.versus_best.iter().flatten().all(|v| !v.clear), "{r:?}");
+    assert_eq!(r.rounds, 3);
 }
