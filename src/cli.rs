@@ -50,7 +50,7 @@ pub enum Command {
     Profile(ProfileArgs),
     /// A/B the backends in your own program: run it once per backend per round (through
     /// LOCKBENCH_BACKEND), repeated, and rank the backends by its wall time (or a figure it
-    /// prints), with the sweep's rank test.
+    /// prints), with the ranking rule every verdict uses.
     Ab(AbArgs),
     /// Priority inversion, measured: a low-priority holder, a high-priority waiter and a busy
     /// middle-priority thread on one CPU (SCHED_FIFO: needs root, CAP_SYS_NICE or

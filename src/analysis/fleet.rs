@@ -1,6 +1,6 @@
 //! Many machines' sweeps as one fleet: files grouped by what they measured (never mixed across
 //! workloads or run settings), and per regime and worker count each machine's figures beside
-//! its own verdict, by the rank test every sweep's verdict uses.
+//! its own verdict, by the ranking rule every verdict uses.
 
 use super::verdict;
 use crate::model::{

@@ -1,7 +1,8 @@
 //! `lockbench ab`: the backends A/B'd in the user's own program. The program runs once per
 //! backend per round (each round in a fresh order, as in a sweep), its locks made the
 //! backend through `LOCKBENCH_BACKEND`; each run is bounded, its profile kept, and the backends
-//! are ranked by the program's wall time (or a figure it prints) with the sweep's rank test.
+//! are ranked by the program's wall time (or a figure it prints) with the ranking rule every
+//! verdict uses.
 
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};

@@ -41,7 +41,8 @@ pub struct ComparedPoint {
     pub ratio: Option<f64>,
     /// The verdict.
     pub change: Change,
-    /// The two-sided p-value of the rank test, when one was made.
+    /// The ranking rule's p-value of "no change", adjusted for every point tested together,
+    /// when a test was made.
     pub p_value: Option<f64>,
     /// Why a side cannot be trusted, in words.
     pub flags: Vec<String>,

@@ -104,7 +104,7 @@ pub struct FleetRow {
     pub machine: usize,
     /// Per column: the lock's throughput there, if measured and ranked.
     pub cells: Vec<Option<FleetCell>>,
-    /// The machine's own verdict at the point, by the sweep's rank test.
+    /// The machine's own verdict at the point, by the ranking rule every verdict uses.
     pub answer: Answer,
     /// More workers than the machine's allowed CPUs.
     pub oversubscribed: bool,
