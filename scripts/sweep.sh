@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The full default sweep on this machine: the five thread backends at 1, 2, 4 and 8 threads
-# (and more where the machine has more CPUs), 1M increments, 3 repetitions, written to
+# (and more where the machine has more CPUs), 1M increments, 5 repetitions, written to
 # reports/<host>-<date>/ (or $OUT). Extra arguments go to `lockbench sweep` (e.g. --threads max).
 set -euo pipefail
 cd "$(dirname "$0")/.."
