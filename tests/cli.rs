@@ -36,6 +36,7 @@ fn bad_input_is_one_line_and_status_2() {
     refused(&["run", "--json", "--quiet"], "cannot be used with");
     refused(&["run", "--frobnicate"], "--frobnicate");
     refused(&["calibrate", "--ops", "0"], "--ops");
+    refused(&["calibrate", "--duration", "0s"], "at least 10ms");
     refused(&["explode"], "explode");
     refused(
         &[

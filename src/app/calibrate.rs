@@ -27,6 +27,9 @@ use crate::runner::RunError;
 use crate::runner::affinity::{self, Topology};
 use crate::workload::busy;
 
+/// The shortest contended run `calibrate` makes.
+const MIN_CONTENDED_RUN: Duration = Duration::from_millis(10);
+
 /// The figures `calibrate` reports (medians over the rounds).
 #[derive(Debug, Serialize)]
 struct Calibration {
@@ -214,6 +217,14 @@ fn contended_lines(out: &mut impl Write, c: &Contended) -> io::Result<()> {
 pub(crate) fn calibrate(args: CalibrateArgs) -> anyhow::Result<ExitCode> {
     if args.ops == 0 {
         return Err(UsageError::invalid("--ops", 0, "at least one operation is needed").into());
+    }
+    if args.duration < MIN_CONTENDED_RUN {
+        return Err(UsageError::invalid(
+            "--duration",
+            humantime::format_duration(args.duration),
+            "a contended run needs at least 10ms: shorter is a few scheduler slices, not a figure",
+        )
+        .into());
     }
     let spinner = progress::spinner("calibrating (ten seconds or so)");
     let c = measure(&args, &|| spinner.tick());

@@ -76,9 +76,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         args.quiet,
         plan.configs.len() as u64 * u64::from(args.repeat),
     );
-    // The verdict's permutation tests are redone when a round completes (and at the end), not
-    // after every run: the files in between carry the last complete round's verdict.
-    let mut verdict: Option<(usize, Findings)> = None;
+    let mut verdict = RoundVerdict::default();
     let outcome = run_points(
         &plan,
         args.repeat,
@@ -94,17 +92,7 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
             ));
             if let Some(r) = r {
                 bar.inc(1);
-                let runs: usize = r.points.iter().map(|p| p.repetitions.len()).sum();
-                let rounds_done = runs / r.points.len().max(1);
-                if r.complete
-                    || verdict
-                        .as_ref()
-                        .is_none_or(|(done, _)| *done != rounds_done)
-                {
-                    verdict = Some((rounds_done, analysis::verdict::findings(r)));
-                }
-                let findings = &verdict.as_ref().expect("just computed").1;
-                report::write_all(&out, r, findings)?;
+                report::write_all(&out, r, verdict.of(r))?;
             }
             Ok(())
         },
@@ -122,6 +110,28 @@ pub(crate) fn sweep(args: SweepArgs) -> anyhow::Result<ExitCode> {
         println!("\nWrote {} in {}", report::FILES.join(", "), out.display());
     }
     Ok(ExitCode::from(status(&results)))
+}
+
+/// The verdict of a sweep under way, redone when a round completes (and at the end), not after
+/// every run: its permutation tests need whole rounds, and the files written in between carry
+/// the last complete round's verdict.
+#[derive(Default)]
+struct RoundVerdict {
+    /// The complete rounds it was made from, and the verdict.
+    made: Option<(usize, Findings)>,
+}
+
+impl RoundVerdict {
+    /// The verdict for `r`, made again if a round completed since.
+    fn of(&mut self, r: &SweepResults) -> &Findings {
+        let runs: usize = r.points.iter().map(|p| p.repetitions.len()).sum();
+        let rounds = runs / r.points.len().max(1);
+        let stale = self.made.as_ref().is_none_or(|(done, _)| *done != rounds);
+        if r.complete || stale {
+            self.made = Some((rounds, analysis::verdict::findings(r)));
+        }
+        &self.made.as_ref().expect("made above").1
+    }
 }
 
 /// The results of a sweep before its first run: every point, none measured.

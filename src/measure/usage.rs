@@ -27,13 +27,7 @@ pub struct CpuUsage {
 impl CpuUsage {
     /// The calling thread's use so far (`None` where the kernel refuses, which Linux does not).
     pub fn of_this_thread() -> Option<CpuUsage> {
-        // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
-        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: getrusage writes into `ru`, which lives for the call; RUSAGE_THREAD asks for
-        // the calling thread only (a worker process's worker is its main thread).
-        if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) } != 0 {
-            return None;
-        }
+        let ru = rusage()?;
         let ns = |t: libc::timeval| t.tv_sec as u64 * 1_000_000_000 + t.tv_usec as u64 * 1_000;
         // SAFETY: an all-zero `timespec` is a valid value of this plain C struct.
         let mut ts: libc::timespec = unsafe { std::mem::zeroed() };
@@ -49,6 +43,12 @@ impl CpuUsage {
             involuntary_switches: ru.ru_nivcsw as u64,
             clock_ns: ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64,
         })
+    }
+
+    /// The calling thread's voluntary context switches so far, alone: one `getrusage`, no CPU
+    /// clock (read per timed hand-off by `--wake-latency`).
+    pub fn voluntary_switches_of_this_thread() -> Option<u64> {
+        rusage().map(|ru| ru.ru_nvcsw as u64)
     }
 
     /// What was used from `earlier` to `self` (a later reading of the same thread).
@@ -102,6 +102,18 @@ impl CpuUsage {
             system.min(self.clock_ns),
         )
     }
+}
+
+/// The kernel's resource use of the calling thread.
+fn rusage() -> Option<libc::rusage> {
+    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage writes into `ru`, which lives for the call; RUSAGE_THREAD asks for the
+    // calling thread only (a worker process's worker is its main thread).
+    if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) } != 0 {
+        return None;
+    }
+    Some(ru)
 }
 
 #[cfg(test)]

@@ -292,7 +292,7 @@ fn enter<B: Backend>(data: &SharedData, me: u64, rec: &mut Recorder, handoffs: b
 
 /// This thread's voluntary context switches so far (0 where the kernel does not say).
 fn voluntary_switches() -> u64 {
-    CpuUsage::of_this_thread().map_or(0, |u| u.voluntary_switches)
+    CpuUsage::voluntary_switches_of_this_thread().unwrap_or(0)
 }
 
 /// The exclusion check on exit: the holder word must still name us; then it says free, with
