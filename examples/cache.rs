@@ -15,7 +15,7 @@ use std::num::NonZeroUsize;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use lockbench::probe::Mutex;
+use lockbench_probe::{Mutex, named_mutex};
 use lru::LruCache;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
@@ -103,7 +103,7 @@ fn main() -> ExitCode {
     };
     let per_shard = NonZeroUsize::new((o.capacity / o.shards).max(1)).expect("at least 1");
     let shards: Vec<Mutex<LruCache<u64, u64>>> = (0..o.shards)
-        .map(|_| Mutex::named("lru", LruCache::new(per_shard)))
+        .map(|_| named_mutex("lru", LruCache::new(per_shard)))
         .collect();
     let zipf = match Zipf::new(o.keys as f64, o.skew) {
         Ok(z) => z,

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use lockbench::probe::Mutex;
+use lockbench_probe::{Mutex, named_mutex};
 
 struct Options {
     threads: usize,
@@ -96,8 +96,8 @@ fn main() -> ExitCode {
         .iter()
         .filter_map(|p| std::fs::read_to_string(p).ok())
         .collect();
-    let queue = Mutex::named("queue", (0..o.rounds * texts.len()).collect::<Vec<_>>());
-    let counts: Mutex<HashMap<String, u64>> = Mutex::named("counts", HashMap::new());
+    let queue = named_mutex("queue", (0..o.rounds * texts.len()).collect::<Vec<_>>());
+    let counts: Mutex<HashMap<String, u64>> = named_mutex("counts", HashMap::new());
     let started = Instant::now();
     std::thread::scope(|s| {
         for _ in 0..o.threads {

@@ -147,10 +147,11 @@ pub struct AbArgs {
     #[arg(long, value_name = "DIR", default_value = "ab-results")]
     pub out: PathBuf,
 
-    /// Do not record in the program (LOCKBENCH_RECORD=off): the probe costs least, and the
-    /// profiles hold only each run's backend and length.
+    /// Rank runs that record (LOCKBENCH_RECORD=on). By default the ranked runs record nothing
+    /// (the probe then costs a few nanoseconds an acquisition) and one more run per backend,
+    /// not ranked, records the profile the table's hottest lock comes from.
     #[arg(long)]
-    pub no_record: bool,
+    pub record: bool,
 
     /// The program and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "COMMAND")]

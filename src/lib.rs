@@ -62,7 +62,6 @@ pub mod error;
 pub mod locks;
 pub mod measure;
 pub mod model;
-pub mod probe;
 pub mod registry;
 pub mod report;
 pub mod runner;

@@ -15,7 +15,6 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use crate::analysis::RunRecord;
-use crate::locks::split::{self, MakeErased, Split};
 use crate::locks::{Backend, Facts, Protection, Waiting};
 use crate::model::{BackendFacts, RunConfig, WorkCalibration};
 use crate::runner::affinity::Topology;
@@ -67,16 +66,6 @@ pub struct Entry {
     kind: Protection,
     cannot_time_out: Option<&'static str>,
     engine: Box<dyn Engine>,
-    split: Option<Splits>,
-}
-
-/// How a program's own lock (the probe) makes this backend, if it can.
-#[derive(Clone, Copy)]
-pub struct Splits {
-    /// A fresh, unlocked lock behind the trait object.
-    pub make: MakeErased,
-    /// Whether readers share it.
-    pub shares: bool,
 }
 
 impl Entry {
@@ -87,25 +76,7 @@ impl Entry {
             kind: B::KIND,
             cannot_time_out: B::CANNOT_TIME_OUT,
             engine: Box::new(Typed::<B>(PhantomData)),
-            split: None,
         }
-    }
-
-    /// The entry of type `B`, which a program's own lock can also be (through the probe).
-    pub fn of_split<B: Split>(facts: Facts) -> Entry {
-        Entry {
-            split: Some(Splits {
-                make: split::maker::<B>(),
-                shares: B::SHARES,
-            }),
-            ..Entry::of::<B>(facts)
-        }
-    }
-
-    /// How the probe makes it, if it can: `None` for a backend a guard cannot hold (queue
-    /// locks, async mutexes, baselines).
-    pub fn splits(&self) -> Option<Splits> {
-        self.split
     }
 
     /// Its CLI name.
@@ -193,6 +164,11 @@ pub struct Registry {
     entries: Vec<Entry>,
 }
 
+/// Whether `name` (or an alias) is a built-in backend's, not one a user registered.
+pub fn builtin_name(name: &str) -> bool {
+    Registry::builtin().get(name).is_some()
+}
+
 impl Registry {
     /// No backend at all.
     pub fn empty() -> Registry {
@@ -204,12 +180,6 @@ impl Registry {
     /// Adds backend `B` under `facts`; its name and aliases must be new.
     pub fn register<B: Backend>(&mut self, facts: Facts) -> Result<&mut Self, NameTaken> {
         self.add(Entry::of::<B>(facts))
-    }
-
-    /// Adds backend `B`, which a guard can hold, so that a program's own locks (the probe) can
-    /// be it too; its name and aliases must be new.
-    pub fn register_split<B: Split>(&mut self, facts: Facts) -> Result<&mut Self, NameTaken> {
-        self.add(Entry::of_split::<B>(facts))
     }
 
     fn add(&mut self, entry: Entry) -> Result<&mut Self, NameTaken> {

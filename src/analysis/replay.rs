@@ -5,7 +5,7 @@
 use hdrhistogram::Histogram;
 
 use crate::measure::recorder::decode_histogram;
-use crate::model::{LockProfile, Profile, ReplayPlan, WorkDraws};
+use crate::model::{Distribution, LockProfile, Profile, ReplayPlan, WorkDraws};
 
 /// The share of a lock's acquisitions below which a thread is not counted as one of its users.
 const USER_SHARE: f64 = 0.01;
@@ -76,6 +76,20 @@ pub fn plan(p: &Profile, top: usize) -> Result<ReplayPlan, String> {
     })
 }
 
+/// A profile's distribution as a histogram: its buckets (the probe writes those), or the
+/// encoded histogram of a version 1 profile.
+fn histogram_of(d: &Distribution) -> Result<Histogram<u64>, String> {
+    if d.buckets.is_empty() {
+        return decode_histogram(&d.histogram);
+    }
+    let mut h = Histogram::<u64>::new(3).map_err(|e| format!("histogram: {e:?}"))?;
+    for (value, n) in d.counts() {
+        h.record_n(value, n)
+            .map_err(|e| format!("histogram value {value}: {e:?}"))?;
+    }
+    Ok(h)
+}
+
 /// The distributions a replay of `p` under `plan` draws from: its critical section from the
 /// replayed locks' holds (their histograms merged, so each lock weighs by its acquisitions),
 /// its think time from the most used lock's gaps, each made a think as the plan makes its mean
@@ -86,12 +100,12 @@ pub fn draws(p: &Profile, plan: &ReplayPlan) -> Result<WorkDraws, String> {
         .iter()
         .filter_map(|name| p.locks.iter().find(|l| &l.name == name))
         .collect();
-    let histogram = |l: &LockProfile, what: &str, text: &str| {
-        decode_histogram(text).map_err(|e| format!("lock {}'s {what} {e}", l.name))
+    let histogram = |l: &LockProfile, what: &str, d: &Distribution| {
+        histogram_of(d).map_err(|e| format!("lock {}'s {what} {e}", l.name))
     };
     let mut holds: Option<Histogram<u64>> = None;
     for l in &hot {
-        let h = histogram(l, "hold", &l.hold.histogram)?;
+        let h = histogram(l, "hold", &l.hold)?;
         match &mut holds {
             Some(all) => all
                 .add(&h)
@@ -105,7 +119,7 @@ pub fn draws(p: &Profile, plan: &ReplayPlan) -> Result<WorkDraws, String> {
         .zip(&plan.shares)
         .max_by(|a, b| a.1.total_cmp(b.1))
         .ok_or("no lock to replay")?;
-    let gaps = histogram(most, "gap", &most.gap.histogram)?;
+    let gaps = histogram(most, "gap", &most.gap)?;
     // Each gap as the plan makes the mean think time of the mean gap.
     let weighted = |f: &dyn Fn(&LockProfile) -> f64| -> f64 {
         hot.iter()
@@ -229,6 +243,7 @@ mod tests {
             p99_ns: h.value_at_quantile(0.99),
             max_ns: h.max(),
             histogram: crate::measure::recorder::encode_histogram(&h),
+            buckets: Vec::new(),
         }
     }
 

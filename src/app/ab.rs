@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use lockbench_probe::{BACKEND_VAR, PROFILE_VAR, RECORD_VAR};
 use regex::Regex;
 
 use crate::analysis;
@@ -21,7 +22,6 @@ use crate::environment;
 use crate::error::UsageError;
 use crate::model::ab::{AB_FORMAT, AB_VERSION};
 use crate::model::{AbHottest, AbMeasure, AbOutcome, AbResults, AbRun};
-use crate::probe::{BACKEND_VAR, PROFILE_VAR, RECORD_VAR};
 use crate::registry;
 use crate::report;
 use crate::runner::affinity::Topology;
@@ -44,19 +44,24 @@ const KEEP_OUTPUT: usize = 4 << 20;
 const STOP_GRACE: Duration = Duration::from_secs(3);
 
 pub(super) fn ab(args: AbArgs) -> anyhow::Result<ExitCode> {
-    let reg = registry::global();
     let backends: Vec<String> = match &args.backends {
         Some(list) => list.0.iter().map(|s| s.to_string()).collect(),
         None => DEFAULT_BACKENDS.iter().map(|s| s.to_string()).collect(),
     };
     for b in &backends {
-        let entry = reg.get(b).expect("parsed backends are registered");
-        if entry.splits().is_none() {
+        let name = registry::global()
+            .get(b)
+            .map_or(b.as_str(), |e| e.name());
+        if registry::builtin_name(name) && !lockbench_probe::format::PROBE_BACKENDS.contains(&name)
+        {
             return Err(UsageError::invalid(
                 "--backends",
                 b,
-                "a program's lock cannot be it (a guard cannot hold it: queue locks, async \
-                 mutexes and baselines)",
+                format!(
+                    "a program's lock cannot be it (queue locks keep a waiter's node on its \
+                     stack, async mutexes await, baselines lock nothing); it can be: {}",
+                    lockbench_probe::format::PROBE_BACKENDS.join(", ")
+                ),
             )
             .into());
         }
@@ -115,7 +120,7 @@ pub(super) fn ab(args: AbArgs) -> anyhow::Result<ExitCode> {
                 break 'rounds;
             }
             let at = Paths::of(dir, backend, round);
-            let run = match once(&args, backend, round, &at, metric.as_ref(), &stop)? {
+            let run = match once(&args, backend, round, &at, metric.as_ref(), &stop, args.record)? {
                 Some(run) => run,
                 None => {
                     interrupted = true;
@@ -154,6 +159,11 @@ pub(super) fn ab(args: AbArgs) -> anyhow::Result<ExitCode> {
     {
         return Err(never_matched(m, dir).into());
     }
+    let profiled = if args.record || interrupted {
+        Vec::new()
+    } else {
+        profile_runs(&args, &backends, dir, &stop)?
+    };
     let analysis::ab::Ranking {
         ranked: ranking,
         leaders,
@@ -168,9 +178,10 @@ pub(super) fn ab(args: AbArgs) -> anyhow::Result<ExitCode> {
         measure,
         repeat: args.repeat,
         max_time_ns: u64::try_from(args.max_time.as_nanos()).unwrap_or(u64::MAX),
-        recorded: !args.no_record,
+        recorded: args.record,
         interrupted,
         runs,
+        profiled,
         ranking,
         leaders,
         unjudged,
@@ -203,7 +214,32 @@ fn never_matched(metric: &str, dir: &Path) -> UsageError {
     )
 }
 
-/// Where one run's files go.
+/// One run per backend that records, for the table's hottest lock: not ranked (recording
+/// costs what it measures), and made after the ranked ones.
+fn profile_runs(
+    args: &AbArgs,
+    backends: &[String],
+    dir: &Path,
+    stop: &AtomicBool,
+) -> anyhow::Result<Vec<AbRun>> {
+    let mut made = Vec::new();
+    for (i, backend) in backends.iter().enumerate() {
+        let at = Paths::of(dir, backend, 0);
+        let Some(run) = once(args, backend, 0, &at, None, stop, true)? else {
+            break;
+        };
+        eprintln!(
+            "[profile {}/{}] {backend}, recording: {}",
+            i + 1,
+            backends.len(),
+            said(&run)
+        );
+        made.push(run);
+    }
+    Ok(made)
+}
+
+/// Where one run's files go (round 0: the run that records a profile).
 struct Paths {
     profile: PathBuf,
     log: PathBuf,
@@ -211,9 +247,13 @@ struct Paths {
 
 impl Paths {
     fn of(dir: &Path, backend: &str, round: u32) -> Paths {
+        let run = match round {
+            0 => "profile".to_string(),
+            r => r.to_string(),
+        };
         Paths {
-            profile: dir.join("profiles").join(format!("{backend}-{round}.json")),
-            log: dir.join("logs").join(format!("{backend}-{round}.log")),
+            profile: dir.join("profiles").join(format!("{backend}-{run}.json")),
+            log: dir.join("logs").join(format!("{backend}-{run}.log")),
         }
     }
 }
@@ -270,13 +310,14 @@ fn once(
     at: &Paths,
     metric: Option<&Regex>,
     stop: &AtomicBool,
+    record: bool,
 ) -> anyhow::Result<Option<AbRun>> {
     let _ = std::fs::remove_file(&at.profile);
     let mut cmd = Command::new(&args.command[0]);
     cmd.args(&args.command[1..])
         .env(BACKEND_VAR, backend)
         .env(PROFILE_VAR, &at.profile)
-        .env(RECORD_VAR, if args.no_record { "off" } else { "on" })
+        .env(RECORD_VAR, if record { "on" } else { "off" })
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

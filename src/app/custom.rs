@@ -3,7 +3,6 @@
 
 use std::process::ExitCode;
 
-use crate::locks::split::Split;
 use crate::locks::{Backend, Facts, LockApi, LockApi05};
 use crate::registry::{self, Registry};
 
@@ -79,7 +78,7 @@ impl Lockbench {
     where
         R: lock_api_04::RawMutex + Send + Sync + 'static,
     {
-        self.split_backend::<LockApi<R>>(facts)
+        self.backend::<LockApi<R>>(facts)
     }
 
     /// Adds a lock implementing `lock_api` 0.5's `RawMutex` (`lockbench::lock_api_05`).
@@ -87,24 +86,13 @@ impl Lockbench {
     where
         R: lock_api_05::RawMutex + Send + Sync + 'static,
     {
-        self.split_backend::<LockApi05<R>>(facts)
+        self.backend::<LockApi05<R>>(facts)
     }
 
     /// Adds any [`Backend`] (lockbench's own closure-style trait: a lock, or a baseline).
     pub fn backend<B: Backend>(mut self, facts: Facts) -> Self {
         if self.refused.is_none()
             && let Err(taken) = self.registry.register::<B>(facts)
-        {
-            self.refused = Some(taken.to_string());
-        }
-        self
-    }
-
-    /// Adds a [`Split`] backend: one a guard can hold, so that a program's own locks can be it
-    /// too (`lockbench::probe`, `LOCKBENCH_BACKEND`).
-    pub fn split_backend<B: Split>(mut self, facts: Facts) -> Self {
-        if self.refused.is_none()
-            && let Err(taken) = self.registry.register_split::<B>(facts)
         {
             self.refused = Some(taken.to_string());
         }

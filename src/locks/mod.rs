@@ -6,22 +6,17 @@
 //! per operation. What a backend *is* (its name, fairness, how waiters wait) is stated once, in
 //! its [`Facts`], when it is registered (`crate::registry`).
 
+pub use lockbench_locks::{futex, raw, relax, spin, tas, ticket};
+
 pub mod adapters;
 pub mod async_locks;
 pub mod clh;
-pub mod futex;
 pub mod lock_api;
 pub mod mcs;
 pub mod posix;
 pub mod pshared;
 pub mod pthread;
-pub mod raw;
-pub mod relax;
 pub mod rwlock;
-pub mod spin;
-pub mod split;
-pub mod tas;
-pub mod ticket;
 
 use std::fmt;
 use std::future::Future;
@@ -221,11 +216,7 @@ pub struct Facts {
 
 #[cfg(all(test, not(lockbench_loom)))]
 pub(crate) mod stress {
-    //! The multi-thread stress check shared by every lock's tests.
-
-    use std::cell::UnsafeCell;
-
-    use super::RawLock;
+    //! The multi-thread stress check shared by every backend's tests.
 
     /// One backend made as the runner makes its locks: in zeroed memory, initialised in place
     /// by its own `init_at`, never moved, and dropped in place.
@@ -277,89 +268,6 @@ pub(crate) mod stress {
     unsafe impl<B: super::Backend> Send for InPlace<B> {}
     // SAFETY: as above.
     unsafe impl<B: super::Backend> Sync for InPlace<B> {}
-
-    struct Counted<L> {
-        lock: L,
-        count: UnsafeCell<u64>,
-    }
-
-    // SAFETY: `count` is only touched while `lock` is held (see `exact_count`).
-    unsafe impl<L: RawLock> Sync for Counted<L> {}
-
-    /// `threads` threads each take the lock `per_thread` times and increment a plain (non-atomic)
-    /// counter inside; any failure of mutual exclusion or ordering shows as a lost update.
-    pub(crate) fn exact_count<L: RawLock>(threads: usize, per_thread: u64) {
-        let shared = Counted {
-            lock: L::new(),
-            count: UnsafeCell::new(0),
-        };
-        std::thread::scope(|s| {
-            for _ in 0..threads {
-                let shared = &shared;
-                s.spawn(move || {
-                    for _ in 0..per_thread {
-                        shared.lock.lock();
-                        // SAFETY: we hold the lock, so no one else touches the counter.
-                        unsafe { *shared.count.get() += 1 };
-                        // SAFETY: we took the lock just above.
-                        unsafe { shared.lock.unlock() };
-                    }
-                });
-            }
-        });
-        assert_eq!(shared.count.into_inner(), threads as u64 * per_thread);
-    }
-
-    /// `threads` threads each make `per_thread` attempts with `lock_unless`, giving up after a
-    /// few looks (alternately 1 and 64), and increment the plain counter only when they got in
-    /// (then hold the lock a little longer):
-    /// the counter equals the entries, some waits gave up (four threads on one lock), and the
-    /// lock is free at the end.
-    pub(crate) fn exact_count_giving_up<L: RawLock>(threads: usize, per_thread: u64) {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        let shared = Counted {
-            lock: L::new(),
-            count: UnsafeCell::new(0),
-        };
-        let (entered, gave_up) = (AtomicU64::new(0), AtomicU64::new(0));
-        std::thread::scope(|s| {
-            for t in 0..threads {
-                let (shared, entered, gave_up) = (&shared, &entered, &gave_up);
-                s.spawn(move || {
-                    for i in 0..per_thread {
-                        let limit = if (i + t as u64).is_multiple_of(2) {
-                            1
-                        } else {
-                            64
-                        };
-                        let mut looks = 0;
-                        if shared.lock.lock_unless(|| {
-                            looks += 1;
-                            looks > limit
-                        }) {
-                            // SAFETY: lock_unless returned true: we hold the lock.
-                            unsafe { *shared.count.get() += 1 };
-                            // A held lock long enough for the others to find it taken.
-                            for _ in 0..200 {
-                                std::hint::spin_loop();
-                            }
-                            // SAFETY: taken just above.
-                            unsafe { shared.lock.unlock() };
-                            // Relaxed: tallies read after the scope joins.
-                            entered.fetch_add(1, Ordering::Relaxed);
-                        } else {
-                            gave_up.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                });
-            }
-        });
-        let (entered, gave_up) = (entered.into_inner(), gave_up.into_inner());
-        assert_eq!(entered + gave_up, threads as u64 * per_thread);
-        assert!(gave_up > 0, "some waits gave up");
-        assert!(shared.lock.try_lock(), "the lock is left free");
-        assert_eq!(shared.count.into_inner(), entered);
-    }
 
     /// The same for any backend's `with_timeout` and `with_shared_timeout` (half the attempts
     /// each; readers add nothing), with a deadline of `timeout` and a critical section of
@@ -427,19 +335,6 @@ pub(crate) mod stress {
         );
     }
 
-    /// One thread: `lock`, a refused `try_lock` while held, `unlock`, then a `try_lock` that
-    /// succeeds on the free lock, and `unlock`.
-    pub(crate) fn lock_then_try<L: RawLock>() {
-        let lock = L::new();
-        lock.lock();
-        assert!(!lock.try_lock(), "a held lock must refuse try_lock");
-        // SAFETY: this thread took the lock just above.
-        unsafe { lock.unlock() };
-        assert!(lock.try_lock(), "a free lock must grant try_lock");
-        // SAFETY: this thread took the lock just above.
-        unsafe { lock.unlock() };
-    }
-
     /// The same for any backend, initialised in place as the runner makes its locks.
     pub(crate) fn exact_count_backend<B: super::Backend>(threads: usize, per_thread: u64) {
         use std::sync::atomic::{AtomicU64, Ordering};
@@ -493,12 +388,6 @@ mod timeout_tests {
         check::<PosixSemaphore>();
         check::<ParkingRwLock>();
         check::<PthreadRwLock>();
-    }
-
-    #[test]
-    fn our_spinning_locks_give_up_and_leave_the_lock_free() {
-        stress::exact_count_giving_up::<SpinLock<Backoff>>(4, 20_000);
-        stress::exact_count_giving_up::<TasLock<Spin>>(4, 20_000);
     }
 
     #[test]

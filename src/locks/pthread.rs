@@ -101,11 +101,6 @@ impl<const SHARED: bool, const ROBUST: bool> Backend for PosixMutex<SHARED, ROBU
 }
 
 impl<const SHARED: bool, const ROBUST: bool> PosixMutex<SHARED, ROBUST> {
-    /// The mutex itself, for the pthread calls.
-    pub(super) fn raw(&self) -> *mut libc::pthread_mutex_t {
-        self.0.get()
-    }
-
     /// Runs `f` holding the mutex that `call` returned `rc` for, and unlocks it.
     #[inline]
     fn held<T>(&self, rc: libc::c_int, call: &str, f: impl FnOnce() -> T) -> T {

@@ -97,11 +97,6 @@ unsafe impl Send for PthreadRwLock {}
 unsafe impl Sync for PthreadRwLock {}
 
 impl PthreadRwLock {
-    /// The rwlock itself, for the pthread calls.
-    pub(super) fn raw(&self) -> *mut libc::pthread_rwlock_t {
-        self.0.get()
-    }
-
     fn held<T>(&self, rc: libc::c_int, call: &str, f: impl FnOnce() -> T) -> T {
         // A correct caller gets no error from a default rwlock (no deadlock: nobody relocks);
         // anything else means memory corruption, where going on would be wrong.

@@ -24,8 +24,12 @@ pub struct AbResults {
     pub repeat: u32,
     /// The time limit of one run, in nanoseconds.
     pub max_time_ns: u64,
-    /// Whether the program recorded (`false`: `LOCKBENCH_RECORD=off`).
+    /// Whether the ranked runs recorded (`false`: `LOCKBENCH_RECORD=off`).
     pub recorded: bool,
+    /// The runs made to record a profile, one per backend, not ranked (when the ranked runs
+    /// did not record).
+    #[serde(default)]
+    pub profiled: Vec<AbRun>,
     /// Whether the A/B was interrupted before every run was made.
     pub interrupted: bool,
     /// Every run, in the order made.

@@ -15,7 +15,7 @@ impl Registry {
     pub fn builtin() -> Registry {
         let mut r = Registry::empty();
         let fresh = "built-in names are distinct (checked by a test)";
-        r.register_split::<StdMutex>(Facts {
+        r.register::<StdMutex>(Facts {
             name: "std",
             aliases: &[],
             summary: "std::sync::Mutex (futex-based; spins briefly, then sleeps)",
@@ -26,7 +26,7 @@ impl Registry {
             ),
         })
         .expect(fresh)
-        .register_split::<ParkingMutex>(Facts {
+        .register::<ParkingMutex>(Facts {
             name: "parking-lot",
             aliases: &["parking_lot"],
             summary: "parking_lot::Mutex (adaptive spinning, then parks; eventual fairness every ~0.5 ms)",
@@ -37,7 +37,7 @@ impl Registry {
             ),
         })
         .expect(fresh)
-        .register_split::<SpinLock<Backoff>>(Facts {
+        .register::<SpinLock<Backoff>>(Facts {
             name: "spin",
             aliases: &[],
             summary: "our test-and-test-and-set spinlock: 127 pause hints over its first 7 looks, then a yield per look (a yield lock under long waits)",
@@ -46,7 +46,7 @@ impl Registry {
             not_across_processes: None,
         })
         .expect(fresh)
-        .register_split::<SpinLock<Spin>>(Facts {
+        .register::<SpinLock<Spin>>(Facts {
             name: "spin-pure",
             aliases: &[],
             summary: "the same spinlock, pure spinning (never yields: collapses when threads > cores)",
@@ -55,7 +55,7 @@ impl Registry {
             not_across_processes: None,
         })
         .expect(fresh)
-        .register_split::<TasLock<Backoff>>(Facts {
+        .register::<TasLock<Backoff>>(Facts {
             name: "tas",
             aliases: &[],
             summary: "our test-and-set spinlock: every try is a write, also while the lock is held; the same backoff as spin (what spin's test-before-set saves)",
@@ -108,7 +108,7 @@ impl Registry {
             ),
         })
         .expect(fresh)
-        .register_split::<StdRwLock>(Facts {
+        .register::<StdRwLock>(Facts {
             name: "std-rwlock",
             aliases: &[],
             summary: "std::sync::RwLock: readers share it (futex-based; a waiting writer holds new readers back)",
@@ -117,7 +117,7 @@ impl Registry {
             not_across_processes: Some("std's RwLock is process-private"),
         })
         .expect(fresh)
-        .register_split::<ParkingRwLock>(Facts {
+        .register::<ParkingRwLock>(Facts {
             name: "parking-lot-rwlock",
             aliases: &["parking_lot_rwlock"],
             summary: "parking_lot::RwLock: readers share it (task-fair: a waiting writer holds new readers back)",
@@ -128,7 +128,7 @@ impl Registry {
             ),
         })
         .expect(fresh)
-        .register_split::<PthreadRwLock>(Facts {
+        .register::<PthreadRwLock>(Facts {
             name: "pthread-rwlock",
             aliases: &[],
             summary: "libc pthread_rwlock_t, default attributes: readers share it (glibc prefers readers, so writers can starve)",
@@ -148,7 +148,7 @@ impl Registry {
             not_across_processes: None,
         })
         .expect(fresh)
-        .register_split::<TicketLock<SpinThenYield>>(Facts {
+        .register::<TicketLock<SpinThenYield>>(Facts {
             name: "ticket",
             aliases: &[],
             summary: "our FIFO ticket lock; spins 128 times, then yields",
@@ -157,7 +157,7 @@ impl Registry {
             not_across_processes: None,
         })
         .expect(fresh)
-        .register_split::<TicketLock<Spin>>(Facts {
+        .register::<TicketLock<Spin>>(Facts {
             name: "ticket-spin",
             aliases: &[],
             summary: "the same ticket lock, pure spinning (collapses when threads > cores)",
@@ -166,7 +166,7 @@ impl Registry {
             not_across_processes: None,
         })
         .expect(fresh)
-        .register_split::<LockApi<spin::mutex::SpinMutex<(), spin::relax::Spin>>>(Facts {
+        .register::<LockApi<spin::mutex::SpinMutex<(), spin::relax::Spin>>>(Facts {
             name: "spin-rs",
             aliases: &[],
             summary: "the spin crate's SpinMutex through lock_api: test-and-test-and-set, pure spinning (our spin-pure's counterpart)",
@@ -175,7 +175,7 @@ impl Registry {
             not_across_processes: None,
         })
         .expect(fresh)
-        .register_split::<LockApi<spin::mutex::TicketMutex<(), spin::relax::Spin>>>(Facts {
+        .register::<LockApi<spin::mutex::TicketMutex<(), spin::relax::Spin>>>(Facts {
             name: "spin-rs-ticket",
             aliases: &[],
             summary: "the spin crate's TicketMutex through lock_api, pure spinning (our ticket-spin's counterpart)",
@@ -184,7 +184,7 @@ impl Registry {
             not_across_processes: None,
         })
         .expect(fresh)
-        .register_split::<LockApi05<parking_lot::RawFairMutex>>(Facts {
+        .register::<LockApi05<parking_lot::RawFairMutex>>(Facts {
             name: "parking-lot-fair",
             aliases: &["parking_lot_fair"],
             summary: "parking_lot::FairMutex through lock_api: every unlock hands the lock to the next waiter (the price of fairness, beside parking-lot)",
@@ -217,7 +217,7 @@ impl Registry {
             ),
         })
         .expect(fresh)
-        .register_split::<PthreadMutex>(Facts {
+        .register::<PthreadMutex>(Facts {
             name: "pthread",
             aliases: &[],
             summary: "libc pthread_mutex_t, default attributes (glibc: futex-based, no spinning)",
@@ -228,7 +228,7 @@ impl Registry {
             ),
         })
         .expect(fresh)
-        .register_split::<FutexMutex>(Facts {
+        .register::<FutexMutex>(Facts {
             name: "futex",
             aliases: &[],
             summary: "our three-state futex mutex (Drepper's \"Futexes Are Tricky\"), no spinning; shared futex calls",
@@ -237,7 +237,7 @@ impl Registry {
             not_across_processes: None,
         })
         .expect(fresh)
-        .register_split::<FutexMutex<true>>(Facts {
+        .register::<FutexMutex<true>>(Facts {
             name: "futex-private",
             aliases: &[],
             summary: "the same futex mutex with FUTEX_PRIVATE_FLAG (the kernel's process-private path, as std's)",

@@ -136,6 +136,8 @@ pub fn table(r: &AbResults) -> String {
         let hottest =
             runs.iter()
                 .rev()
+                .copied()
+                .chain(r.profiled.iter().filter(|x| x.backend == b))
                 .find_map(|x| x.hottest.as_ref())
                 .map_or("-".to_string(), |h| {
                     format!(

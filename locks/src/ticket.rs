@@ -5,8 +5,8 @@
 
 use std::marker::PhantomData;
 
-use super::raw::RawLock;
-use super::relax::{Relax, SpinThenYield};
+use crate::raw::RawLock;
+use crate::relax::{Relax, SpinThenYield};
 use crate::sync::{AtomicU32, Ordering};
 
 /// FIFO ticket lock, generic over what a waiter does between looks.
@@ -90,7 +90,7 @@ unsafe impl<R: Relax> RawLock for TicketLock<R> {
 #[cfg(all(test, not(lockbench_loom)))]
 mod tests {
     use super::*;
-    use crate::locks::relax::Spin;
+    use crate::relax::Spin;
 
     #[test]
     fn smoke() {
@@ -135,7 +135,7 @@ mod tests {
 
     #[test]
     fn lots_and_lots() {
-        crate::locks::stress::exact_count::<TicketLock>(4, 20_000);
-        crate::locks::stress::exact_count::<TicketLock<Spin>>(2, 20_000);
+        crate::stress::exact_count::<TicketLock>(4, 20_000);
+        crate::stress::exact_count::<TicketLock<Spin>>(2, 20_000);
     }
 }

@@ -1,5 +1,5 @@
 //! A test-and-set spinlock: every attempt to take the lock is a write (a swap), also while it is
-//! held. Beside [`super::SpinLock`] (test-and-test-and-set: waiters only read until the lock
+//! held. Beside [`crate::spin::SpinLock`] (test-and-test-and-set: waiters only read until the lock
 //! looks free) it shows what the cache line's ping-pong between waiters costs: each waiter's
 //! swap takes the line away from the holder and from every other waiter.
 //!
@@ -7,8 +7,8 @@
 
 use std::marker::PhantomData;
 
-use super::raw::RawLock;
-use super::relax::{Backoff, Relax};
+use crate::raw::RawLock;
+use crate::relax::{Backoff, Relax};
 use crate::sync::{AtomicBool, Ordering};
 
 /// Test-and-set spinlock, generic over what a waiter does between attempts.
@@ -70,16 +70,16 @@ unsafe impl<R: Relax> RawLock for TasLock<R> {
 #[cfg(all(test, not(lockbench_loom)))]
 mod tests {
     use super::*;
-    use crate::locks::relax::Spin;
+    use crate::relax::Spin;
 
     #[test]
     fn smoke() {
-        crate::locks::stress::lock_then_try::<TasLock>();
+        crate::stress::lock_then_try::<TasLock>();
     }
 
     #[test]
     fn lots_and_lots() {
-        crate::locks::stress::exact_count::<TasLock<Backoff>>(4, 20_000);
-        crate::locks::stress::exact_count::<TasLock<Spin>>(2, 20_000);
+        crate::stress::exact_count::<TasLock<Backoff>>(4, 20_000);
+        crate::stress::exact_count::<TasLock<Spin>>(2, 20_000);
     }
 }

@@ -5,8 +5,8 @@
 
 use std::marker::PhantomData;
 
-use super::raw::RawLock;
-use super::relax::{Backoff, Relax};
+use crate::raw::RawLock;
+use crate::relax::{Backoff, Relax};
 use crate::sync::{AtomicBool, Ordering};
 
 /// Test-and-test-and-set spinlock, generic over what a waiter does between looks.
@@ -92,16 +92,16 @@ unsafe impl<R: Relax> RawLock for SpinLock<R> {
 #[cfg(all(test, not(lockbench_loom)))]
 mod tests {
     use super::*;
-    use crate::locks::relax::Spin;
+    use crate::relax::Spin;
 
     #[test]
     fn smoke() {
-        crate::locks::stress::lock_then_try::<SpinLock>();
+        crate::stress::lock_then_try::<SpinLock>();
     }
 
     #[test]
     fn lots_and_lots() {
-        crate::locks::stress::exact_count::<SpinLock<Backoff>>(4, 20_000);
-        crate::locks::stress::exact_count::<SpinLock<Spin>>(2, 20_000);
+        crate::stress::exact_count::<SpinLock<Backoff>>(4, 20_000);
+        crate::stress::exact_count::<SpinLock<Spin>>(2, 20_000);
     }
 }

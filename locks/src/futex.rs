@@ -12,7 +12,7 @@
 //! wait checks the state under the mutex and blocks until a wake, so a lost wake-up (an unlock
 //! that wakes nobody while someone sleeps) shows as a deadlock in the model.
 
-use super::raw::RawLock;
+use crate::raw::RawLock;
 use crate::sync::{AtomicU32, Ordering};
 
 const UNLOCKED: u32 = 0;
@@ -209,7 +209,7 @@ mod tests {
 
     #[test]
     fn lots_and_lots() {
-        crate::locks::stress::exact_count::<FutexMutex>(4, 20_000);
-        crate::locks::stress::exact_count::<FutexMutex<true>>(4, 20_000);
+        crate::stress::exact_count::<FutexMutex>(4, 20_000);
+        crate::stress::exact_count::<FutexMutex<true>>(4, 20_000);
     }
 }

@@ -1,0 +1,684 @@
+//! One probe lock object: the backend's lock word, inline, made at its first use as the
+//! backend the program started with; and, when it is recorded, its words off its line.
+//!
+//! The built-in backends are matched inline (no call through a pointer); only a pthread lock
+//! (which must not move) and a lock the program installed live behind a box.
+
+use std::cell::UnsafeCell;
+use std::marker::PhantomData;
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
+use std::sync::{MutexGuard, PoisonError, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use std::time::{Duration, Instant};
+
+use lock_api::{RawMutex as _, RawMutexFair as _, RawMutexTimed as _};
+use lock_api::{
+    RawRwLock as _, RawRwLockDowngrade as _, RawRwLockFair as _, RawRwLockTimed as _,
+    RawRwLockUpgrade as _, RawRwLockUpgradeFair as _, RawRwLockUpgradeTimed as _,
+};
+use lockbench_locks::RawLock;
+use lockbench_locks::futex::FutexMutex;
+use lockbench_locks::relax::{Backoff, Spin, SpinThenYield};
+use lockbench_locks::spin::SpinLock;
+use lockbench_locks::tas::TasLock;
+use lockbench_locks::ticket::TicketLock;
+
+use super::backend::{self, Kind};
+use super::boxed;
+use super::record::{self, Label, Line, SAMPLED, Taking, Words};
+use crate::DynLock;
+use crate::format::LockKind;
+
+/// The inline lock word's room: every built-in backend's lock fits (checked below).
+type Storage = [u64; 2];
+
+const _: () = {
+    macro_rules! fits {
+        ($($t:ty),*) => {$(
+            assert!(size_of::<$t>() <= size_of::<Storage>());
+            assert!(align_of::<$t>() <= align_of::<Storage>());
+        )*};
+    }
+    fits!(
+        parking_lot::RawMutex,
+        parking_lot::RawRwLock,
+        std::sync::Mutex<()>,
+        std::sync::RwLock<()>,
+        SpinLock<Backoff>,
+        SpinLock<Spin>,
+        TasLock<Backoff>,
+        TicketLock<SpinThenYield>,
+        TicketLock<Spin>,
+        FutexMutex<false>,
+        FutexMutex<true>
+    );
+};
+
+/// How a lock is held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Exclusive,
+    /// As a reader (exclusively, on a backend whose readers do not share).
+    Shared,
+    /// As an upgradable reader (exclusively, except on parking_lot's reader-writer lock).
+    Upgradable,
+}
+
+/// `kind` while the first user makes the lock word.
+const MAKING: u8 = u8::MAX;
+
+/// What holding a lock takes besides its word: std's guards (their drop is the release).
+#[allow(dead_code, reason = "std's guards are held for their drop, which releases")]
+pub(crate) enum Held {
+    Word,
+    Std(MutexGuard<'static, ()>),
+    StdRead(RwLockReadGuard<'static, ()>),
+    StdWrite(RwLockWriteGuard<'static, ()>),
+}
+
+/// One acquisition: what it holds, the kind it was taken as, and its slot in the thread's
+/// open acquisitions (when recorded). Small, recording or not. Not `Send`: the thread that
+/// locked unlocks (pthread requires it, and the record is the thread's).
+pub struct Token {
+    pub(crate) held: Held,
+    kind: Kind,
+    slot: u32,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Token {
+    pub(crate) fn plain(kind: Kind, held: Held) -> Token {
+        Token {
+            held,
+            kind,
+            slot: 0,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+/// The words a recorded or boxed lock object adds, allocated at its first such use.
+struct Ext {
+    words: Words,
+    /// The site, plus one.
+    site: u32,
+    boxed: Option<Box<dyn DynLock>>,
+}
+
+/// A probe lock object.
+pub(crate) struct Core {
+    storage: UnsafeCell<MaybeUninit<Storage>>,
+    /// 0: not made yet; [`MAKING`]: being made; else the [`Kind`] it was made as.
+    kind: AtomicU8,
+    rw: bool,
+    label: Label,
+    ext: AtomicPtr<Ext>,
+}
+
+// SAFETY: the storage is one backend's lock, which is Send + Sync, made once (behind `kind`)
+// and then used only through `&`; the box in `ext` holds a `DynLock`, Send + Sync.
+unsafe impl Sync for Core {}
+// SAFETY: as above; moving the object moves the lock word (a pthread lock is boxed).
+unsafe impl Send for Core {}
+
+/// Whether acquisitions are recorded now.
+#[inline]
+fn recording() -> bool {
+    super::recording()
+}
+
+impl Core {
+    pub(crate) const fn new(label: Label, rw: bool) -> Core {
+        Core {
+            storage: UnsafeCell::new(MaybeUninit::uninit()),
+            kind: AtomicU8::new(0),
+            rw,
+            label,
+            ext: AtomicPtr::new(std::ptr::null_mut()),
+        }
+    }
+
+    /// The lock word as a `T`.
+    ///
+    /// # Safety
+    /// The lock was made as the kind whose word is a `T`.
+    #[inline(always)]
+    unsafe fn word<T>(&self) -> &T {
+        // SAFETY: the caller's contract: `make` wrote a `T` here before publishing the kind,
+        // and nothing moves or replaces it while `&self` lives.
+        unsafe { &*self.storage.get().cast::<T>() }
+    }
+
+    /// The kind this object is, making it at its first use.
+    #[inline(always)]
+    pub(crate) fn kind(&self, default: Kind) -> Kind {
+        // Acquire: pairs with `make`'s Release, so the word it wrote is seen.
+        let k = self.kind.load(Ordering::Acquire);
+        if k != 0 && k != MAKING {
+            // SAFETY: only `make` stores a kind, and only a `Kind`'s discriminant.
+            return unsafe { std::mem::transmute::<u8, Kind>(k) };
+        }
+        self.make(default)
+    }
+
+    #[cold]
+    fn make(&self, default: Kind) -> Kind {
+        let named = super::start(default);
+        let kind = named.kind;
+        // Acquire on success: nothing to see yet; on failure another thread is making it.
+        match self
+            .kind
+            .compare_exchange(0, MAKING, Ordering::Acquire, Ordering::Acquire)
+        {
+            Ok(_) => {
+                // SAFETY: this thread alone won the right to write the word; no one reads it
+                // until the Release store below publishes the kind.
+                unsafe { self.write_word(kind) };
+                if matches!(kind, Kind::Pthread | Kind::PthreadRw | Kind::Installed) {
+                    self.make_ext(kind, &named.name);
+                }
+                // Release: publishes the word (and the box) with the kind.
+                self.kind.store(kind as u8, Ordering::Release);
+                kind
+            }
+            Err(_) => loop {
+                // Acquire: as in `kind`.
+                let k = self.kind.load(Ordering::Acquire);
+                if k != MAKING {
+                    // SAFETY: as in `kind`.
+                    return unsafe { std::mem::transmute::<u8, Kind>(k) };
+                }
+                std::thread::yield_now();
+            },
+        }
+    }
+
+    /// Writes the lock word of `kind`.
+    ///
+    /// # Safety
+    /// No other thread reads or writes the storage meanwhile.
+    unsafe fn write_word(&self, kind: Kind) {
+        let at = self.storage.get();
+        // SAFETY: (all) `at` is valid, aligned and large enough for each (checked above).
+        unsafe {
+            match kind {
+                Kind::ParkingLot | Kind::ParkingLotFair => {
+                    at.cast::<parking_lot::RawMutex>().write(parking_lot::RawMutex::INIT)
+                }
+                Kind::ParkingLotRw => {
+                    at.cast::<parking_lot::RawRwLock>().write(parking_lot::RawRwLock::INIT)
+                }
+                Kind::Std => at.cast::<std::sync::Mutex<()>>().write(std::sync::Mutex::new(())),
+                Kind::StdRw => at.cast::<std::sync::RwLock<()>>().write(std::sync::RwLock::new(())),
+                Kind::Spin => at.cast::<SpinLock<Backoff>>().write(SpinLock::new()),
+                Kind::SpinPure => at.cast::<SpinLock<Spin>>().write(SpinLock::new()),
+                Kind::Tas => at.cast::<TasLock<Backoff>>().write(TasLock::new()),
+                Kind::Ticket => at.cast::<TicketLock<SpinThenYield>>().write(TicketLock::new()),
+                Kind::TicketSpin => at.cast::<TicketLock<Spin>>().write(TicketLock::new()),
+                Kind::Futex => at.cast::<FutexMutex<false>>().write(FutexMutex::new()),
+                Kind::FutexPrivate => at.cast::<FutexMutex<true>>().write(FutexMutex::new()),
+                Kind::Pthread | Kind::PthreadRw | Kind::Installed => {}
+            }
+        }
+    }
+
+    /// The object's extra words, made at their first use.
+    fn make_ext(&self, kind: Kind, backend: &str) -> &Ext {
+        let lock_kind = if self.rw { LockKind::Rwlock } else { LockKind::Mutex };
+        let site = record::site_for(self.label, lock_kind, backend);
+        let ext = Box::into_raw(Box::new(Ext {
+            words: Words {
+                holder: Line(Default::default()),
+                waiting: Line(Default::default()),
+            },
+            site: site + 1,
+            boxed: boxed::make(kind),
+        }));
+        // AcqRel: publishes ours (Release), or sees the winner's (Acquire).
+        match self.ext.compare_exchange(
+            std::ptr::null_mut(),
+            ext,
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        ) {
+            // SAFETY: just published; freed only in Drop.
+            Ok(_) => unsafe { &*ext },
+            Err(theirs) => {
+                record::uncount(site);
+                // SAFETY: ours was never published.
+                drop(unsafe { Box::from_raw(ext) });
+                // SAFETY: the winner's, published and freed only in Drop.
+                unsafe { &*theirs }
+            }
+        }
+    }
+
+    #[inline]
+    fn ext(&self, kind: Kind) -> &Ext {
+        // Acquire: pairs with `make_ext`'s publication.
+        let ext = self.ext.load(Ordering::Acquire);
+        if ext.is_null() {
+            return self.make_ext(kind, &super::backend_name());
+        }
+        // SAFETY: published by `make_ext`, freed only in Drop.
+        unsafe { &*ext }
+    }
+
+    #[inline]
+    fn boxed(&self) -> &dyn DynLock {
+        // Acquire: as in `ext`; a boxed kind's ext is made before the kind is published.
+        let ext = self.ext.load(Ordering::Acquire);
+        // SAFETY: as in `ext`; `make` made it for every boxed kind.
+        match unsafe { ext.as_ref() }.and_then(|e| e.boxed.as_deref()) {
+            Some(lock) => lock,
+            None => unreachable!("a boxed kind's lock is made with it"),
+        }
+    }
+
+    /// Takes the lock in `mode`, waiting if it must: the backend alone.
+    #[inline(always)]
+    fn acquire(&self, kind: Kind, mode: Mode) -> Held {
+        // SAFETY: (every `word`) `kind` is the kind the word was made as.
+        unsafe {
+            match kind {
+                Kind::ParkingLot | Kind::ParkingLotFair => {
+                    let _ = self.word::<parking_lot::RawMutex>().lock();
+                }
+                Kind::ParkingLotRw => {
+                    let w = self.word::<parking_lot::RawRwLock>();
+                    let _ = match mode {
+                        Mode::Shared => w.lock_shared(),
+                        Mode::Exclusive => w.lock_exclusive(),
+                        Mode::Upgradable => w.lock_upgradable(),
+                    };
+                }
+                Kind::Std => {
+                    let g = self.word::<std::sync::Mutex<()>>().lock();
+                    return Held::Std(forever(g.unwrap_or_else(PoisonError::into_inner)));
+                }
+                Kind::StdRw if mode == Mode::Shared => {
+                    let g = self.word::<std::sync::RwLock<()>>().read();
+                    return Held::StdRead(forever(g.unwrap_or_else(PoisonError::into_inner)));
+                }
+                Kind::StdRw => {
+                    let g = self.word::<std::sync::RwLock<()>>().write();
+                    return Held::StdWrite(forever(g.unwrap_or_else(PoisonError::into_inner)));
+                }
+                Kind::Spin => self.word::<SpinLock<Backoff>>().lock(),
+                Kind::SpinPure => self.word::<SpinLock<Spin>>().lock(),
+                Kind::Tas => self.word::<TasLock<Backoff>>().lock(),
+                Kind::Ticket => self.word::<TicketLock<SpinThenYield>>().lock(),
+                Kind::TicketSpin => self.word::<TicketLock<Spin>>().lock(),
+                Kind::Futex => self.word::<FutexMutex<false>>().lock(),
+                Kind::FutexPrivate => self.word::<FutexMutex<true>>().lock(),
+                Kind::Pthread | Kind::PthreadRw | Kind::Installed => {
+                    self.boxed().lock(mode == Mode::Shared)
+                }
+            }
+        }
+        Held::Word
+    }
+
+    /// Takes the lock if it is free now: the backend alone.
+    #[inline(always)]
+    fn try_acquire(&self, kind: Kind, mode: Mode) -> Option<Held> {
+        // SAFETY: (every `word`) as in `acquire`.
+        let got = unsafe {
+            match kind {
+                Kind::ParkingLot | Kind::ParkingLotFair => {
+                    self.word::<parking_lot::RawMutex>().try_lock().is_some()
+                }
+                Kind::ParkingLotRw => {
+                    let w = self.word::<parking_lot::RawRwLock>();
+                    match mode {
+                        Mode::Shared => w.try_lock_shared().is_some(),
+                        Mode::Exclusive => w.try_lock_exclusive().is_some(),
+                        Mode::Upgradable => w.try_lock_upgradable().is_some(),
+                    }
+                }
+                Kind::Std => {
+                    return try_std(self.word::<std::sync::Mutex<()>>().try_lock())
+                        .map(|g| Held::Std(forever(g)));
+                }
+                Kind::StdRw if mode == Mode::Shared => {
+                    return try_std(self.word::<std::sync::RwLock<()>>().try_read())
+                        .map(|g| Held::StdRead(forever(g)));
+                }
+                Kind::StdRw => {
+                    return try_std(self.word::<std::sync::RwLock<()>>().try_write())
+                        .map(|g| Held::StdWrite(forever(g)));
+                }
+                Kind::Spin => self.word::<SpinLock<Backoff>>().try_lock(),
+                Kind::SpinPure => self.word::<SpinLock<Spin>>().try_lock(),
+                Kind::Tas => self.word::<TasLock<Backoff>>().try_lock(),
+                Kind::Ticket => self.word::<TicketLock<SpinThenYield>>().try_lock(),
+                Kind::TicketSpin => self.word::<TicketLock<Spin>>().try_lock(),
+                Kind::Futex => self.word::<FutexMutex<false>>().try_lock(),
+                Kind::FutexPrivate => self.word::<FutexMutex<true>>().try_lock(),
+                Kind::Pthread | Kind::PthreadRw | Kind::Installed => {
+                    self.boxed().try_lock(mode == Mode::Shared)
+                }
+            }
+        };
+        got.then_some(Held::Word)
+    }
+
+    /// Takes the lock before `deadline`, or gives up: natively where the backend can, else by
+    /// trying, backing off from spinning to sleeping.
+    fn acquire_until(&self, kind: Kind, mode: Mode, deadline: Instant) -> Option<Held> {
+        // SAFETY: (every `word`) as in `acquire`.
+        let native = unsafe {
+            match kind {
+                Kind::ParkingLot | Kind::ParkingLotFair => {
+                    Some(self.word::<parking_lot::RawMutex>().try_lock_until(deadline).is_some())
+                }
+                Kind::ParkingLotRw => {
+                    let w = self.word::<parking_lot::RawRwLock>();
+                    Some(match mode {
+                        Mode::Shared => w.try_lock_shared_until(deadline).is_some(),
+                        Mode::Exclusive => w.try_lock_exclusive_until(deadline).is_some(),
+                        Mode::Upgradable => w.try_lock_upgradable_until(deadline).is_some(),
+                    })
+                }
+                _ => None,
+            }
+        };
+        if let Some(got) = native {
+            return got.then_some(Held::Word);
+        }
+        let mut looks = 0u32;
+        loop {
+            if let Some(held) = self.try_acquire(kind, mode) {
+                return Some(held);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            looks += 1;
+            match looks {
+                0..64 => std::hint::spin_loop(),
+                64..128 => std::thread::yield_now(),
+                _ => std::thread::sleep((deadline - now).min(Duration::from_micros(50))),
+            }
+        }
+    }
+
+    /// Releases the lock: the backend alone.
+    ///
+    /// # Safety
+    /// This thread holds it in `mode`, as `held` says, as `kind`.
+    #[inline(always)]
+    unsafe fn release(&self, kind: Kind, mode: Mode, held: Held, fair: bool) {
+        // SAFETY: (all) the caller's contract; each backend's guard token is stateless
+        // (`Default`), and std's guards release as they drop.
+        unsafe {
+            match kind {
+                Kind::ParkingLot if !fair => {
+                    self.word::<parking_lot::RawMutex>().unlock(Default::default())
+                }
+                Kind::ParkingLot | Kind::ParkingLotFair => {
+                    self.word::<parking_lot::RawMutex>().unlock_fair(Default::default())
+                }
+                Kind::ParkingLotRw => {
+                    let w = self.word::<parking_lot::RawRwLock>();
+                    match (mode, fair) {
+                        (Mode::Shared, false) => w.unlock_shared(Default::default()),
+                        (Mode::Shared, true) => w.unlock_shared_fair(Default::default()),
+                        (Mode::Exclusive, false) => w.unlock_exclusive(Default::default()),
+                        (Mode::Exclusive, true) => w.unlock_exclusive_fair(Default::default()),
+                        (Mode::Upgradable, false) => w.unlock_upgradable(Default::default()),
+                        (Mode::Upgradable, true) => w.unlock_upgradable_fair(Default::default()),
+                    }
+                }
+                Kind::Std | Kind::StdRw => drop(held),
+                Kind::Spin => self.word::<SpinLock<Backoff>>().unlock(),
+                Kind::SpinPure => self.word::<SpinLock<Spin>>().unlock(),
+                Kind::Tas => self.word::<TasLock<Backoff>>().unlock(),
+                Kind::Ticket => self.word::<TicketLock<SpinThenYield>>().unlock(),
+                Kind::TicketSpin => self.word::<TicketLock<Spin>>().unlock(),
+                Kind::Futex => self.word::<FutexMutex<false>>().unlock(),
+                Kind::FutexPrivate => self.word::<FutexMutex<true>>().unlock(),
+                Kind::Pthread | Kind::PthreadRw | Kind::Installed => {
+                    self.boxed().unlock(mode == Mode::Shared)
+                }
+            }
+        }
+    }
+
+    /// Takes the lock, waiting if it must; recorded when recording is on.
+    #[inline(always)]
+    pub(crate) fn lock(&self, default: Kind, mode: Mode) -> Token {
+        let kind = self.kind(default);
+        if !recording() {
+            // The surface's own lock, matched as a constant (the match folds away).
+            if kind == default {
+                return Token::plain(default, self.acquire(default, mode));
+            }
+            return Token::plain(kind, self.acquire(kind, mode));
+        }
+        self.lock_recorded(kind, mode, None)
+            .expect("a wait without a deadline ends with the lock")
+    }
+
+    /// Takes the lock before `deadline`, or gives up.
+    pub(crate) fn lock_until(&self, default: Kind, mode: Mode, deadline: Instant) -> Option<Token> {
+        let kind = self.kind(default);
+        if !recording() {
+            let held = self.acquire_until(kind, mode, deadline)?;
+            return Some(Token::plain(kind, held));
+        }
+        self.lock_recorded(kind, mode, Some(deadline))
+    }
+
+    #[inline(never)]
+    fn lock_recorded(&self, kind: Kind, mode: Mode, deadline: Option<Instant>) -> Option<Token> {
+        let ext = self.ext(kind);
+        let mut taking = Taking {
+            site: ext.site,
+            shared: mode == Mode::Shared,
+            waited: None,
+            waiters: 0,
+        };
+        let held = match self.try_acquire(kind, mode) {
+            Some(held) => held,
+            None => {
+                let began = record::now();
+                // Relaxed (both): a count of waiters for the figures; it publishes nothing.
+                ext.words.waiting.0.fetch_add(1, Ordering::Relaxed);
+                let held = match deadline {
+                    None => Some(self.acquire(kind, mode)),
+                    Some(d) => self.acquire_until(kind, mode, d),
+                };
+                let left = ext.words.waiting.0.fetch_sub(1, Ordering::Relaxed);
+                let Some(held) = held else {
+                    record::refused(ext.site - 1);
+                    return None;
+                };
+                taking.waited = Some((began, record::now()));
+                taking.waiters = left.saturating_sub(1);
+                held
+            }
+        };
+        Some(Token {
+            held,
+            kind,
+            slot: record::taken(&ext.words, &taking),
+            _not_send: PhantomData,
+        })
+    }
+
+    /// Takes the lock if it is free now.
+    #[inline(always)]
+    pub(crate) fn try_lock(&self, default: Kind, mode: Mode) -> Option<Token> {
+        let kind = self.kind(default);
+        if !recording() {
+            return self.try_acquire(kind, mode).map(|h| Token::plain(kind, h));
+        }
+        self.try_recorded(kind, mode)
+    }
+
+    #[inline(never)]
+    fn try_recorded(&self, kind: Kind, mode: Mode) -> Option<Token> {
+        let ext = self.ext(kind);
+        let Some(held) = self.try_acquire(kind, mode) else {
+            record::refused(ext.site - 1);
+            return None;
+        };
+        let taking = Taking {
+            site: ext.site,
+            shared: mode == Mode::Shared,
+            waited: None,
+            waiters: 0,
+        };
+        Some(Token {
+            held,
+            kind,
+            slot: record::taken(&ext.words, &taking),
+            _not_send: PhantomData,
+        })
+    }
+
+    /// Releases the lock (fairly, where the backend can hand it over, when `fair`).
+    ///
+    /// # Safety
+    /// `token` came from this object's `lock`, `try_lock` or `lock_until` in `mode` (or was
+    /// converted to it), on this thread, and is released once.
+    #[inline(always)]
+    pub(crate) unsafe fn unlock(&self, default: Kind, mode: Mode, token: Token, fair: bool) {
+        let Token { held, kind, slot, .. } = token;
+        if slot == 0 {
+            // SAFETY: the caller's contract; the surface's own lock matched as a constant.
+            unsafe {
+                if kind == default {
+                    self.release(default, mode, held, fair);
+                } else {
+                    self.release(kind, mode, held, fair);
+                }
+            }
+            return;
+        }
+        let released = if slot & SAMPLED != 0 { record::now() } else { 0 };
+        // SAFETY: the caller's contract.
+        unsafe { self.release(kind, mode, held, fair) };
+        record::released(slot, released);
+    }
+
+    /// Whether the lock is held now (a snapshot).
+    pub(crate) fn is_locked(&self, default: Kind, exclusive: bool) -> bool {
+        let kind = self.kind(default);
+        // SAFETY: (both `word`s) as in `acquire`.
+        unsafe {
+            match kind {
+                Kind::ParkingLot | Kind::ParkingLotFair => {
+                    return self.word::<parking_lot::RawMutex>().is_locked();
+                }
+                Kind::ParkingLotRw if exclusive => {
+                    return self.word::<parking_lot::RawRwLock>().is_locked_exclusive();
+                }
+                Kind::ParkingLotRw => return self.word::<parking_lot::RawRwLock>().is_locked(),
+                _ => {}
+            }
+        }
+        // Elsewhere, a try: a shared one finds an exclusive holder.
+        let mode = if exclusive && kind.shares() {
+            Mode::Shared
+        } else {
+            Mode::Exclusive
+        };
+        match self.try_acquire(kind, mode) {
+            // SAFETY: taken just above, as `kind`, in `mode`.
+            Some(held) => unsafe {
+                self.release(kind, mode, held, false);
+                false
+            },
+            None => true,
+        }
+    }
+
+    /// The native upgradable lock, where the backend has one.
+    pub(crate) fn native_upgrade(&self, default: Kind) -> Option<&parking_lot::RawRwLock> {
+        // SAFETY: the word is a parking_lot RwLock's when the kind says so.
+        (self.kind(default) == Kind::ParkingLotRw)
+            .then(|| unsafe { self.word::<parking_lot::RawRwLock>() })
+    }
+
+    /// Downgrades an exclusive hold to a shared one, atomically; ends the program with one
+    /// line where the backend cannot.
+    pub(crate) fn downgrade(&self, default: Kind, mut token: Token) -> Token {
+        let kind = self.kind(default);
+        token.held = match (kind, token.held) {
+            (Kind::StdRw, Held::StdWrite(g)) => Held::StdRead(RwLockWriteGuard::downgrade(g)),
+            (Kind::ParkingLotRw, held) => {
+                // SAFETY: this thread holds it exclusively, as the caller's token says.
+                let _ = unsafe { self.word::<parking_lot::RawRwLock>().downgrade(Default::default()) };
+                held
+            }
+            (Kind::PthreadRw, _) | (Kind::Installed, _) if kind.shares() => {
+                backend::fail(&crate::ProbeError(format!(
+                    "{}: this backend cannot downgrade a write lock to a read lock atomically; \
+                     a program that downgrades can be any other backend",
+                    super::backend_name()
+                )))
+            }
+            // A mutex backend: the "read" it downgrades to is held exclusively anyway.
+            (_, held) => held,
+        };
+        token
+    }
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        let kind = *self.kind.get_mut();
+        let at = self.storage.get_mut().as_mut_ptr();
+        // SAFETY: `&mut self`: no one holds a reference; the word is the kind's (or unmade).
+        unsafe {
+            if kind == Kind::Std as u8 {
+                std::ptr::drop_in_place(at.cast::<std::sync::Mutex<()>>());
+            } else if kind == Kind::StdRw as u8 {
+                std::ptr::drop_in_place(at.cast::<std::sync::RwLock<()>>());
+            }
+        }
+        let ext = *self.ext.get_mut();
+        if !ext.is_null() {
+            // SAFETY: made by `make_ext` with Box, and not reachable any more.
+            drop(unsafe { Box::from_raw(ext) });
+        }
+    }
+}
+
+/// A std guard's lifetime, stretched to the token's: the token lives in the probe guard that
+/// borrows this object, so the lock outlives it.
+fn forever<G: Lifetime>(g: G) -> G::Static {
+    g.forever()
+}
+
+/// Stretches a std guard's lifetime (see [`forever`]).
+trait Lifetime {
+    type Static;
+    fn forever(self) -> Self::Static;
+}
+
+macro_rules! stretch {
+    ($($g:ident),*) => {$(
+        impl<'a> Lifetime for $g<'a, ()> {
+            type Static = $g<'static, ()>;
+            fn forever(self) -> $g<'static, ()> {
+                // SAFETY: only the lifetime changes; the guard is dropped (the release) before
+                // the lock object it borrows can move or go (see `forever`).
+                unsafe { std::mem::transmute::<$g<'a, ()>, $g<'static, ()>>(self) }
+            }
+        }
+    )*};
+}
+stretch!(MutexGuard, RwLockReadGuard, RwLockWriteGuard);
+
+/// A std `try_*`'s guard, poison ignored (the probe's std surface keeps its own).
+fn try_std<G>(r: Result<G, TryLockError<G>>) -> Option<G> {
+    match r {
+        Ok(g) => Some(g),
+        Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
+}

@@ -1,0 +1,493 @@
+//! What the probe records, and where: each thread in its own record (counters and histograms
+//! that only it stores to, read by the profile's writer at any time), merged when a profile is
+//! written; a thread's record folded into the retired ones when the thread ends.
+//!
+//! What an acquisition costs, recording: before trying, nothing beyond the thread's record
+//! (and a clock read when the gap after a sampled hold is being timed); inside the critical
+//! section, one load of the lock's last holder (a store when it changed) and, one acquisition
+//! in [`HOLD_SAMPLING`] on average, one clock read; a wait is timed only when the lock was
+//! taken (the try failed); everything is written to the thread's record after the release.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::panic::Location;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use std::time::Instant;
+
+use super::hist::{Hist, bump, raise};
+use crate::format::LockKind;
+
+/// One acquisition in this many, on average, has its hold timed (geometric gaps between
+/// samples, so no period of the program's can line up with them).
+pub(crate) const HOLD_SAMPLING: u64 = 32;
+
+/// Nanoseconds since the probe's clock started, plus one (0 is "no reading").
+#[inline]
+pub(crate) fn now() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    let ns = EPOCH.get_or_init(Instant::now).elapsed().as_nanos();
+    u64::try_from(ns).unwrap_or(u64::MAX - 1) + 1
+}
+
+/// What names a lock in the profile.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Label {
+    /// Made by `lock_api`'s own constructors (`Default` on a bare `lock_api` type).
+    Unnamed,
+    /// The name the program gave.
+    Named(&'static str),
+    /// The place in the program's source that made it.
+    Site(&'static Location<'static>),
+}
+
+impl Label {
+    pub(crate) fn text(self) -> (String, bool) {
+        match self {
+            Label::Unnamed => ("(unnamed)".to_string(), false),
+            Label::Named(name) => (name.to_string(), true),
+            Label::Site(at) => (at.to_string(), false),
+        }
+    }
+}
+
+/// One lock of the program as the profile names it (every object made with that name).
+pub(crate) struct Site {
+    pub(crate) label: String,
+    pub(crate) named: bool,
+    pub(crate) kind: LockKind,
+    pub(crate) backend: String,
+    pub(crate) instances: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct Sites {
+    pub(crate) all: Vec<Site>,
+    index: HashMap<(String, LockKind), u32>,
+}
+
+/// Sites beyond this many are recorded as one ("(more locks)").
+pub(crate) const MAX_SITES: usize = CHUNKS * CHUNK;
+const CHUNKS: usize = 64;
+const CHUNK: usize = 64;
+
+pub(crate) fn sites() -> &'static parking_lot::Mutex<Sites> {
+    static SITES: OnceLock<parking_lot::Mutex<Sites>> = OnceLock::new();
+    SITES.get_or_init(Default::default)
+}
+
+/// The number of the site `label` names, counting one more object of it.
+pub(crate) fn site_for(label: Label, kind: LockKind, backend: &str) -> u32 {
+    let (text, named) = label.text();
+    let mut s = sites().lock();
+    let key = if s.all.len() >= MAX_SITES - 1 && !s.index.contains_key(&(text.clone(), kind)) {
+        ("(more locks)".to_string(), kind)
+    } else {
+        (text, kind)
+    };
+    if let Some(&i) = s.index.get(&key) {
+        s.all[i as usize].instances += 1;
+        return i;
+    }
+    let i = s.all.len() as u32;
+    s.all.push(Site {
+        label: key.0.clone(),
+        named,
+        kind,
+        backend: backend.to_string(),
+        instances: 1,
+    });
+    s.index.insert(key, i);
+    i
+}
+
+/// Takes back the count of an object [`site_for`] counted but that was not made.
+pub(crate) fn uncount(site: u32) {
+    if let Some(s) = sites().lock().all.get_mut(site as usize) {
+        s.instances = s.instances.saturating_sub(1);
+    }
+}
+
+/// One thread's figures for one site.
+pub(crate) struct SiteRec {
+    pub(crate) acquisitions: AtomicU64,
+    pub(crate) shared: AtomicU64,
+    pub(crate) contended: AtomicU64,
+    pub(crate) refused: AtomicU64,
+    pub(crate) handoffs: AtomicU64,
+    pub(crate) waiters_sum: AtomicU64,
+    pub(crate) waiters_max: AtomicU64,
+    pub(crate) first: AtomicU64,
+    pub(crate) last: AtomicU64,
+    pub(crate) wait: Hist,
+    pub(crate) hold: Hist,
+    pub(crate) gap: Hist,
+}
+
+impl SiteRec {
+    pub(crate) fn new() -> SiteRec {
+        SiteRec {
+            acquisitions: AtomicU64::new(0),
+            shared: AtomicU64::new(0),
+            contended: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+            handoffs: AtomicU64::new(0),
+            waiters_sum: AtomicU64::new(0),
+            waiters_max: AtomicU64::new(0),
+            first: AtomicU64::new(u64::MAX),
+            last: AtomicU64::new(0),
+            wait: Hist::new(),
+            hold: Hist::new(),
+            gap: Hist::new(),
+        }
+    }
+
+    /// Adds `other`'s figures to these (serialised by the caller).
+    pub(crate) fn merge(&self, other: &SiteRec) {
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        bump(&self.acquisitions, load(&other.acquisitions));
+        bump(&self.shared, load(&other.shared));
+        bump(&self.contended, load(&other.contended));
+        bump(&self.refused, load(&other.refused));
+        bump(&self.handoffs, load(&other.handoffs));
+        bump(&self.waiters_sum, load(&other.waiters_sum));
+        raise(&self.waiters_max, load(&other.waiters_max));
+        if load(&other.first) < load(&self.first) {
+            self.first.store(load(&other.first), Ordering::Relaxed);
+        }
+        raise(&self.last, load(&other.last));
+        self.wait.merge(&other.wait);
+        self.hold.merge(&other.hold);
+        self.gap.merge(&other.gap);
+    }
+}
+
+/// A thread's record: its number, and its figures per site (allocated at first use).
+pub(crate) struct ThreadRec {
+    pub(crate) number: u64,
+    chunks: [AtomicPtr<[AtomicPtr<SiteRec>; CHUNK]>; CHUNKS],
+}
+
+impl ThreadRec {
+    pub(crate) fn new(number: u64) -> ThreadRec {
+        ThreadRec {
+            number,
+            chunks: std::array::from_fn(|_| AtomicPtr::new(std::ptr::null_mut())),
+        }
+    }
+
+    /// This thread's figures for `site` (by the owning thread, or under the registry's lock).
+    pub(crate) fn site(&self, site: u32) -> &SiteRec {
+        let (c, i) = (site as usize / CHUNK, site as usize % CHUNK);
+        // Acquire (both loads): pairs with the Release stores below, so a reader of the
+        // pointer sees the allocation's initialised contents.
+        let mut chunk = self.chunks[c].load(Ordering::Acquire);
+        if chunk.is_null() {
+            chunk = Box::into_raw(Box::new(std::array::from_fn(|_| {
+                AtomicPtr::new(std::ptr::null_mut())
+            })));
+            // Release: publishes the initialised chunk (only the owner stores here).
+            self.chunks[c].store(chunk, Ordering::Release);
+        }
+        // SAFETY: a non-null chunk pointer is a leaked Box, freed only in `Drop` (`&mut self`).
+        let slot = unsafe { &(*chunk)[i] };
+        let mut rec = slot.load(Ordering::Acquire);
+        if rec.is_null() {
+            rec = Box::into_raw(Box::new(SiteRec::new()));
+            // Release: as above.
+            slot.store(rec, Ordering::Release);
+        }
+        // SAFETY: as above: a leaked Box, alive until `Drop`.
+        unsafe { &*rec }
+    }
+
+    /// Every site this thread has figures for.
+    pub(crate) fn each(&self, mut f: impl FnMut(u32, &SiteRec)) {
+        for (c, chunk) in self.chunks.iter().enumerate() {
+            // Acquire: as in `site`.
+            let chunk = chunk.load(Ordering::Acquire);
+            if chunk.is_null() {
+                continue;
+            }
+            // SAFETY: as in `site`.
+            for (i, slot) in unsafe { &*chunk }.iter().enumerate() {
+                let rec = slot.load(Ordering::Acquire);
+                if !rec.is_null() {
+                    // SAFETY: as in `site`.
+                    f((c * CHUNK + i) as u32, unsafe { &*rec });
+                }
+            }
+        }
+    }
+}
+
+impl Drop for ThreadRec {
+    fn drop(&mut self) {
+        for chunk in &mut self.chunks {
+            let chunk = *chunk.get_mut();
+            if chunk.is_null() {
+                continue;
+            }
+            // SAFETY: leaked Boxes of this record's, which no one else can reach (`&mut self`).
+            let chunk = unsafe { Box::from_raw(chunk) };
+            for slot in chunk.iter() {
+                let rec = slot.load(Ordering::Relaxed);
+                if !rec.is_null() {
+                    // SAFETY: as above.
+                    drop(unsafe { Box::from_raw(rec) });
+                }
+            }
+        }
+    }
+}
+
+/// Live threads' records, and the figures of threads that ended.
+pub(crate) struct Registry {
+    pub(crate) live: Vec<&'static ThreadRec>,
+    pub(crate) retired: ThreadRec,
+    /// Each ended thread's acquisitions per site (the profile counts threads per lock).
+    pub(crate) retired_counts: Vec<Vec<(u32, u64)>>,
+}
+
+pub(crate) fn registry() -> &'static parking_lot::Mutex<Registry> {
+    static REGISTRY: OnceLock<parking_lot::Mutex<Registry>> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        parking_lot::Mutex::new(Registry {
+            live: Vec::new(),
+            retired: ThreadRec::new(0),
+            retired_counts: Vec::new(),
+        })
+    })
+}
+
+/// Acquisitions that could not be recorded (taken while their thread was being torn down).
+pub(crate) static UNRECORDED: AtomicU64 = AtomicU64::new(0);
+
+/// The thread's own state: its record, and the sampling's.
+struct Local {
+    rec: Cell<Option<&'static ThreadRec>>,
+    /// Acquisitions until the next sampled hold.
+    countdown: Cell<u64>,
+    rng: Cell<u64>,
+    /// The site whose next acquisition ends a timed gap, plus one (0: none), and when it began.
+    gap: Cell<(u32, u64)>,
+    /// The acquisitions this thread holds now, recorded at their release.
+    open: std::cell::UnsafeCell<Vec<Seen>>,
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        let Some(rec) = self.rec.take() else { return };
+        let mut reg = registry().lock();
+        reg.live.retain(|r| !std::ptr::eq(*r, rec));
+        let mut counts = Vec::new();
+        rec.each(|site, r| {
+            reg.retired.site(site).merge(r);
+            // Relaxed: this thread's own counter.
+            counts.push((site, r.acquisitions.load(Ordering::Relaxed)));
+        });
+        if !counts.is_empty() {
+            reg.retired_counts.push(counts);
+        }
+        drop(reg);
+        // SAFETY: leaked in `mine`, removed from the registry above (the only other place that
+        // can reach it, and only under the registry's lock), and this thread is ending.
+        drop(unsafe { Box::from_raw(std::ptr::from_ref(rec).cast_mut()) });
+    }
+}
+
+thread_local! {
+    static LOCAL: Local = const {
+        Local {
+            rec: Cell::new(None),
+            countdown: Cell::new(0),
+            rng: Cell::new(0),
+            gap: Cell::new((0, 0)),
+            open: std::cell::UnsafeCell::new(Vec::new()),
+        }
+    };
+}
+
+impl Local {
+    fn mine(&self) -> &'static ThreadRec {
+        if let Some(rec) = self.rec.get() {
+            return rec;
+        }
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        // Relaxed: a unique number is all that is needed.
+        let number = NEXT.fetch_add(1, Ordering::Relaxed);
+        let rec: &'static ThreadRec = Box::leak(Box::new(ThreadRec::new(number)));
+        registry().lock().live.push(rec);
+        self.rec.set(Some(rec));
+        self.rng.set(number.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+        rec
+    }
+
+    /// Whether this acquisition's hold is sampled; draws the next gap when it is.
+    #[inline]
+    fn tick(&self) -> bool {
+        let left = self.countdown.get();
+        if left > 0 {
+            self.countdown.set(left - 1);
+            return false;
+        }
+        // xorshift64*, then a geometric gap of mean HOLD_SAMPLING.
+        let mut x = self.rng.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng.set(x);
+        let u = ((x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+        let p = 1.0 / HOLD_SAMPLING as f64;
+        self.countdown.set((u.ln() / (1.0 - p).ln()) as u64);
+        true
+    }
+}
+
+/// What an acquisition saw, kept in its thread's table of open acquisitions until its
+/// release (its guard carries only the table's slot: a guard stays small, recording or not).
+#[derive(Clone, Copy, Default)]
+struct Seen {
+    /// The lock's site, plus one (0: the slot is free).
+    site: u32,
+    shared: bool,
+    handoff: bool,
+    /// Waiters left waiting when it got the lock.
+    waiters: u32,
+    /// The wait, plus one, when it found the lock taken (0: it did not).
+    waited: u64,
+    /// When its hold began, if sampled (0: not).
+    hold_from: u64,
+    /// The gap before it, plus one, if timed (0: not).
+    gap: u64,
+}
+
+/// A token's slot flag: the hold is sampled (read the clock before the release).
+pub(crate) const SAMPLED: u32 = 1 << 31;
+
+/// The words a lock object adds when it is recorded: its site, its last holder, its waiters,
+/// each off the lock's own cache line (and off each other's).
+#[repr(C)]
+pub(crate) struct Words {
+    pub(crate) holder: Line,
+    pub(crate) waiting: Line,
+}
+
+/// One word on a cache line of its own.
+#[repr(align(128))]
+pub(crate) struct Line(pub(crate) AtomicU64);
+
+/// What a recorded acquisition saw before it had the lock.
+pub(crate) struct Taking {
+    pub(crate) site: u32,
+    pub(crate) shared: bool,
+    /// When it began waiting and when it got the lock, if it found the lock taken.
+    pub(crate) waited: Option<(u64, u64)>,
+    pub(crate) waiters: u64,
+}
+
+/// Inside the critical section, just taken: the hand-off, the sampled clock read (shared with
+/// the end of a timed gap), and the acquisition opened in the thread's table. Returns the
+/// token's slot (plus one, with [`SAMPLED`] set when the hold is timed; 0: not recorded).
+#[inline]
+pub(crate) fn taken(words: &Words, t: &Taking) -> u32 {
+    let opened = LOCAL.try_with(|l| {
+        let number = l.mine().number;
+        // Relaxed (both): the last holder is read and written by holders only, under the
+        // lock, which orders them (readers of a shared lock may race: then a hand-off among
+        // readers is counted loosely).
+        let last = words.holder.0.load(Ordering::Relaxed);
+        if last != number {
+            words.holder.0.store(number, Ordering::Relaxed);
+        }
+        let (gap_site, gap_from) = l.gap.get();
+        let ends_gap = gap_site == t.site;
+        let sampled = l.tick();
+        let read = (sampled || (ends_gap && t.waited.is_none())).then(now);
+        let mut seen = Seen {
+            site: t.site,
+            shared: t.shared,
+            handoff: last != 0 && last != number,
+            waiters: u32::try_from(t.waiters).unwrap_or(u32::MAX),
+            ..Seen::default()
+        };
+        if let Some((began, got)) = t.waited {
+            seen.waited = got.saturating_sub(began) + 1;
+        }
+        if ends_gap {
+            l.gap.set((0, 0));
+            let to = t.waited.map_or_else(|| read.unwrap_or(gap_from), |(began, _)| began);
+            seen.gap = to.saturating_sub(gap_from) + 1;
+        }
+        if sampled {
+            seen.hold_from = t.waited.map_or_else(|| read.unwrap_or(1), |(_, got)| got);
+        }
+        // SAFETY: `open` is touched only by this thread, and not re-entered (nothing here
+        // takes a probe lock).
+        let open = unsafe { &mut *l.open.get() };
+        open.push(seen);
+        let slot = u32::try_from(open.len()).unwrap_or(0) & !SAMPLED;
+        if sampled { slot | SAMPLED } else { slot }
+    });
+    opened.unwrap_or_else(|_| {
+        // Relaxed: a tally read when the profile is written.
+        UNRECORDED.fetch_add(1, Ordering::Relaxed);
+        0
+    })
+}
+
+/// After the release: the acquisition in `slot`, into the thread's record. `released` is
+/// the clock read just before the release, when the hold was sampled.
+pub(crate) fn released(slot: u32, released: u64) {
+    let recorded = LOCAL.try_with(|l| {
+        // SAFETY: as in `taken`.
+        let open = unsafe { &mut *l.open.get() };
+        let i = (slot & !SAMPLED) as usize;
+        let Some(seen) = i.checked_sub(1).and_then(|i| open.get_mut(i)) else {
+            return;
+        };
+        let seen = std::mem::take(seen);
+        // Released in any order: the table shrinks past the free slots at its end.
+        while open.last().is_some_and(|s| s.site == 0) {
+            open.pop();
+        }
+        if seen.site == 0 {
+            return;
+        }
+        let r = l.mine().site(seen.site - 1);
+        bump(&r.acquisitions, 1);
+        bump(&r.shared, u64::from(seen.shared));
+        bump(&r.handoffs, u64::from(seen.handoff));
+        if seen.waited != 0 {
+            bump(&r.contended, 1);
+            r.wait.record_n(seen.waited - 1, 1);
+            bump(&r.waiters_sum, u64::from(seen.waiters));
+            raise(&r.waiters_max, u64::from(seen.waiters));
+        }
+        if seen.gap != 0 {
+            r.gap.record_n(seen.gap - 1, 1);
+        }
+        if seen.hold_from != 0 && released != 0 {
+            r.hold.record_n(released.saturating_sub(seen.hold_from), 1);
+            // Relaxed: owner-written, as in `bump`.
+            if seen.hold_from < r.first.load(Ordering::Relaxed) {
+                r.first.store(seen.hold_from, Ordering::Relaxed);
+            }
+            raise(&r.last, released);
+            l.gap.set((seen.site, released));
+        }
+    });
+    if recorded.is_err() {
+        // Relaxed: as above.
+        UNRECORDED.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A `try_lock` of `site` that was refused.
+pub(crate) fn refused(site: u32) {
+    let recorded = LOCAL.try_with(|l| bump(&l.mine().site(site).refused, 1));
+    if recorded.is_err() {
+        // Relaxed: as above.
+        UNRECORDED.fetch_add(1, Ordering::Relaxed);
+    }
+}
