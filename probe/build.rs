@@ -35,6 +35,9 @@ fn main() {
             }
         }
     }
-    println!("cargo:rustc-env=LOCKBENCH_PROBE_LOCK_CRATES={}", found.join(","));
+    println!(
+        "cargo:rustc-env=LOCKBENCH_PROBE_LOCK_CRATES={}",
+        found.join(",")
+    );
     println!("cargo:rerun-if-changed=build.rs");
 }

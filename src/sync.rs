@@ -18,4 +18,3 @@ macro_rules! thread_local_const {
     };
 }
 pub(crate) use thread_local_const;
-

@@ -99,4 +99,3 @@ pub(crate) fn lock_then_try<L: RawLock>() {
     // SAFETY: this thread took the lock just above.
     unsafe { lock.unlock() };
 }
-

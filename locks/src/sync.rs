@@ -6,13 +6,9 @@
 //! tokio's and event-listener's `cfg(loom)` code needs loom as their own dependency.
 
 #[cfg(lockbench_loom)]
-pub use loom::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
-};
+pub use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 #[cfg(not(lockbench_loom))]
-pub use std::sync::atomic::{
-    AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering,
-};
+pub use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 /// A CPU spin-wait hint (`pause` on x86); a yield point under loom.
 #[inline(always)]

@@ -253,7 +253,6 @@ impl Profile {
     }
 }
 
-
 /// The lock every probe lock of a run was.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ProfileBackend {

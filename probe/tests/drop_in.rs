@@ -71,7 +71,10 @@ fn mutex_guards_map_unlock_bump_and_time_out() {
     assert!(!m.is_locked());
     let held = m.lock();
     assert!(m.try_lock_for(Duration::from_millis(5)).is_none());
-    assert!(m.try_lock_until(Instant::now() + Duration::from_millis(5)).is_none());
+    assert!(
+        m.try_lock_until(Instant::now() + Duration::from_millis(5))
+            .is_none()
+    );
     drop(held);
     assert!(m.try_lock_for(Duration::from_millis(5)).is_some());
     let mut owned = Mutex::new(5);
@@ -106,7 +109,11 @@ fn rwlock_guards_upgrade_downgrade_map_and_time_out() {
     let w = TABLE.write();
     assert!(TABLE.is_locked() && TABLE.is_locked_exclusive());
     assert!(TABLE.try_read_for(Duration::from_millis(5)).is_none());
-    assert!(TABLE.try_write_until(Instant::now() + Duration::from_millis(5)).is_none());
+    assert!(
+        TABLE
+            .try_write_until(Instant::now() + Duration::from_millis(5))
+            .is_none()
+    );
     drop(w);
     let mut last = RwLockWriteGuard::map(TABLE.write(), |v| v.last_mut().unwrap());
     *last += 1;
@@ -220,6 +227,9 @@ fn the_std_condvar_waits_times_out_and_wakes() {
         .unwrap();
     assert!(*g && timed.timed_out());
     drop(g);
-    let g = cv.wait_timeout(flag.lock().unwrap(), Duration::ZERO).unwrap().0;
+    let g = cv
+        .wait_timeout(flag.lock().unwrap(), Duration::ZERO)
+        .unwrap()
+        .0;
     assert!(*g);
 }

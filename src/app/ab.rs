@@ -49,9 +49,7 @@ pub(super) fn ab(args: AbArgs) -> anyhow::Result<ExitCode> {
         None => DEFAULT_BACKENDS.iter().map(|s| s.to_string()).collect(),
     };
     for b in &backends {
-        let name = registry::global()
-            .get(b)
-            .map_or(b.as_str(), |e| e.name());
+        let name = registry::global().get(b).map_or(b.as_str(), |e| e.name());
         if registry::builtin_name(name) && !lockbench_probe::format::PROBE_BACKENDS.contains(&name)
         {
             return Err(UsageError::invalid(
@@ -120,7 +118,15 @@ pub(super) fn ab(args: AbArgs) -> anyhow::Result<ExitCode> {
                 break 'rounds;
             }
             let at = Paths::of(dir, backend, round);
-            let run = match once(&args, backend, round, &at, metric.as_ref(), &stop, args.record)? {
+            let run = match once(
+                &args,
+                backend,
+                round,
+                &at,
+                metric.as_ref(),
+                &stop,
+                args.record,
+            )? {
                 Some(run) => run,
                 None => {
                     interrupted = true;

@@ -133,20 +133,20 @@ pub fn table(r: &AbResults) -> String {
     }
     for b in names {
         let runs: Vec<_> = r.runs.iter().filter(|x| x.backend == b).collect();
-        let hottest =
-            runs.iter()
-                .rev()
-                .copied()
-                .chain(r.profiled.iter().filter(|x| x.backend == b))
-                .find_map(|x| x.hottest.as_ref())
-                .map_or("-".to_string(), |h| {
-                    format!(
-                        "{} ({}, {})",
-                        h.name,
-                        percent(h.contention),
-                        duration_ns(h.wait_p99_ns as f64)
-                    )
-                });
+        let hottest = runs
+            .iter()
+            .rev()
+            .copied()
+            .chain(r.profiled.iter().filter(|x| x.backend == b))
+            .find_map(|x| x.hottest.as_ref())
+            .map_or("-".to_string(), |h| {
+                format!(
+                    "{} ({}, {})",
+                    h.name,
+                    percent(h.contention),
+                    duration_ns(h.wait_p99_ns as f64)
+                )
+            });
         let ok = runs.iter().filter(|x| x.outcome == AbOutcome::Ok).count();
         match r.ranking.iter().find(|x| x.backend == b) {
             Some(x) => {

@@ -30,20 +30,76 @@ pub(crate) enum Kind {
 
 /// The built-in backends: name, kind, what it is.
 const BUILT_IN: &[(&str, Kind, &str)] = &[
-    ("parking-lot", Kind::ParkingLot, "parking_lot::Mutex (spins, then parks)"),
-    ("parking-lot-fair", Kind::ParkingLotFair, "parking_lot::FairMutex (every unlock hands over)"),
-    ("std", Kind::Std, "std::sync::Mutex (futex-based; spins briefly, then sleeps)"),
-    ("spin", Kind::Spin, "lockbench's test-and-test-and-set spinlock (backs off, then yields)"),
-    ("spin-pure", Kind::SpinPure, "lockbench's test-and-test-and-set spinlock, pure spinning"),
-    ("tas", Kind::Tas, "lockbench's test-and-set spinlock (backs off, then yields)"),
-    ("ticket", Kind::Ticket, "lockbench's FIFO ticket lock (spins, then yields)"),
-    ("ticket-spin", Kind::TicketSpin, "lockbench's FIFO ticket lock, pure spinning"),
-    ("futex", Kind::Futex, "lockbench's three-state futex mutex (no spinning)"),
-    ("futex-private", Kind::FutexPrivate, "lockbench's futex mutex, process-private futex calls"),
-    ("pthread", Kind::Pthread, "libc pthread_mutex_t, default attributes"),
-    ("parking-lot-rwlock", Kind::ParkingLotRw, "parking_lot::RwLock: readers share it"),
-    ("std-rwlock", Kind::StdRw, "std::sync::RwLock: readers share it"),
-    ("pthread-rwlock", Kind::PthreadRw, "libc pthread_rwlock_t: readers share it"),
+    (
+        "parking-lot",
+        Kind::ParkingLot,
+        "parking_lot::Mutex (spins, then parks)",
+    ),
+    (
+        "parking-lot-fair",
+        Kind::ParkingLotFair,
+        "parking_lot::FairMutex (every unlock hands over)",
+    ),
+    (
+        "std",
+        Kind::Std,
+        "std::sync::Mutex (futex-based; spins briefly, then sleeps)",
+    ),
+    (
+        "spin",
+        Kind::Spin,
+        "lockbench's test-and-test-and-set spinlock (backs off, then yields)",
+    ),
+    (
+        "spin-pure",
+        Kind::SpinPure,
+        "lockbench's test-and-test-and-set spinlock, pure spinning",
+    ),
+    (
+        "tas",
+        Kind::Tas,
+        "lockbench's test-and-set spinlock (backs off, then yields)",
+    ),
+    (
+        "ticket",
+        Kind::Ticket,
+        "lockbench's FIFO ticket lock (spins, then yields)",
+    ),
+    (
+        "ticket-spin",
+        Kind::TicketSpin,
+        "lockbench's FIFO ticket lock, pure spinning",
+    ),
+    (
+        "futex",
+        Kind::Futex,
+        "lockbench's three-state futex mutex (no spinning)",
+    ),
+    (
+        "futex-private",
+        Kind::FutexPrivate,
+        "lockbench's futex mutex, process-private futex calls",
+    ),
+    (
+        "pthread",
+        Kind::Pthread,
+        "libc pthread_mutex_t, default attributes",
+    ),
+    (
+        "parking-lot-rwlock",
+        Kind::ParkingLotRw,
+        "parking_lot::RwLock: readers share it",
+    ),
+    (
+        "std-rwlock",
+        Kind::StdRw,
+        "std::sync::RwLock: readers share it",
+    ),
+    (
+        "pthread-rwlock",
+        Kind::PthreadRw,
+        "libc pthread_rwlock_t: readers share it",
+    ),
 ];
 
 const ALIASES: &[(&str, &str)] = &[
@@ -95,7 +151,10 @@ pub(crate) fn install(lock: Installed) -> Result<(), ProbeError> {
         ));
     }
     if BUILT_IN.iter().any(|(n, _, _)| *n == lock.name) {
-        return Err(ProbeError(format!("{} is a built-in backend's name", lock.name)));
+        return Err(ProbeError(format!(
+            "{} is a built-in backend's name",
+            lock.name
+        )));
     }
     let name = lock.name;
     INSTALLED

@@ -9,15 +9,15 @@
 //! `notify_one` and `notify_all` return `false` and 0.
 
 use std::panic::Location;
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use lock_api::{RawCondvar, RawCondvarTimed, RawMutex as _};
 use parking_lot_core::{DEFAULT_PARK_TOKEN, DEFAULT_UNPARK_TOKEN, ParkResult};
 
 use super::backend::Kind;
-use super::core::{Held, Token};
+use super::core::Token;
 use super::hist::Hist;
 use super::raw::ProbeRawMutex;
 use super::record;
@@ -59,7 +59,7 @@ impl<const D: u8> ProbeRawCondvar<D> {
         // Relaxed: read under the mutex; a notify after this read changes it, and the parking
         // queue's lock orders the change before the check in `validate` (see `notify`).
         let seq = self.seq.load(Ordering::Relaxed);
-        let held = std::mem::replace(token, Token::plain(Kind::ParkingLot, Held::Word));
+        let held = std::mem::replace(token, Token::plain(Kind::ParkingLot));
         // SAFETY: the caller's contract: this thread holds `mutex` as `held`.
         unsafe { mutex.unlock(held) };
         let slept_from = super::recording().then(record::now);
@@ -92,7 +92,8 @@ impl<const D: u8> ProbeRawCondvar<D> {
             // Relaxed: see `place`.
             let at = self.at.load(Ordering::Relaxed);
             // SAFETY: null, or a `&'static Location` stored by `place`.
-            let name = unsafe { at.as_ref() }.map_or_else(|| "(unnamed)".to_string(), ToString::to_string);
+            let name =
+                unsafe { at.as_ref() }.map_or_else(|| "(unnamed)".to_string(), ToString::to_string);
             site = match all.iter().position(|s| s.name == name) {
                 Some(i) => i as u32 + 1,
                 None => {
@@ -205,4 +206,3 @@ pub(crate) fn profiles() -> Vec<CondvarProfile> {
     out.sort_by_key(|c| std::cmp::Reverse(c.sleep.total_ns));
     out
 }
-

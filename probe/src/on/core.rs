@@ -8,7 +8,6 @@ use std::cell::UnsafeCell;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
-use std::sync::{MutexGuard, PoisonError, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 use std::time::{Duration, Instant};
 
 use lock_api::{RawMutex as _, RawMutexFair as _, RawMutexTimed as _};
@@ -25,12 +24,13 @@ use lockbench_locks::ticket::TicketLock;
 
 use super::backend::{self, Kind};
 use super::boxed;
-use super::record::{self, Label, Line, SAMPLED, Taking, Words};
+use super::record::{self, Label, Line, SAMPLED, Words};
+use super::std_word::{StdRwWord, StdWord};
 use crate::DynLock;
 use crate::format::LockKind;
 
 /// The inline lock word's room: every built-in backend's lock fits (checked below).
-type Storage = [u64; 2];
+type Storage = [u64; 4];
 
 const _: () = {
     macro_rules! fits {
@@ -42,8 +42,8 @@ const _: () = {
     fits!(
         parking_lot::RawMutex,
         parking_lot::RawRwLock,
-        std::sync::Mutex<()>,
-        std::sync::RwLock<()>,
+        StdWord,
+        StdRwWord,
         SpinLock<Backoff>,
         SpinLock<Spin>,
         TasLock<Backoff>,
@@ -67,29 +67,18 @@ pub(crate) enum Mode {
 /// `kind` while the first user makes the lock word.
 const MAKING: u8 = u8::MAX;
 
-/// What holding a lock takes besides its word: std's guards (their drop is the release).
-#[allow(dead_code, reason = "std's guards are held for their drop, which releases")]
-pub(crate) enum Held {
-    Word,
-    Std(MutexGuard<'static, ()>),
-    StdRead(RwLockReadGuard<'static, ()>),
-    StdWrite(RwLockWriteGuard<'static, ()>),
-}
-
-/// One acquisition: what it holds, the kind it was taken as, and its slot in the thread's
-/// open acquisitions (when recorded). Small, recording or not. Not `Send`: the thread that
-/// locked unlocks (pthread requires it, and the record is the thread's).
+/// One acquisition: the kind it was taken as, and its slot in the thread's open acquisitions
+/// (when recorded). Eight bytes, recording or not. Not `Send`: the thread that locked unlocks
+/// (pthread requires it, and the record is the thread's).
 pub struct Token {
-    pub(crate) held: Held,
     kind: Kind,
     slot: u32,
     _not_send: PhantomData<*const ()>,
 }
 
 impl Token {
-    pub(crate) fn plain(kind: Kind, held: Held) -> Token {
+    pub(crate) fn plain(kind: Kind) -> Token {
         Token {
-            held,
             kind,
             slot: 0,
             _not_send: PhantomData,
@@ -202,18 +191,20 @@ impl Core {
         // SAFETY: (all) `at` is valid, aligned and large enough for each (checked above).
         unsafe {
             match kind {
-                Kind::ParkingLot | Kind::ParkingLotFair => {
-                    at.cast::<parking_lot::RawMutex>().write(parking_lot::RawMutex::INIT)
-                }
-                Kind::ParkingLotRw => {
-                    at.cast::<parking_lot::RawRwLock>().write(parking_lot::RawRwLock::INIT)
-                }
-                Kind::Std => at.cast::<std::sync::Mutex<()>>().write(std::sync::Mutex::new(())),
-                Kind::StdRw => at.cast::<std::sync::RwLock<()>>().write(std::sync::RwLock::new(())),
+                Kind::ParkingLot | Kind::ParkingLotFair => at
+                    .cast::<parking_lot::RawMutex>()
+                    .write(parking_lot::RawMutex::INIT),
+                Kind::ParkingLotRw => at
+                    .cast::<parking_lot::RawRwLock>()
+                    .write(parking_lot::RawRwLock::INIT),
+                Kind::Std => at.cast::<StdWord>().write(StdWord::new()),
+                Kind::StdRw => at.cast::<StdRwWord>().write(StdRwWord::new()),
                 Kind::Spin => at.cast::<SpinLock<Backoff>>().write(SpinLock::new()),
                 Kind::SpinPure => at.cast::<SpinLock<Spin>>().write(SpinLock::new()),
                 Kind::Tas => at.cast::<TasLock<Backoff>>().write(TasLock::new()),
-                Kind::Ticket => at.cast::<TicketLock<SpinThenYield>>().write(TicketLock::new()),
+                Kind::Ticket => at
+                    .cast::<TicketLock<SpinThenYield>>()
+                    .write(TicketLock::new()),
                 Kind::TicketSpin => at.cast::<TicketLock<Spin>>().write(TicketLock::new()),
                 Kind::Futex => at.cast::<FutexMutex<false>>().write(FutexMutex::new()),
                 Kind::FutexPrivate => at.cast::<FutexMutex<true>>().write(FutexMutex::new()),
@@ -224,7 +215,11 @@ impl Core {
 
     /// The object's extra words, made at their first use.
     fn make_ext(&self, kind: Kind, backend: &str) -> &Ext {
-        let lock_kind = if self.rw { LockKind::Rwlock } else { LockKind::Mutex };
+        let lock_kind = if self.rw {
+            LockKind::Rwlock
+        } else {
+            LockKind::Mutex
+        };
         let site = record::site_for(self.label, lock_kind, backend);
         let ext = Box::into_raw(Box::new(Ext {
             words: Words {
@@ -277,7 +272,7 @@ impl Core {
 
     /// Takes the lock in `mode`, waiting if it must: the backend alone.
     #[inline(always)]
-    fn acquire(&self, kind: Kind, mode: Mode) -> Held {
+    fn acquire(&self, kind: Kind, mode: Mode) {
         // SAFETY: (every `word`) `kind` is the kind the word was made as.
         unsafe {
             match kind {
@@ -292,18 +287,9 @@ impl Core {
                         Mode::Upgradable => w.lock_upgradable(),
                     };
                 }
-                Kind::Std => {
-                    let g = self.word::<std::sync::Mutex<()>>().lock();
-                    return Held::Std(forever(g.unwrap_or_else(PoisonError::into_inner)));
-                }
-                Kind::StdRw if mode == Mode::Shared => {
-                    let g = self.word::<std::sync::RwLock<()>>().read();
-                    return Held::StdRead(forever(g.unwrap_or_else(PoisonError::into_inner)));
-                }
-                Kind::StdRw => {
-                    let g = self.word::<std::sync::RwLock<()>>().write();
-                    return Held::StdWrite(forever(g.unwrap_or_else(PoisonError::into_inner)));
-                }
+                Kind::Std => self.word::<StdWord>().lock(),
+                Kind::StdRw if mode == Mode::Shared => self.word::<StdRwWord>().read(),
+                Kind::StdRw => self.word::<StdRwWord>().write(),
                 Kind::Spin => self.word::<SpinLock<Backoff>>().lock(),
                 Kind::SpinPure => self.word::<SpinLock<Spin>>().lock(),
                 Kind::Tas => self.word::<TasLock<Backoff>>().lock(),
@@ -316,14 +302,13 @@ impl Core {
                 }
             }
         }
-        Held::Word
     }
 
     /// Takes the lock if it is free now: the backend alone.
     #[inline(always)]
-    fn try_acquire(&self, kind: Kind, mode: Mode) -> Option<Held> {
+    fn try_acquire(&self, kind: Kind, mode: Mode) -> bool {
         // SAFETY: (every `word`) as in `acquire`.
-        let got = unsafe {
+        unsafe {
             match kind {
                 Kind::ParkingLot | Kind::ParkingLotFair => {
                     self.word::<parking_lot::RawMutex>().try_lock().is_some()
@@ -336,18 +321,9 @@ impl Core {
                         Mode::Upgradable => w.try_lock_upgradable().is_some(),
                     }
                 }
-                Kind::Std => {
-                    return try_std(self.word::<std::sync::Mutex<()>>().try_lock())
-                        .map(|g| Held::Std(forever(g)));
-                }
-                Kind::StdRw if mode == Mode::Shared => {
-                    return try_std(self.word::<std::sync::RwLock<()>>().try_read())
-                        .map(|g| Held::StdRead(forever(g)));
-                }
-                Kind::StdRw => {
-                    return try_std(self.word::<std::sync::RwLock<()>>().try_write())
-                        .map(|g| Held::StdWrite(forever(g)));
-                }
+                Kind::Std => self.word::<StdWord>().try_lock(),
+                Kind::StdRw if mode == Mode::Shared => self.word::<StdRwWord>().try_read(),
+                Kind::StdRw => self.word::<StdRwWord>().try_write(),
                 Kind::Spin => self.word::<SpinLock<Backoff>>().try_lock(),
                 Kind::SpinPure => self.word::<SpinLock<Spin>>().try_lock(),
                 Kind::Tas => self.word::<TasLock<Backoff>>().try_lock(),
@@ -359,19 +335,20 @@ impl Core {
                     self.boxed().try_lock(mode == Mode::Shared)
                 }
             }
-        };
-        got.then_some(Held::Word)
+        }
     }
 
     /// Takes the lock before `deadline`, or gives up: natively where the backend can, else by
     /// trying, backing off from spinning to sleeping.
-    fn acquire_until(&self, kind: Kind, mode: Mode, deadline: Instant) -> Option<Held> {
+    fn acquire_until(&self, kind: Kind, mode: Mode, deadline: Instant) -> bool {
         // SAFETY: (every `word`) as in `acquire`.
         let native = unsafe {
             match kind {
-                Kind::ParkingLot | Kind::ParkingLotFair => {
-                    Some(self.word::<parking_lot::RawMutex>().try_lock_until(deadline).is_some())
-                }
+                Kind::ParkingLot | Kind::ParkingLotFair => Some(
+                    self.word::<parking_lot::RawMutex>()
+                        .try_lock_until(deadline)
+                        .is_some(),
+                ),
                 Kind::ParkingLotRw => {
                     let w = self.word::<parking_lot::RawRwLock>();
                     Some(match mode {
@@ -384,16 +361,16 @@ impl Core {
             }
         };
         if let Some(got) = native {
-            return got.then_some(Held::Word);
+            return got;
         }
         let mut looks = 0u32;
         loop {
-            if let Some(held) = self.try_acquire(kind, mode) {
-                return Some(held);
+            if self.try_acquire(kind, mode) {
+                return true;
             }
             let now = Instant::now();
             if now >= deadline {
-                return None;
+                return false;
             }
             looks += 1;
             match looks {
@@ -407,19 +384,19 @@ impl Core {
     /// Releases the lock: the backend alone.
     ///
     /// # Safety
-    /// This thread holds it in `mode`, as `held` says, as `kind`.
+    /// This thread holds it in `mode`, as `kind`.
     #[inline(always)]
-    unsafe fn release(&self, kind: Kind, mode: Mode, held: Held, fair: bool) {
+    unsafe fn release(&self, kind: Kind, mode: Mode, fair: bool) {
         // SAFETY: (all) the caller's contract; each backend's guard token is stateless
-        // (`Default`), and std's guards release as they drop.
+        // (`Default`).
         unsafe {
             match kind {
-                Kind::ParkingLot if !fair => {
-                    self.word::<parking_lot::RawMutex>().unlock(Default::default())
-                }
-                Kind::ParkingLot | Kind::ParkingLotFair => {
-                    self.word::<parking_lot::RawMutex>().unlock_fair(Default::default())
-                }
+                Kind::ParkingLot if !fair => self
+                    .word::<parking_lot::RawMutex>()
+                    .unlock(Default::default()),
+                Kind::ParkingLot | Kind::ParkingLotFair => self
+                    .word::<parking_lot::RawMutex>()
+                    .unlock_fair(Default::default()),
                 Kind::ParkingLotRw => {
                     let w = self.word::<parking_lot::RawRwLock>();
                     match (mode, fair) {
@@ -431,7 +408,9 @@ impl Core {
                         (Mode::Upgradable, true) => w.unlock_upgradable_fair(Default::default()),
                     }
                 }
-                Kind::Std | Kind::StdRw => drop(held),
+                Kind::Std => self.word::<StdWord>().unlock(),
+                Kind::StdRw if mode == Mode::Shared => self.word::<StdRwWord>().unlock_read(),
+                Kind::StdRw => self.word::<StdRwWord>().unlock_write(),
                 Kind::Spin => self.word::<SpinLock<Backoff>>().unlock(),
                 Kind::SpinPure => self.word::<SpinLock<Spin>>().unlock(),
                 Kind::Tas => self.word::<TasLock<Backoff>>().unlock(),
@@ -453,9 +432,11 @@ impl Core {
         if !recording() {
             // The surface's own lock, matched as a constant (the match folds away).
             if kind == default {
-                return Token::plain(default, self.acquire(default, mode));
+                self.acquire(default, mode);
+            } else {
+                self.acquire(kind, mode);
             }
-            return Token::plain(kind, self.acquire(kind, mode));
+            return Token::plain(kind);
         }
         self.lock_recorded(kind, mode, None)
             .expect("a wait without a deadline ends with the lock")
@@ -465,8 +446,9 @@ impl Core {
     pub(crate) fn lock_until(&self, default: Kind, mode: Mode, deadline: Instant) -> Option<Token> {
         let kind = self.kind(default);
         if !recording() {
-            let held = self.acquire_until(kind, mode, deadline)?;
-            return Some(Token::plain(kind, held));
+            return self
+                .acquire_until(kind, mode, deadline)
+                .then(|| Token::plain(kind));
         }
         self.lock_recorded(kind, mode, Some(deadline))
     }
@@ -474,36 +456,22 @@ impl Core {
     #[inline(never)]
     fn lock_recorded(&self, kind: Kind, mode: Mode, deadline: Option<Instant>) -> Option<Token> {
         let ext = self.ext(kind);
-        let mut taking = Taking {
-            site: ext.site,
-            shared: mode == Mode::Shared,
-            waited: None,
-            waiters: 0,
-        };
-        let held = match self.try_acquire(kind, mode) {
-            Some(held) => held,
-            None => {
-                let began = record::now();
-                // Relaxed (both): a count of waiters for the figures; it publishes nothing.
-                ext.words.waiting.0.fetch_add(1, Ordering::Relaxed);
-                let held = match deadline {
-                    None => Some(self.acquire(kind, mode)),
-                    Some(d) => self.acquire_until(kind, mode, d),
-                };
-                let left = ext.words.waiting.0.fetch_sub(1, Ordering::Relaxed);
-                let Some(held) = held else {
-                    record::refused(ext.site - 1);
-                    return None;
-                };
-                taking.waited = Some((began, record::now()));
-                taking.waiters = left.saturating_sub(1);
-                held
-            }
-        };
+        let slot = record::acquire(
+            &ext.words,
+            ext.site,
+            mode == Mode::Shared,
+            || self.try_acquire(kind, mode),
+            || match deadline {
+                None => {
+                    self.acquire(kind, mode);
+                    true
+                }
+                Some(d) => self.acquire_until(kind, mode, d),
+            },
+        )?;
         Some(Token {
-            held,
             kind,
-            slot: record::taken(&ext.words, &taking),
+            slot,
             _not_send: PhantomData,
         })
     }
@@ -513,7 +481,7 @@ impl Core {
     pub(crate) fn try_lock(&self, default: Kind, mode: Mode) -> Option<Token> {
         let kind = self.kind(default);
         if !recording() {
-            return self.try_acquire(kind, mode).map(|h| Token::plain(kind, h));
+            return self.try_acquire(kind, mode).then(|| Token::plain(kind));
         }
         self.try_recorded(kind, mode)
     }
@@ -521,20 +489,15 @@ impl Core {
     #[inline(never)]
     fn try_recorded(&self, kind: Kind, mode: Mode) -> Option<Token> {
         let ext = self.ext(kind);
-        let Some(held) = self.try_acquire(kind, mode) else {
+        if !self.try_acquire(kind, mode) {
             record::refused(ext.site - 1);
             return None;
-        };
-        let taking = Taking {
-            site: ext.site,
-            shared: mode == Mode::Shared,
-            waited: None,
-            waiters: 0,
-        };
+        }
+        // Taken: recorded as an acquisition that found it free.
+        let slot = record::acquire(&ext.words, ext.site, mode == Mode::Shared, || true, || true)?;
         Some(Token {
-            held,
             kind,
-            slot: record::taken(&ext.words, &taking),
+            slot,
             _not_send: PhantomData,
         })
     }
@@ -546,21 +509,25 @@ impl Core {
     /// converted to it), on this thread, and is released once.
     #[inline(always)]
     pub(crate) unsafe fn unlock(&self, default: Kind, mode: Mode, token: Token, fair: bool) {
-        let Token { held, kind, slot, .. } = token;
+        let Token { kind, slot, .. } = token;
         if slot == 0 {
             // SAFETY: the caller's contract; the surface's own lock matched as a constant.
             unsafe {
                 if kind == default {
-                    self.release(default, mode, held, fair);
+                    self.release(default, mode, fair);
                 } else {
-                    self.release(kind, mode, held, fair);
+                    self.release(kind, mode, fair);
                 }
             }
             return;
         }
-        let released = if slot & SAMPLED != 0 { record::now() } else { 0 };
+        let released = if slot & SAMPLED != 0 {
+            record::now()
+        } else {
+            0
+        };
         // SAFETY: the caller's contract.
-        unsafe { self.release(kind, mode, held, fair) };
+        unsafe { self.release(kind, mode, fair) };
         record::released(slot, released);
     }
 
@@ -586,14 +553,12 @@ impl Core {
         } else {
             Mode::Exclusive
         };
-        match self.try_acquire(kind, mode) {
-            // SAFETY: taken just above, as `kind`, in `mode`.
-            Some(held) => unsafe {
-                self.release(kind, mode, held, false);
-                false
-            },
-            None => true,
+        if !self.try_acquire(kind, mode) {
+            return true;
         }
+        // SAFETY: taken just above, as `kind`, in `mode`.
+        unsafe { self.release(kind, mode, false) };
+        false
     }
 
     /// The native upgradable lock, where the backend has one.
@@ -605,16 +570,18 @@ impl Core {
 
     /// Downgrades an exclusive hold to a shared one, atomically; ends the program with one
     /// line where the backend cannot.
-    pub(crate) fn downgrade(&self, default: Kind, mut token: Token) -> Token {
+    pub(crate) fn downgrade(&self, default: Kind, token: Token) -> Token {
         let kind = self.kind(default);
-        token.held = match (kind, token.held) {
-            (Kind::StdRw, Held::StdWrite(g)) => Held::StdRead(RwLockWriteGuard::downgrade(g)),
-            (Kind::ParkingLotRw, held) => {
-                // SAFETY: this thread holds it exclusively, as the caller's token says.
-                let _ = unsafe { self.word::<parking_lot::RawRwLock>().downgrade(Default::default()) };
-                held
-            }
-            (Kind::PthreadRw, _) | (Kind::Installed, _) if kind.shares() => {
+        match kind {
+            // SAFETY: (both) this thread holds it exclusively, as the caller's token says.
+            Kind::StdRw => unsafe { self.word::<StdRwWord>().downgrade() },
+            // SAFETY: as above.
+            Kind::ParkingLotRw => unsafe {
+                let _ = self
+                    .word::<parking_lot::RawRwLock>()
+                    .downgrade(Default::default());
+            },
+            Kind::PthreadRw | Kind::Installed if kind.shares() => {
                 backend::fail(&crate::ProbeError(format!(
                     "{}: this backend cannot downgrade a write lock to a read lock atomically; \
                      a program that downgrades can be any other backend",
@@ -622,8 +589,8 @@ impl Core {
                 )))
             }
             // A mutex backend: the "read" it downgrades to is held exclusively anyway.
-            (_, held) => held,
-        };
+            _ => {}
+        }
         token
     }
 }
@@ -635,9 +602,9 @@ impl Drop for Core {
         // SAFETY: `&mut self`: no one holds a reference; the word is the kind's (or unmade).
         unsafe {
             if kind == Kind::Std as u8 {
-                std::ptr::drop_in_place(at.cast::<std::sync::Mutex<()>>());
+                std::ptr::drop_in_place(at.cast::<StdWord>());
             } else if kind == Kind::StdRw as u8 {
-                std::ptr::drop_in_place(at.cast::<std::sync::RwLock<()>>());
+                std::ptr::drop_in_place(at.cast::<StdRwWord>());
             }
         }
         let ext = *self.ext.get_mut();
@@ -645,40 +612,5 @@ impl Drop for Core {
             // SAFETY: made by `make_ext` with Box, and not reachable any more.
             drop(unsafe { Box::from_raw(ext) });
         }
-    }
-}
-
-/// A std guard's lifetime, stretched to the token's: the token lives in the probe guard that
-/// borrows this object, so the lock outlives it.
-fn forever<G: Lifetime>(g: G) -> G::Static {
-    g.forever()
-}
-
-/// Stretches a std guard's lifetime (see [`forever`]).
-trait Lifetime {
-    type Static;
-    fn forever(self) -> Self::Static;
-}
-
-macro_rules! stretch {
-    ($($g:ident),*) => {$(
-        impl<'a> Lifetime for $g<'a, ()> {
-            type Static = $g<'static, ()>;
-            fn forever(self) -> $g<'static, ()> {
-                // SAFETY: only the lifetime changes; the guard is dropped (the release) before
-                // the lock object it borrows can move or go (see `forever`).
-                unsafe { std::mem::transmute::<$g<'a, ()>, $g<'static, ()>>(self) }
-            }
-        }
-    )*};
-}
-stretch!(MutexGuard, RwLockReadGuard, RwLockWriteGuard);
-
-/// A std `try_*`'s guard, poison ignored (the probe's std surface keeps its own).
-fn try_std<G>(r: Result<G, TryLockError<G>>) -> Option<G> {
-    match r {
-        Ok(g) => Some(g),
-        Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
-        Err(TryLockError::WouldBlock) => None,
     }
 }

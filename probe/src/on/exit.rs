@@ -24,9 +24,7 @@ use std::time::Duration;
 use super::backend::{self, Kind};
 use super::record::{self, SiteRec};
 use super::{FRAME, STARTED, condvar};
-use crate::format::{
-    Ended, LockProfile, PROFILE_FORMAT, PROFILE_VERSION, Profile, ProfileBackend,
-};
+use crate::format::{Ended, LockProfile, PROFILE_FORMAT, PROFILE_VERSION, Profile, ProfileBackend};
 use crate::{PROFILE_VAR, ProbeError};
 
 /// Writes the profile now (to `LOCKBENCH_PROFILE`), and returns where: the program's own "on
@@ -50,12 +48,17 @@ fn write(ended: Ended, wait: Option<Duration>) -> Result<PathBuf, ProbeError> {
         None => WRITING.try_lock(),
     };
     let Some(_one_at_a_time) = held else {
-        return Err(ProbeError("another write of the profile is under way".into()));
+        return Err(ProbeError(
+            "another write of the profile is under way".into(),
+        ));
     };
     let text = serde_json::to_string_pretty(&profile(ended))
         .map_err(|e| ProbeError(format!("cannot encode the profile: {e}")))?;
     put(&path, &text).map_err(|e| {
-        ProbeError(format!("cannot write the profile to {}: {e}", path.display()))
+        ProbeError(format!(
+            "cannot write the profile to {}: {e}",
+            path.display()
+        ))
     })?;
     Ok(path)
 }
@@ -81,7 +84,10 @@ fn write_or_say(ended: Ended) {
 /// Makes the profile as of now.
 fn profile(ended: Ended) -> Profile {
     let (locks, threads) = merged();
-    let named = FRAME.get().cloned().unwrap_or_else(|| backend::of_default(Kind::Std));
+    let named = FRAME
+        .get()
+        .cloned()
+        .unwrap_or_else(|| backend::of_default(Kind::Std));
     Profile {
         format: PROFILE_FORMAT.to_string(),
         version: PROFILE_VERSION,
@@ -125,8 +131,7 @@ fn merged() -> (Vec<LockProfile>, usize) {
     for rec in &reg.live {
         rec.each(|site, r| add(site, r, &mut |u| u.push(load(&r.acquisitions))));
     }
-    reg.retired
-        .each(|site, r| add(site, r, &mut |_| {}));
+    reg.retired.each(|site, r| add(site, r, &mut |_| {}));
     for counts in &reg.retired_counts {
         for &(site, n) in counts {
             if let Some(Some((_, u))) = totals.get_mut(site as usize) {
@@ -231,16 +236,18 @@ mod exit_hook {
 }
 
 /// Arranges the writes: at exit, at the signals the program has left at their default, and
-/// the panic note (from the signal thread, which is never unwinding: installing a hook while
-/// this thread unwinds would abort).
+/// the panic note.
 pub(super) fn arrange() {
     if !exit_hook::arrange() {
         eprintln!("lockbench probe: cannot arrange the write at exit; call write_profile");
     }
-    let watching = watch_signals();
-    if !watching && !std::thread::panicking() {
+    // Installing a panic hook while this thread unwinds would abort: then the signal thread
+    // installs it.
+    let now = !std::thread::panicking();
+    if now {
         note_panics();
     }
+    watch_signals(!now);
 }
 
 fn note_panics() {
@@ -295,13 +302,14 @@ extern "C" fn on_signal(signal: libc::c_int) {
     let _ = unsafe { libc::write(fd, std::ptr::from_ref(&byte).cast(), 1) };
 }
 
-/// Starts the signal thread and takes the signals the program left at their default.
-fn watch_signals() -> bool {
+/// Starts the signal thread (which notes panics first, when `hook`) and takes the signals
+/// the program left at their default.
+fn watch_signals(hook: bool) {
     let mut fds = [0; 2];
     // SAFETY: `fds` is writable for two descriptors.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
         eprintln!("lockbench probe: cannot watch for signals: an interrupt leaves no profile");
-        return false;
+        return;
     }
     // Relaxed: published to the handler by the sigaction calls below.
     PIPE.store(fds[1], Ordering::Relaxed);
@@ -310,17 +318,20 @@ fn watch_signals() -> bool {
     let spawned = std::thread::Builder::new()
         .name("lockbench-probe".into())
         .spawn(move || {
-            note_panics();
+            if hook {
+                note_panics();
+            }
             signal_thread(reader)
         });
     if spawned.is_err() {
-        eprintln!("lockbench probe: cannot start its signal thread: an interrupt leaves no profile");
-        return false;
+        eprintln!(
+            "lockbench probe: cannot start its signal thread: an interrupt leaves no profile"
+        );
+        return;
     }
     for (signal, _) in SIGNALS {
         take(signal);
     }
-    true
 }
 
 /// Takes `signal` if the program left it at its default action.

@@ -22,7 +22,10 @@ pub(crate) const BUCKETS: usize = (LINEAR + (TOP_EXPONENT as u64 - 3) * PER_OCTA
 #[inline]
 pub(crate) fn bump(counter: &AtomicU64, v: u64) {
     // Relaxed (both): one writer; readers want a recent value, not an ordering.
-    counter.store(counter.load(Ordering::Relaxed).wrapping_add(v), Ordering::Relaxed);
+    counter.store(
+        counter.load(Ordering::Relaxed).wrapping_add(v),
+        Ordering::Relaxed,
+    );
 }
 
 /// Raises a counter only this thread writes to `v`, if `v` is larger.
@@ -149,8 +152,15 @@ mod tests {
             assert!(i < BUCKETS);
             let (low, width) = bounds(i);
             let ns = ns.min((1 << (TOP_EXPONENT + 1)) - 1);
-            assert!(low <= ns && ns < low + width, "{ns} in [{low}, {})", low + width);
-            assert!(width == 1 || width * 16 <= low * 2, "within 1/8 of the value");
+            assert!(
+                low <= ns && ns < low + width,
+                "{ns} in [{low}, {})",
+                low + width
+            );
+            assert!(
+                width == 1 || width * 16 <= low * 2,
+                "within 1/8 of the value"
+            );
         }
     }
 
@@ -160,7 +170,10 @@ mod tests {
         h.record_n(0, 90);
         h.record_n(1000, 10);
         let d = h.distribution();
-        assert_eq!((d.samples, d.total_ns, d.max_ns, d.p50_ns), (100, 10_000, 1000, 0));
+        assert_eq!(
+            (d.samples, d.total_ns, d.max_ns, d.p50_ns),
+            (100, 10_000, 1000, 0)
+        );
         assert!((960..=1024).contains(&d.p99_ns), "{}", d.p99_ns);
         assert_eq!(d.buckets.iter().map(|b| b.1).sum::<u64>(), 100);
         let other = Hist::new();

@@ -10,6 +10,7 @@ mod hist;
 mod raw;
 mod record;
 pub(crate) mod std_surface;
+mod std_word;
 pub(crate) mod surface;
 
 use std::sync::OnceLock;
@@ -116,7 +117,9 @@ pub(crate) fn start(default: Kind) -> Named {
 
 /// The name of the backend the profile reports.
 pub(crate) fn backend_name() -> String {
-    FRAME.get().map_or_else(|| "std".to_string(), |n| n.name.clone())
+    FRAME
+        .get()
+        .map_or_else(|| "std".to_string(), |n| n.name.clone())
 }
 
 /// When the probe started.

@@ -74,7 +74,10 @@ unsafe impl<const D: u8> RawMutex for ProbeRawMutex<D> {
     unsafe fn unlock(&self, guard: Token) {
         let fair = D == PARKING_LOT_FAIR;
         // SAFETY: lock_api's contract: `guard` is this lock's exclusive token.
-        unsafe { self.core.unlock(default_kind(D), Mode::Exclusive, guard, fair) }
+        unsafe {
+            self.core
+                .unlock(default_kind(D), Mode::Exclusive, guard, fair)
+        }
     }
 
     fn is_locked(&self) -> bool {
@@ -86,7 +89,10 @@ unsafe impl<const D: u8> RawMutex for ProbeRawMutex<D> {
 unsafe impl<const D: u8> RawMutexFair for ProbeRawMutex<D> {
     unsafe fn unlock_fair(&self, guard: Token) {
         // SAFETY: as in `unlock`.
-        unsafe { self.core.unlock(default_kind(D), Mode::Exclusive, guard, true) }
+        unsafe {
+            self.core
+                .unlock(default_kind(D), Mode::Exclusive, guard, true)
+        }
     }
 }
 
@@ -103,7 +109,8 @@ unsafe impl<const D: u8> RawMutexTimed for ProbeRawMutex<D> {
     }
 
     fn try_lock_until(&self, timeout: Instant) -> Option<Token> {
-        self.core.lock_until(default_kind(D), Mode::Exclusive, timeout)
+        self.core
+            .lock_until(default_kind(D), Mode::Exclusive, timeout)
     }
 }
 

@@ -20,7 +20,7 @@ use crate::format::LockKind;
 
 /// One acquisition in this many, on average, has its hold timed (geometric gaps between
 /// samples, so no period of the program's can line up with them).
-pub(crate) const HOLD_SAMPLING: u64 = 32;
+pub(crate) const HOLD_SAMPLING: u64 = 64;
 
 /// Nanoseconds since the probe's clock started, plus one (0 is "no reading").
 #[inline]
@@ -350,8 +350,6 @@ impl Local {
 struct Seen {
     /// The lock's site, plus one (0: the slot is free).
     site: u32,
-    shared: bool,
-    handoff: bool,
     /// Waiters left waiting when it got the lock.
     waiters: u32,
     /// The wait, plus one, when it found the lock taken (0: it did not).
@@ -377,63 +375,92 @@ pub(crate) struct Words {
 #[repr(align(128))]
 pub(crate) struct Line(pub(crate) AtomicU64);
 
-/// What a recorded acquisition saw before it had the lock.
-pub(crate) struct Taking {
-    pub(crate) site: u32,
-    pub(crate) shared: bool,
-    /// When it began waiting and when it got the lock, if it found the lock taken.
-    pub(crate) waited: Option<(u64, u64)>,
-    pub(crate) waiters: u64,
+/// This thread's state, for the length of one call on this thread (`None`: the thread is
+/// being torn down and its state is gone).
+fn local() -> Option<&'static Local> {
+    let l = LOCAL.try_with(std::ptr::from_ref).ok()?;
+    // SAFETY: the thread's state lives until its thread-local destructors run; the caller
+    // uses it only within its own call on this thread, which a destructor cannot interrupt.
+    Some(unsafe { &*l })
 }
 
-/// Inside the critical section, just taken: the hand-off, the sampled clock read (shared with
-/// the end of a timed gap), and the acquisition opened in the thread's table. Returns the
-/// token's slot (plus one, with [`SAMPLED`] set when the hold is timed; 0: not recorded).
+/// A recorded acquisition of the lock object whose words are `words` (site `site`, plus one):
+/// `try_` takes it if it is free now; else `wait` waits for it (`false`: gave up at its
+/// deadline). Returns the token's slot (0: nothing left to record at the release; else the
+/// open acquisition's place, plus one, with [`SAMPLED`] set when the hold is timed), or
+/// `None` if it gave up.
+///
+/// Before trying: the thread's record, found once. Inside the critical section: the counts
+/// (plain stores to this thread's record), the hand-off check on the lock's holder word, and
+/// one clock read on a sampled acquisition; a waited one's second clock read ends its wait.
 #[inline]
-pub(crate) fn taken(words: &Words, t: &Taking) -> u32 {
-    let opened = LOCAL.try_with(|l| {
-        let number = l.mine().number;
-        // Relaxed (both): the last holder is read and written by holders only, under the
-        // lock, which orders them (readers of a shared lock may race: then a hand-off among
-        // readers is counted loosely).
-        let last = words.holder.0.load(Ordering::Relaxed);
-        if last != number {
-            words.holder.0.store(number, Ordering::Relaxed);
-        }
-        let (gap_site, gap_from) = l.gap.get();
-        let ends_gap = gap_site == t.site;
-        let sampled = l.tick();
-        let read = (sampled || (ends_gap && t.waited.is_none())).then(now);
-        let mut seen = Seen {
-            site: t.site,
-            shared: t.shared,
-            handoff: last != 0 && last != number,
-            waiters: u32::try_from(t.waiters).unwrap_or(u32::MAX),
-            ..Seen::default()
-        };
-        if let Some((began, got)) = t.waited {
-            seen.waited = got.saturating_sub(began) + 1;
-        }
-        if ends_gap {
-            l.gap.set((0, 0));
-            let to = t.waited.map_or_else(|| read.unwrap_or(gap_from), |(began, _)| began);
-            seen.gap = to.saturating_sub(gap_from) + 1;
-        }
-        if sampled {
-            seen.hold_from = t.waited.map_or_else(|| read.unwrap_or(1), |(_, got)| got);
-        }
-        // SAFETY: `open` is touched only by this thread, and not re-entered (nothing here
-        // takes a probe lock).
-        let open = unsafe { &mut *l.open.get() };
-        open.push(seen);
-        let slot = u32::try_from(open.len()).unwrap_or(0) & !SAMPLED;
-        if sampled { slot | SAMPLED } else { slot }
-    });
-    opened.unwrap_or_else(|_| {
+pub(crate) fn acquire(
+    words: &Words,
+    site: u32,
+    shared: bool,
+    try_: impl FnOnce() -> bool,
+    wait: impl FnOnce() -> bool,
+) -> Option<u32> {
+    let Some(l) = local() else {
         // Relaxed: a tally read when the profile is written.
         UNRECORDED.fetch_add(1, Ordering::Relaxed);
-        0
-    })
+        return (try_() || wait()).then_some(0);
+    };
+    let rec = l.mine();
+    let r = rec.site(site - 1);
+    let mut seen = Seen {
+        site,
+        ..Seen::default()
+    };
+    let mut began = 0;
+    if !try_() {
+        began = now();
+        // Relaxed (both): a count of waiters for the figures; it publishes nothing.
+        words.waiting.0.fetch_add(1, Ordering::Relaxed);
+        let got = wait();
+        let left = words.waiting.0.fetch_sub(1, Ordering::Relaxed);
+        if !got {
+            bump(&r.refused, 1);
+            return None;
+        }
+        seen.waited = now().saturating_sub(began) + 1;
+        seen.waiters = u32::try_from(left.saturating_sub(1)).unwrap_or(u32::MAX);
+    }
+    bump(&r.acquisitions, 1);
+    bump(&r.shared, u64::from(shared));
+    // Relaxed (both): the last holder is read and written by holders only, under the lock,
+    // which orders them (readers of a shared lock may race: then a hand-off among readers is
+    // counted loosely).
+    let last = words.holder.0.load(Ordering::Relaxed);
+    if last != rec.number {
+        words.holder.0.store(rec.number, Ordering::Relaxed);
+        bump(&r.handoffs, u64::from(last != 0));
+    }
+    let (gap_site, gap_from) = l.gap.get();
+    let ends_gap = gap_site == site;
+    let sampled = l.tick();
+    if !sampled && !ends_gap && seen.waited == 0 {
+        return Some(0);
+    }
+    let read = if seen.waited != 0 {
+        began + seen.waited - 1
+    } else {
+        now()
+    };
+    if ends_gap {
+        l.gap.set((0, 0));
+        let to = if seen.waited != 0 { began } else { read };
+        seen.gap = to.saturating_sub(gap_from) + 1;
+    }
+    if sampled {
+        seen.hold_from = read;
+    }
+    // SAFETY: `open` is touched only by this thread, and not re-entered (nothing here takes
+    // a probe lock).
+    let open = unsafe { &mut *l.open.get() };
+    open.push(seen);
+    let slot = u32::try_from(open.len()).unwrap_or(0) & !SAMPLED;
+    Some(if sampled { slot | SAMPLED } else { slot })
 }
 
 /// After the release: the acquisition in `slot`, into the thread's record. `released` is
@@ -455,9 +482,6 @@ pub(crate) fn released(slot: u32, released: u64) {
             return;
         }
         let r = l.mine().site(seen.site - 1);
-        bump(&r.acquisitions, 1);
-        bump(&r.shared, u64::from(seen.shared));
-        bump(&r.handoffs, u64::from(seen.handoff));
         if seen.waited != 0 {
             bump(&r.contended, 1);
             r.wait.record_n(seen.waited - 1, 1);

@@ -108,7 +108,8 @@ impl<T: ?Sized> Mutex<T> {
     /// Waits for the lock and takes it; an error (holding the guard) if a holder panicked.
     #[inline]
     pub fn lock(&self) -> LockResult<MutexGuard<'_, T>> {
-        self.poison.wrap(MutexGuard::new(&self.poison, self.inner.lock()))
+        self.poison
+            .wrap(MutexGuard::new(&self.poison, self.inner.lock()))
     }
 
     /// Takes the lock if it is free now.
@@ -162,7 +163,8 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
             Some(g) => d.field("data", &&*g),
             None => d.field("data", &format_args!("<locked>")),
         };
-        d.field("poisoned", &self.is_poisoned()).finish_non_exhaustive()
+        d.field("poisoned", &self.is_poisoned())
+            .finish_non_exhaustive()
     }
 }
 
@@ -268,7 +270,8 @@ impl<T: ?Sized> RwLock<T> {
     /// Reads if it can now.
     #[inline]
     pub fn try_read(&self) -> TryLockResult<RwLockReadGuard<'_, T>> {
-        self.poison.wrap_try(self.inner.try_read().map(RwLockReadGuard))
+        self.poison
+            .wrap_try(self.inner.try_read().map(RwLockReadGuard))
     }
 
     /// Waits to write; an error (holding the guard) if a writer panicked.
@@ -329,7 +332,8 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLock<T> {
             Some(g) => d.field("data", &&*g),
             None => d.field("data", &format_args!("<locked>")),
         };
-        d.field("poisoned", &self.is_poisoned()).finish_non_exhaustive()
+        d.field("poisoned", &self.is_poisoned())
+            .finish_non_exhaustive()
     }
 }
 

@@ -171,7 +171,10 @@ impl<T> RwLock<T> {
     }
 
     const fn labelled(label: Label, value: T) -> Self {
-        RwLock(lock_api::RwLock::from_raw(RawRwLock::labelled(label), value))
+        RwLock(lock_api::RwLock::from_raw(
+            RawRwLock::labelled(label),
+            value,
+        ))
     }
 }
 
