@@ -22,13 +22,13 @@ loom_target="$repo/target/loom-mutants"
 # The loom models (test-name filter) that check FILE.
 models_for() {
   case "$1" in
-    src/locks/ticket.rs) echo ticket_ ;;
-    src/locks/spin.rs) echo spinlock_ ;;
-    src/locks/tas.rs) echo tas_ ;;
+    locks/src/ticket.rs) echo ticket_ ;;
+    locks/src/spin.rs) echo spinlock_ ;;
+    locks/src/tas.rs) echo tas_ ;;
     src/locks/mcs.rs) echo mcs_ ;;
     src/locks/clh.rs) echo clh_ ;;
     src/locks/rwlock.rs) echo rw_spin ;;
-    src/locks/futex.rs) echo futex_ ;;
+    locks/src/futex.rs) echo futex_ ;;
     src/runner/control.rs) echo control_word ;;
     *) echo "error: no loom models named for $1" >&2; exit 1 ;;
   esac
@@ -37,7 +37,8 @@ models_for() {
 # A fresh scratch copy of the crate.
 copy() {
   rm -rf "$scratch/crate" && mkdir -p "$scratch/crate"
-  cp -r "$repo/Cargo.toml" "$repo/Cargo.lock" "$repo/build.rs" "$repo/src" "$repo/tests" "$repo/benches" "$scratch/crate/"
+  cp -r "$repo/Cargo.toml" "$repo/Cargo.lock" "$repo/build.rs" "$repo/src" "$repo/tests" "$repo/benches" \
+    "$repo/locks" "$repo/probe" "$scratch/crate/"
 }
 
 # The loom models matching FILTER in the scratch crate; the log in $scratch/log.
@@ -123,7 +124,7 @@ only=""
 
 baseline
 
-for file in ${only:-src/locks/ticket.rs src/locks/spin.rs src/locks/tas.rs src/locks/mcs.rs src/locks/clh.rs src/locks/rwlock.rs src/locks/futex.rs}; do
+for file in ${only:-locks/src/ticket.rs locks/src/spin.rs locks/src/tas.rs src/locks/mcs.rs src/locks/clh.rs src/locks/rwlock.rs locks/src/futex.rs}; do
   $fast && break
   # Only code lines, not comments.
   while IFS=: read -r line text; do
@@ -142,13 +143,13 @@ done
 [ -n "$only" ] && verdict
 
 # Exclusion mutants.
-try src/locks/ticket.rs "" 's/now_serving\.load\(Ordering::Acquire\) == ticket/now_serving.load(Ordering::Acquire) <= ticket/g' \
+try locks/src/ticket.rs "" 's/now_serving\.load\(Ordering::Acquire\) == ticket/now_serving.load(Ordering::Acquire) <= ticket/g' \
   "ticket lock: a waiter enters before its turn (== ticket -> <= ticket)"
-try src/locks/ticket.rs "" 's/\.compare_exchange\(\s*serving,\s*serving\.wrapping_add\(1\)/.compare_exchange(serving, serving/' \
+try locks/src/ticket.rs "" 's/\.compare_exchange\(\s*serving,\s*serving\.wrapping_add\(1\)/.compare_exchange(serving, serving/' \
   "ticket try_lock: takes the lock without taking a ticket"
-try src/locks/spin.rs "" 's/\.compare_exchange\(false, true,/.compare_exchange(false, false,/' \
+try locks/src/spin.rs "" 's/\.compare_exchange\(false, true,/.compare_exchange(false, false,/' \
   "spinlock try_lock: succeeds without marking the lock held"
-try src/locks/tas.rs "" 's/!self\.locked\.swap\(true, Ordering::Acquire\)/!self.locked.load(Ordering::Acquire)/' \
+try locks/src/tas.rs "" 's/!self\.locked\.swap\(true, Ordering::Acquire\)/!self.locked.load(Ordering::Acquire)/' \
   "test-and-set lock: tests without setting (two holders)"
 try src/locks/mcs.rs "" 's/if prev\.is_null\(\) \{\n\s*return;\n\s*\}/if prev.is_null() { return; }\n        return;/' \
   "MCS lock: a waiter goes in without waiting for its predecessor"
@@ -163,13 +164,13 @@ try src/locks/rwlock.rs "" 's/if s & \(WRITER \| WRITER_WAITING\) != 0 \{/if s \
   unit rwlock::tests::readers_share_and_a_waiting_writer
 try src/locks/rwlock.rs "" 's/if s & \(WRITER \| READERS\) == 0 \{/if s \& WRITER == 0 {/' \
   "reader-writer lock: a writer enters while readers are inside"
-try src/locks/futex.rs "" 's/while seen != UNLOCKED \{/while seen == CONTENDED {/' \
+try locks/src/futex.rs "" 's/while seen != UNLOCKED \{/while seen == CONTENDED {/' \
   "futex mutex: a waiter enters when the lock is merely LOCKED"
 
 # Lost wake-ups: the futex model blocks a waiter until a wake, so these deadlock in loom.
-try src/locks/futex.rs "" 's/\n\s*self\.wake_one\(\);/\n            \/\/ no wake/' \
+try locks/src/futex.rs "" 's/\n\s*self\.wake_one\(\);/\n            \/\/ no wake/' \
   "futex mutex: an unlock that never wakes a sleeper"
-try src/locks/futex.rs "" 's/(self\.wait\(CONTENDED\);\n\s*\/\/ Acquire: as above\.\n\s*seen = self\.state\.swap\()CONTENDED/${1}LOCKED/' \
+try locks/src/futex.rs "" 's/(self\.wait\(CONTENDED\);\n\s*\/\/ Acquire: as above\.\n\s*seen = self\.state\.swap\()CONTENDED/${1}LOCKED/' \
   "futex mutex: the slow path takes the lock as LOCKED, forgetting other sleepers"
 
 # Control-word mutants: the runner's contended window (src/runner/control.rs).

@@ -7,7 +7,7 @@ use std::fs;
 use std::path::Path;
 
 /// Bottom to top. A module may import only modules that come before it here.
-const LAYERS: [&str; 15] = [
+const LAYERS: [&str; 14] = [
     "sync",
     "error",
     "measure",
@@ -18,7 +18,6 @@ const LAYERS: [&str; 15] = [
     "runner",
     "environment",
     "registry",
-    "probe",
     "config",
     "cli",
     "report",

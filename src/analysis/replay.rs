@@ -4,7 +4,6 @@
 
 use hdrhistogram::Histogram;
 
-use crate::measure::recorder::decode_histogram;
 use crate::model::{Distribution, LockProfile, Profile, ReplayPlan, WorkDraws};
 
 /// The share of a lock's acquisitions below which a thread is not counted as one of its users.
@@ -76,20 +75,6 @@ pub fn plan(p: &Profile, top: usize) -> Result<ReplayPlan, String> {
     })
 }
 
-/// A profile's distribution as a histogram: its buckets (the probe writes those), or the
-/// encoded histogram of a version 1 profile.
-fn histogram_of(d: &Distribution) -> Result<Histogram<u64>, String> {
-    if d.buckets.is_empty() {
-        return decode_histogram(&d.histogram);
-    }
-    let mut h = Histogram::<u64>::new(3).map_err(|e| format!("histogram: {e:?}"))?;
-    for (value, n) in d.counts() {
-        h.record_n(value, n)
-            .map_err(|e| format!("histogram value {value}: {e:?}"))?;
-    }
-    Ok(h)
-}
-
 /// The distributions a replay of `p` under `plan` draws from: its critical section from the
 /// replayed locks' holds (their histograms merged, so each lock weighs by its acquisitions),
 /// its think time from the most used lock's gaps, each made a think as the plan makes its mean
@@ -101,7 +86,7 @@ pub fn draws(p: &Profile, plan: &ReplayPlan) -> Result<WorkDraws, String> {
         .filter_map(|name| p.locks.iter().find(|l| &l.name == name))
         .collect();
     let histogram = |l: &LockProfile, what: &str, d: &Distribution| {
-        histogram_of(d).map_err(|e| format!("lock {}'s {what} {e}", l.name))
+        crate::model::profile::histogram(d).map_err(|e| format!("lock {}'s {what} {e}", l.name))
     };
     let mut holds: Option<Histogram<u64>> = None;
     for l in &hot {

@@ -9,6 +9,20 @@ pub use lockbench_probe::format::{
     PROFILE_VERSION, Profile, ProfileBackend, ProfileError, ProgramEnvironment,
 };
 
+/// A profile's distribution as a histogram: its buckets (the probe writes those), or the
+/// encoded histogram of a version 1 profile.
+pub fn histogram(d: &Distribution) -> Result<hdrhistogram::Histogram<u64>, String> {
+    if d.buckets.is_empty() {
+        return crate::measure::recorder::decode_histogram(&d.histogram);
+    }
+    let mut h = hdrhistogram::Histogram::<u64>::new(3).map_err(|e| format!("histogram: {e:?}"))?;
+    for (value, n) in d.counts() {
+        h.record_n(value, n)
+            .map_err(|e| format!("histogram value {value}: {e:?}"))?;
+    }
+    Ok(h)
+}
+
 /// The regime that replays a profile's hottest locks on lockbench's own workload.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReplayPlan {

@@ -102,6 +102,24 @@ const BUILT_IN: &[(&str, Kind, &str)] = &[
     ),
 ];
 
+/// lockbench's backends a program's lock cannot be, and why.
+const CANNOT: &[(&[&str], &str)] = &[
+    (
+        &["mcs", "mcs-spin", "clh", "clh-spin"],
+        "a queue lock keeps its waiter's node on the waiter's stack for the hold",
+    ),
+    (&["tokio", "async-lock"], "an async mutex awaits"),
+    (&["atomic", "none"], "a baseline locks nothing"),
+    (
+        &["pthread-pshared", "process-shared", "posix-sem"],
+        "a lock across processes lives in shared memory",
+    ),
+    (
+        &["rw-spin", "spin-rs", "spin-rs-ticket"],
+        "the probe does not carry it",
+    ),
+];
+
 const ALIASES: &[(&str, &str)] = &[
     ("parking_lot", "parking-lot"),
     ("parking_lot_fair", "parking-lot-fair"),
@@ -226,10 +244,12 @@ pub(crate) fn resolve(name: &str) -> Result<Named, ProbeError> {
     }
     let mut can: Vec<&str> = BUILT_IN.iter().map(|(n, _, _)| *n).collect();
     can.extend(installed().map(|i| i.name));
+    let why = match CANNOT.iter().find(|(names, _)| names.contains(&name)) {
+        Some((_, why)) => format!("cannot be a program's lock ({why})"),
+        None => "no such backend".to_string(),
+    };
     Err(ProbeError(format!(
-        "{BACKEND_VAR}={name}: a program's locks cannot be that (queue locks keep a waiter's \
-         node on its stack, async mutexes await, baselines lock nothing, and unknown names are \
-         unknown); they can be: {}",
+        "{BACKEND_VAR}={name}: {why}; a program's locks can be: {}",
         can.join(", ")
     )))
 }
@@ -264,9 +284,10 @@ pub(crate) fn of_default(default: Kind) -> Named {
 }
 
 /// Ends the program with one line, for a choice that cannot be made (a lock's first use finds
-/// it; [`crate::init`] returns it instead).
+/// it; [`crate::init`] returns it instead). Threads that find it at once say it once.
 pub(crate) fn fail(why: &ProbeError) -> ! {
-    eprintln!("lockbench probe: {why}");
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| eprintln!("lockbench probe: {why}"));
     std::process::exit(2)
 }
 
@@ -284,6 +305,12 @@ mod tests {
     fn a_name_resolves_by_alias_and_an_unknown_one_is_refused_with_the_list() {
         assert_eq!(resolve("parking_lot").map(|n| n.kind), Ok(Kind::ParkingLot));
         let refused = resolve("mcs").map(|n| n.kind).unwrap_err().to_string();
-        assert!(refused.contains("LOCKBENCH_BACKEND=mcs") && refused.contains("ticket"));
+        assert!(refused.contains("LOCKBENCH_BACKEND=mcs: cannot be a program's lock"));
+        assert!(
+            refused.contains("ticket"),
+            "the names that can be: {refused}"
+        );
+        let unknown = resolve("no-such").map(|n| n.kind).unwrap_err().to_string();
+        assert!(unknown.contains("no such backend"), "{unknown}");
     }
 }

@@ -4,7 +4,6 @@ use plotters::prelude::*;
 
 use super::latency::{bounds, curve, percentile_label};
 use super::{FONT, LABEL_PX, Size, Tip, decades, svg};
-use crate::measure::recorder::decode_histogram;
 use crate::model::LockProfile;
 use crate::report::format::duration_ns;
 
@@ -19,7 +18,7 @@ pub fn profile_distributions(lock: &LockProfile) -> Result<String, String> {
         if dist.samples == 0 {
             continue;
         }
-        let h = decode_histogram(&dist.histogram)?;
+        let h = crate::model::profile::histogram(dist)?;
         let pts = curve(&h);
         curves.push((what, colour, h, pts));
     }
