@@ -194,6 +194,11 @@ fn the_std_surface_poisons_as_std_does() {
     drop(held);
     let rw = lockbench_probe::sync::RwLock::new(5);
     assert_eq!(*rw.read().unwrap(), 5);
+    let mut w = rw.write().unwrap();
+    *w = 7;
+    let r = lockbench_probe::sync::RwLockWriteGuard::downgrade(w);
+    assert_eq!(format!("{r} {r:?}"), "7 7");
+    drop(r);
     *rw.write().unwrap() = 6;
     assert!(matches!(rw.try_read().map(|g| *g), Ok(6)));
     let mut owned = lockbench_probe::sync::Mutex::new(vec![1]);

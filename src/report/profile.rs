@@ -50,6 +50,15 @@ pub fn header(p: &Profile) -> Vec<String> {
             p.environment.allowed_cpus.len()
         ),
     ];
+    if !p.environment.lock_crates.is_empty() {
+        let crates: Vec<String> = p
+            .environment
+            .lock_crates
+            .iter()
+            .map(|c| format!("{} {}", c.name, c.version))
+            .collect();
+        lines.push(format!("crates    {}", crates.join(", ")));
+    }
     if !p.recorded {
         lines.push(
             "recorded  nothing per acquisition (LOCKBENCH_RECORD=off): only the frame above"
@@ -144,11 +153,38 @@ pub fn table(p: &Profile, top: usize) -> String {
     if p.locks.len() > top {
         let _ = writeln!(out, "... and {} more (--top)", p.locks.len() - top);
     }
-    out.push_str(
+    out.push_str(&condvars(p));
+    let _ = writeln!(
+        out,
         "\nwaited: acquisitions that found the lock taken; wait share: of all the time the \
          program's threads waited for its locks; hand-offs: acquisitions by another thread than \
-         the last holder; waiters: still waiting when it was taken.\n",
+         the last holder; waiters: still waiting when it was taken; holds: {}.",
+        match p.hold_sampling {
+            1 => "every one timed".to_string(),
+            n => format!("one acquisition in {n} timed"),
+        }
     );
+    out
+}
+
+/// The condition variables the program waited on, most slept first (nothing if none).
+fn condvars(p: &Profile) -> String {
+    let mut out = String::new();
+    for c in &p.condvars {
+        if out.is_empty() {
+            out.push_str("\ncondition variable: waits (timed out), sleep p50, p99, in all\n");
+        }
+        let _ = writeln!(
+            out,
+            "{}: {} ({}), {}, {}, {}",
+            c.name,
+            grouped(c.waits),
+            grouped(c.timed_out),
+            duration_ns(c.sleep.p50_ns as f64),
+            duration_ns(c.sleep.p99_ns as f64),
+            duration_ns(c.sleep.total_ns as f64)
+        );
+    }
     out
 }
 

@@ -1,58 +1,23 @@
-//! One probe lock object: the backend's lock word, inline, made at its first use as the
-//! backend the program started with; and, when it is recorded, its words off its line.
-//!
-//! The built-in backends are matched inline (no call through a pointer); only a pthread lock
-//! (which must not move) and a lock the program installed live behind a box.
+//! One probe lock object: its word (`word.rs`), made at its first use as the backend the
+//! program started with; its name; and, when it is recorded or boxed, its words off its line.
+//! Taking and releasing it, recorded or not.
 
 use std::cell::UnsafeCell;
 use std::marker::PhantomData;
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use lock_api::{RawMutex as _, RawMutexFair as _, RawMutexTimed as _};
-use lock_api::{
-    RawRwLock as _, RawRwLockDowngrade as _, RawRwLockFair as _, RawRwLockTimed as _,
-    RawRwLockUpgrade as _, RawRwLockUpgradeFair as _, RawRwLockUpgradeTimed as _,
-};
-use lockbench_locks::RawLock;
-use lockbench_locks::futex::FutexMutex;
-use lockbench_locks::relax::{Backoff, Spin, SpinThenYield};
-use lockbench_locks::spin::SpinLock;
-use lockbench_locks::tas::TasLock;
-use lockbench_locks::ticket::TicketLock;
+use lock_api::{RawMutex as _, RawRwLock as _, RawRwLockDowngrade as _};
 
 use super::backend::{self, Kind};
 use super::boxed;
-use super::record::{self, Label, Line, SAMPLED, Words};
+use super::record::{self, Line, SAMPLED, Words};
+use super::sites::{self, Label};
 use super::std_word::{StdRwWord, StdWord};
+use super::word::Storage;
 use crate::DynLock;
 use crate::format::LockKind;
-
-/// The inline lock word's room: every built-in backend's lock fits (checked below).
-type Storage = [u64; 4];
-
-const _: () = {
-    macro_rules! fits {
-        ($($t:ty),*) => {$(
-            assert!(size_of::<$t>() <= size_of::<Storage>());
-            assert!(align_of::<$t>() <= align_of::<Storage>());
-        )*};
-    }
-    fits!(
-        parking_lot::RawMutex,
-        parking_lot::RawRwLock,
-        StdWord,
-        StdRwWord,
-        SpinLock<Backoff>,
-        SpinLock<Spin>,
-        TasLock<Backoff>,
-        TicketLock<SpinThenYield>,
-        TicketLock<Spin>,
-        FutexMutex<false>,
-        FutexMutex<true>
-    );
-};
 
 /// How a lock is held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,7 +61,7 @@ struct Ext {
 
 /// A probe lock object.
 pub(crate) struct Core {
-    storage: UnsafeCell<MaybeUninit<Storage>>,
+    pub(super) storage: UnsafeCell<MaybeUninit<Storage>>,
     /// 0: not made yet; [`MAKING`]: being made; else the [`Kind`] it was made as.
     kind: AtomicU8,
     rw: bool,
@@ -125,17 +90,6 @@ impl Core {
             label,
             ext: AtomicPtr::new(std::ptr::null_mut()),
         }
-    }
-
-    /// The lock word as a `T`.
-    ///
-    /// # Safety
-    /// The lock was made as the kind whose word is a `T`.
-    #[inline(always)]
-    unsafe fn word<T>(&self) -> &T {
-        // SAFETY: the caller's contract: `make` wrote a `T` here before publishing the kind,
-        // and nothing moves or replaces it while `&self` lives.
-        unsafe { &*self.storage.get().cast::<T>() }
     }
 
     /// The kind this object is, making it at its first use.
@@ -182,37 +136,6 @@ impl Core {
         }
     }
 
-    /// Writes the lock word of `kind`.
-    ///
-    /// # Safety
-    /// No other thread reads or writes the storage meanwhile.
-    unsafe fn write_word(&self, kind: Kind) {
-        let at = self.storage.get();
-        // SAFETY: (all) `at` is valid, aligned and large enough for each (checked above).
-        unsafe {
-            match kind {
-                Kind::ParkingLot | Kind::ParkingLotFair => at
-                    .cast::<parking_lot::RawMutex>()
-                    .write(parking_lot::RawMutex::INIT),
-                Kind::ParkingLotRw => at
-                    .cast::<parking_lot::RawRwLock>()
-                    .write(parking_lot::RawRwLock::INIT),
-                Kind::Std => at.cast::<StdWord>().write(StdWord::new()),
-                Kind::StdRw => at.cast::<StdRwWord>().write(StdRwWord::new()),
-                Kind::Spin => at.cast::<SpinLock<Backoff>>().write(SpinLock::new()),
-                Kind::SpinPure => at.cast::<SpinLock<Spin>>().write(SpinLock::new()),
-                Kind::Tas => at.cast::<TasLock<Backoff>>().write(TasLock::new()),
-                Kind::Ticket => at
-                    .cast::<TicketLock<SpinThenYield>>()
-                    .write(TicketLock::new()),
-                Kind::TicketSpin => at.cast::<TicketLock<Spin>>().write(TicketLock::new()),
-                Kind::Futex => at.cast::<FutexMutex<false>>().write(FutexMutex::new()),
-                Kind::FutexPrivate => at.cast::<FutexMutex<true>>().write(FutexMutex::new()),
-                Kind::Pthread | Kind::PthreadRw | Kind::Installed => {}
-            }
-        }
-    }
-
     /// The object's extra words, made at their first use.
     fn make_ext(&self, kind: Kind, backend: &str) -> &Ext {
         let lock_kind = if self.rw {
@@ -220,7 +143,7 @@ impl Core {
         } else {
             LockKind::Mutex
         };
-        let site = record::site_for(self.label, lock_kind, backend);
+        let site = sites::site_for(self.label, lock_kind, backend);
         let ext = Box::into_raw(Box::new(Ext {
             words: Words {
                 holder: Line(Default::default()),
@@ -239,7 +162,7 @@ impl Core {
             // SAFETY: just published; freed only in Drop.
             Ok(_) => unsafe { &*ext },
             Err(theirs) => {
-                record::uncount(site);
+                sites::uncount(site);
                 // SAFETY: ours was never published.
                 drop(unsafe { Box::from_raw(ext) });
                 // SAFETY: the winner's, published and freed only in Drop.
@@ -260,168 +183,13 @@ impl Core {
     }
 
     #[inline]
-    fn boxed(&self) -> &dyn DynLock {
+    pub(super) fn boxed(&self) -> &dyn DynLock {
         // Acquire: as in `ext`; a boxed kind's ext is made before the kind is published.
         let ext = self.ext.load(Ordering::Acquire);
         // SAFETY: as in `ext`; `make` made it for every boxed kind.
         match unsafe { ext.as_ref() }.and_then(|e| e.boxed.as_deref()) {
             Some(lock) => lock,
             None => unreachable!("a boxed kind's lock is made with it"),
-        }
-    }
-
-    /// Takes the lock in `mode`, waiting if it must: the backend alone.
-    #[inline(always)]
-    fn acquire(&self, kind: Kind, mode: Mode) {
-        // SAFETY: (every `word`) `kind` is the kind the word was made as.
-        unsafe {
-            match kind {
-                Kind::ParkingLot | Kind::ParkingLotFair => {
-                    let _ = self.word::<parking_lot::RawMutex>().lock();
-                }
-                Kind::ParkingLotRw => {
-                    let w = self.word::<parking_lot::RawRwLock>();
-                    let _ = match mode {
-                        Mode::Shared => w.lock_shared(),
-                        Mode::Exclusive => w.lock_exclusive(),
-                        Mode::Upgradable => w.lock_upgradable(),
-                    };
-                }
-                Kind::Std => self.word::<StdWord>().lock(),
-                Kind::StdRw if mode == Mode::Shared => self.word::<StdRwWord>().read(),
-                Kind::StdRw => self.word::<StdRwWord>().write(),
-                Kind::Spin => self.word::<SpinLock<Backoff>>().lock(),
-                Kind::SpinPure => self.word::<SpinLock<Spin>>().lock(),
-                Kind::Tas => self.word::<TasLock<Backoff>>().lock(),
-                Kind::Ticket => self.word::<TicketLock<SpinThenYield>>().lock(),
-                Kind::TicketSpin => self.word::<TicketLock<Spin>>().lock(),
-                Kind::Futex => self.word::<FutexMutex<false>>().lock(),
-                Kind::FutexPrivate => self.word::<FutexMutex<true>>().lock(),
-                Kind::Pthread | Kind::PthreadRw | Kind::Installed => {
-                    self.boxed().lock(mode == Mode::Shared)
-                }
-            }
-        }
-    }
-
-    /// Takes the lock if it is free now: the backend alone.
-    #[inline(always)]
-    fn try_acquire(&self, kind: Kind, mode: Mode) -> bool {
-        // SAFETY: (every `word`) as in `acquire`.
-        unsafe {
-            match kind {
-                Kind::ParkingLot | Kind::ParkingLotFair => {
-                    self.word::<parking_lot::RawMutex>().try_lock().is_some()
-                }
-                Kind::ParkingLotRw => {
-                    let w = self.word::<parking_lot::RawRwLock>();
-                    match mode {
-                        Mode::Shared => w.try_lock_shared().is_some(),
-                        Mode::Exclusive => w.try_lock_exclusive().is_some(),
-                        Mode::Upgradable => w.try_lock_upgradable().is_some(),
-                    }
-                }
-                Kind::Std => self.word::<StdWord>().try_lock(),
-                Kind::StdRw if mode == Mode::Shared => self.word::<StdRwWord>().try_read(),
-                Kind::StdRw => self.word::<StdRwWord>().try_write(),
-                Kind::Spin => self.word::<SpinLock<Backoff>>().try_lock(),
-                Kind::SpinPure => self.word::<SpinLock<Spin>>().try_lock(),
-                Kind::Tas => self.word::<TasLock<Backoff>>().try_lock(),
-                Kind::Ticket => self.word::<TicketLock<SpinThenYield>>().try_lock(),
-                Kind::TicketSpin => self.word::<TicketLock<Spin>>().try_lock(),
-                Kind::Futex => self.word::<FutexMutex<false>>().try_lock(),
-                Kind::FutexPrivate => self.word::<FutexMutex<true>>().try_lock(),
-                Kind::Pthread | Kind::PthreadRw | Kind::Installed => {
-                    self.boxed().try_lock(mode == Mode::Shared)
-                }
-            }
-        }
-    }
-
-    /// Takes the lock before `deadline`, or gives up: natively where the backend can, else by
-    /// trying, backing off from spinning to sleeping.
-    fn acquire_until(&self, kind: Kind, mode: Mode, deadline: Instant) -> bool {
-        // SAFETY: (every `word`) as in `acquire`.
-        let native = unsafe {
-            match kind {
-                Kind::ParkingLot | Kind::ParkingLotFair => Some(
-                    self.word::<parking_lot::RawMutex>()
-                        .try_lock_until(deadline)
-                        .is_some(),
-                ),
-                Kind::ParkingLotRw => {
-                    let w = self.word::<parking_lot::RawRwLock>();
-                    Some(match mode {
-                        Mode::Shared => w.try_lock_shared_until(deadline).is_some(),
-                        Mode::Exclusive => w.try_lock_exclusive_until(deadline).is_some(),
-                        Mode::Upgradable => w.try_lock_upgradable_until(deadline).is_some(),
-                    })
-                }
-                _ => None,
-            }
-        };
-        if let Some(got) = native {
-            return got;
-        }
-        let mut looks = 0u32;
-        loop {
-            if self.try_acquire(kind, mode) {
-                return true;
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return false;
-            }
-            looks += 1;
-            match looks {
-                0..64 => std::hint::spin_loop(),
-                64..128 => std::thread::yield_now(),
-                _ => std::thread::sleep((deadline - now).min(Duration::from_micros(50))),
-            }
-        }
-    }
-
-    /// Releases the lock: the backend alone.
-    ///
-    /// # Safety
-    /// This thread holds it in `mode`, as `kind`.
-    #[inline(always)]
-    unsafe fn release(&self, kind: Kind, mode: Mode, fair: bool) {
-        // SAFETY: (all) the caller's contract; each backend's guard token is stateless
-        // (`Default`).
-        unsafe {
-            match kind {
-                Kind::ParkingLot if !fair => self
-                    .word::<parking_lot::RawMutex>()
-                    .unlock(Default::default()),
-                Kind::ParkingLot | Kind::ParkingLotFair => self
-                    .word::<parking_lot::RawMutex>()
-                    .unlock_fair(Default::default()),
-                Kind::ParkingLotRw => {
-                    let w = self.word::<parking_lot::RawRwLock>();
-                    match (mode, fair) {
-                        (Mode::Shared, false) => w.unlock_shared(Default::default()),
-                        (Mode::Shared, true) => w.unlock_shared_fair(Default::default()),
-                        (Mode::Exclusive, false) => w.unlock_exclusive(Default::default()),
-                        (Mode::Exclusive, true) => w.unlock_exclusive_fair(Default::default()),
-                        (Mode::Upgradable, false) => w.unlock_upgradable(Default::default()),
-                        (Mode::Upgradable, true) => w.unlock_upgradable_fair(Default::default()),
-                    }
-                }
-                Kind::Std => self.word::<StdWord>().unlock(),
-                Kind::StdRw if mode == Mode::Shared => self.word::<StdRwWord>().unlock_read(),
-                Kind::StdRw => self.word::<StdRwWord>().unlock_write(),
-                Kind::Spin => self.word::<SpinLock<Backoff>>().unlock(),
-                Kind::SpinPure => self.word::<SpinLock<Spin>>().unlock(),
-                Kind::Tas => self.word::<TasLock<Backoff>>().unlock(),
-                Kind::Ticket => self.word::<TicketLock<SpinThenYield>>().unlock(),
-                Kind::TicketSpin => self.word::<TicketLock<Spin>>().unlock(),
-                Kind::Futex => self.word::<FutexMutex<false>>().unlock(),
-                Kind::FutexPrivate => self.word::<FutexMutex<true>>().unlock(),
-                Kind::Pthread | Kind::PthreadRw | Kind::Installed => {
-                    self.boxed().unlock(mode == Mode::Shared)
-                }
-            }
         }
     }
 

@@ -117,7 +117,7 @@ fn profile(ended: Ended) -> Profile {
 /// threads took a probe lock.
 fn merged() -> (Vec<LockProfile>, usize) {
     let reg = record::registry().lock();
-    let sites = record::sites().lock();
+    let sites = super::sites::sites().lock();
     let mut totals: Vec<Option<(Box<SiteRec>, Vec<u64>)>> =
         (0..sites.all.len()).map(|_| None).collect();
     let mut add = |site: u32, r: &SiteRec, users: &mut dyn FnMut(&mut Vec<u64>)| {
@@ -158,7 +158,7 @@ fn merged() -> (Vec<LockProfile>, usize) {
     (out, threads)
 }
 
-fn lock_profile(site: &record::Site, t: &SiteRec, mut users: Vec<u64>) -> LockProfile {
+fn lock_profile(site: &super::sites::Site, t: &SiteRec, mut users: Vec<u64>) -> LockProfile {
     let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
     let acquisitions = load(&t.acquisitions);
     // An acquisition that found the lock free waited 0: not timed, so counted here.

@@ -9,9 +9,12 @@ mod facts;
 mod hist;
 mod raw;
 mod record;
+mod sites;
+mod std_condvar;
 pub(crate) mod std_surface;
 mod std_word;
 pub(crate) mod surface;
+mod word;
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -13,7 +13,7 @@ use lock_api::{
 
 use super::backend::Kind;
 use super::core::{Core, Mode, Token};
-use super::record::Label;
+use super::sites::Label;
 
 /// The surfaces' own locks, as the const parameter of [`ProbeRawMutex`] and
 /// [`ProbeRawRwLock`].

@@ -6,17 +6,16 @@ use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
-use std::time::Duration;
 
-use super::condvar::ProbeRawCondvar;
 use super::raw::{ProbeRawMutex, ProbeRawRwLock, STD, STD_RW};
-use super::record::Label;
+use super::sites::Label;
+pub use super::std_condvar::{Condvar, WaitTimeoutResult};
 
 type RawMutex = ProbeRawMutex<STD>;
 type RawRwLock = ProbeRawRwLock<STD_RW>;
 
 /// Set when a guard is dropped by a panic.
-struct Poison(AtomicBool);
+pub(super) struct Poison(AtomicBool);
 
 impl Poison {
     #[inline]
@@ -45,7 +44,7 @@ impl Poison {
     }
 
     #[inline]
-    fn wrap<G>(&self, guard: G) -> LockResult<G> {
+    pub(super) fn wrap<G>(&self, guard: G) -> LockResult<G> {
         if self.is_set() {
             Err(PoisonError::new(guard))
         } else {
@@ -61,7 +60,7 @@ impl Poison {
         }
     }
 
-    fn value<T>(&self, value: T) -> LockResult<T> {
+    pub(super) fn value<T>(&self, value: T) -> LockResult<T> {
         self.wrap(value)
     }
 }
@@ -171,8 +170,8 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 /// The lock held; released when dropped (and poisoned, if dropped by a panic).
 #[must_use = "the lock is released at once if the guard is not kept"]
 pub struct MutexGuard<'a, T: ?Sized> {
-    inner: lock_api::MutexGuard<'a, RawMutex, T>,
-    poison: &'a Poison,
+    pub(super) inner: lock_api::MutexGuard<'a, RawMutex, T>,
+    pub(super) poison: &'a Poison,
     panicking: bool,
 }
 
@@ -394,113 +393,33 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for RwLockWriteGuard<'_, T> {
     }
 }
 
+impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
+    /// Turns the write access into read access, atomically: no writer comes in between.
+    pub fn downgrade(s: Self) -> RwLockReadGuard<'a, T> {
+        s.poison.done(s.panicking);
+        let s = std::mem::ManuallyDrop::new(s);
+        // SAFETY: `s` is never used or dropped again (ManuallyDrop), so its inner guard is
+        // moved out exactly once; its own drop (the poison check) ran just above.
+        let inner = unsafe { std::ptr::read(&s.inner) };
+        RwLockReadGuard(lock_api::RwLockWriteGuard::downgrade(inner))
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for RwLockWriteGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display> fmt::Display for RwLockReadGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
 impl<T: ?Sized> Drop for RwLockWriteGuard<'_, T> {
     #[inline]
     fn drop(&mut self) {
         self.poison.done(self.panicking);
-    }
-}
-
-/// Whether a timed wait on a [`Condvar`] timed out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WaitTimeoutResult(bool);
-
-impl WaitTimeoutResult {
-    /// Whether the wait ended because its time ran out.
-    pub fn timed_out(&self) -> bool {
-        self.0
-    }
-}
-
-/// `std::sync::Condvar`'s surface, for the probe's std [`Mutex`]: as the `parking_lot`
-/// surface's condition variable (recorded sleeps; spurious wakeups allowed, as std's).
-pub struct Condvar {
-    at: &'static Location<'static>,
-    inner: lock_api::Condvar<ProbeRawCondvar<STD>>,
-}
-
-impl Condvar {
-    /// A new condition variable, named in the profile by the place that makes it.
-    #[track_caller]
-    #[inline]
-    pub const fn new() -> Condvar {
-        Condvar {
-            at: Location::caller(),
-            inner: lock_api::Condvar::new(),
-        }
-    }
-
-    fn placed(&self) -> &lock_api::Condvar<ProbeRawCondvar<STD>> {
-        self.inner.raw().place(self.at);
-        &self.inner
-    }
-
-    /// Releases the mutex, waits to be woken, and takes it again.
-    pub fn wait<'a, T: ?Sized>(
-        &self,
-        mut guard: MutexGuard<'a, T>,
-    ) -> LockResult<MutexGuard<'a, T>> {
-        self.placed().wait(&mut guard.inner);
-        let poison = guard.poison;
-        poison.wrap(guard)
-    }
-
-    /// Waits while `condition` holds.
-    pub fn wait_while<'a, T: ?Sized, F: FnMut(&mut T) -> bool>(
-        &self,
-        mut guard: MutexGuard<'a, T>,
-        condition: F,
-    ) -> LockResult<MutexGuard<'a, T>> {
-        self.placed().wait_while(&mut guard.inner, condition);
-        let poison = guard.poison;
-        poison.wrap(guard)
-    }
-
-    /// Waits to be woken, or for `dur`.
-    pub fn wait_timeout<'a, T: ?Sized>(
-        &self,
-        mut guard: MutexGuard<'a, T>,
-        dur: Duration,
-    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
-        let r = self.placed().wait_for(&mut guard.inner, dur);
-        let poison = guard.poison;
-        poison.value((guard, WaitTimeoutResult(r.timed_out())))
-    }
-
-    /// Waits while `condition` holds, or for `dur`.
-    pub fn wait_timeout_while<'a, T: ?Sized, F: FnMut(&mut T) -> bool>(
-        &self,
-        mut guard: MutexGuard<'a, T>,
-        dur: Duration,
-        condition: F,
-    ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
-        let r = self
-            .placed()
-            .wait_while_for(&mut guard.inner, condition, dur);
-        let poison = guard.poison;
-        poison.value((guard, WaitTimeoutResult(r.timed_out())))
-    }
-
-    /// Wakes one waiting thread.
-    pub fn notify_one(&self) {
-        self.inner.notify_one();
-    }
-
-    /// Wakes every waiting thread.
-    pub fn notify_all(&self) {
-        self.inner.notify_all();
-    }
-}
-
-impl Default for Condvar {
-    #[track_caller]
-    fn default() -> Condvar {
-        Condvar::new()
-    }
-}
-
-impl fmt::Debug for Condvar {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad("Condvar { .. }")
     }
 }

@@ -13,7 +13,7 @@ pub use parking_lot::*;
 
 use super::condvar::ProbeRawCondvar;
 use super::raw::{PARKING_LOT, PARKING_LOT_FAIR, PARKING_LOT_RW, ProbeRawMutex, ProbeRawRwLock};
-use super::record::Label;
+use super::sites::Label;
 
 /// The raw lock of a probe [`Mutex`].
 pub type RawMutex = ProbeRawMutex<PARKING_LOT>;

@@ -1,0 +1,245 @@
+//! A probe lock's word: the backend's own lock, inline, and how each backend is taken,
+//! tried, waited for until a deadline, and released, matched inline (no call through a
+//! pointer); a pthread lock and an installed one live behind the object's box.
+
+use std::time::{Duration, Instant};
+
+use lock_api::{RawMutex as _, RawMutexFair as _, RawMutexTimed as _};
+use lock_api::{
+    RawRwLock as _, RawRwLockFair as _, RawRwLockTimed as _, RawRwLockUpgrade as _,
+    RawRwLockUpgradeFair as _, RawRwLockUpgradeTimed as _,
+};
+use lockbench_locks::RawLock;
+use lockbench_locks::futex::FutexMutex;
+use lockbench_locks::relax::{Backoff, Spin, SpinThenYield};
+use lockbench_locks::spin::SpinLock;
+use lockbench_locks::tas::TasLock;
+use lockbench_locks::ticket::TicketLock;
+
+use super::backend::Kind;
+use super::core::{Core, Mode};
+use super::std_word::{StdRwWord, StdWord};
+
+/// The inline lock word's room: every built-in backend's lock fits (checked below).
+pub(super) type Storage = [u64; 4];
+
+const _: () = {
+    macro_rules! fits {
+        ($($t:ty),*) => {$(
+            assert!(size_of::<$t>() <= size_of::<Storage>());
+            assert!(align_of::<$t>() <= align_of::<Storage>());
+        )*};
+    }
+    fits!(
+        parking_lot::RawMutex,
+        parking_lot::RawRwLock,
+        StdWord,
+        StdRwWord,
+        SpinLock<Backoff>,
+        SpinLock<Spin>,
+        TasLock<Backoff>,
+        TicketLock<SpinThenYield>,
+        TicketLock<Spin>,
+        FutexMutex<false>,
+        FutexMutex<true>
+    );
+};
+
+impl Core {
+    /// The lock word as a `T`.
+    ///
+    /// # Safety
+    /// The lock was made as the kind whose word is a `T`.
+    #[inline(always)]
+    pub(super) unsafe fn word<T>(&self) -> &T {
+        // SAFETY: the caller's contract: `make` wrote a `T` here before publishing the kind,
+        // and nothing moves or replaces it while `&self` lives.
+        unsafe { &*self.storage.get().cast::<T>() }
+    }
+
+    /// Writes the lock word of `kind`.
+    ///
+    /// # Safety
+    /// No other thread reads or writes the storage meanwhile.
+    pub(super) unsafe fn write_word(&self, kind: Kind) {
+        let at = self.storage.get();
+        // SAFETY: (all) `at` is valid, aligned and large enough for each (checked above).
+        unsafe {
+            match kind {
+                Kind::ParkingLot | Kind::ParkingLotFair => at
+                    .cast::<parking_lot::RawMutex>()
+                    .write(parking_lot::RawMutex::INIT),
+                Kind::ParkingLotRw => at
+                    .cast::<parking_lot::RawRwLock>()
+                    .write(parking_lot::RawRwLock::INIT),
+                Kind::Std => at.cast::<StdWord>().write(StdWord::new()),
+                Kind::StdRw => at.cast::<StdRwWord>().write(StdRwWord::new()),
+                Kind::Spin => at.cast::<SpinLock<Backoff>>().write(SpinLock::new()),
+                Kind::SpinPure => at.cast::<SpinLock<Spin>>().write(SpinLock::new()),
+                Kind::Tas => at.cast::<TasLock<Backoff>>().write(TasLock::new()),
+                Kind::Ticket => at
+                    .cast::<TicketLock<SpinThenYield>>()
+                    .write(TicketLock::new()),
+                Kind::TicketSpin => at.cast::<TicketLock<Spin>>().write(TicketLock::new()),
+                Kind::Futex => at.cast::<FutexMutex<false>>().write(FutexMutex::new()),
+                Kind::FutexPrivate => at.cast::<FutexMutex<true>>().write(FutexMutex::new()),
+                Kind::Pthread | Kind::PthreadRw | Kind::Installed => {}
+            }
+        }
+    }
+
+    /// Takes the lock in `mode`, waiting if it must: the backend alone.
+    #[inline(always)]
+    pub(super) fn acquire(&self, kind: Kind, mode: Mode) {
+        // SAFETY: (every `word`) `kind` is the kind the word was made as.
+        unsafe {
+            match kind {
+                Kind::ParkingLot | Kind::ParkingLotFair => {
+                    let _ = self.word::<parking_lot::RawMutex>().lock();
+                }
+                Kind::ParkingLotRw => {
+                    let w = self.word::<parking_lot::RawRwLock>();
+                    let _ = match mode {
+                        Mode::Shared => w.lock_shared(),
+                        Mode::Exclusive => w.lock_exclusive(),
+                        Mode::Upgradable => w.lock_upgradable(),
+                    };
+                }
+                Kind::Std => self.word::<StdWord>().lock(),
+                Kind::StdRw if mode == Mode::Shared => self.word::<StdRwWord>().read(),
+                Kind::StdRw => self.word::<StdRwWord>().write(),
+                Kind::Spin => self.word::<SpinLock<Backoff>>().lock(),
+                Kind::SpinPure => self.word::<SpinLock<Spin>>().lock(),
+                Kind::Tas => self.word::<TasLock<Backoff>>().lock(),
+                Kind::Ticket => self.word::<TicketLock<SpinThenYield>>().lock(),
+                Kind::TicketSpin => self.word::<TicketLock<Spin>>().lock(),
+                Kind::Futex => self.word::<FutexMutex<false>>().lock(),
+                Kind::FutexPrivate => self.word::<FutexMutex<true>>().lock(),
+                Kind::Pthread | Kind::PthreadRw | Kind::Installed => {
+                    self.boxed().lock(mode == Mode::Shared)
+                }
+            }
+        }
+    }
+
+    /// Takes the lock if it is free now: the backend alone.
+    #[inline(always)]
+    pub(super) fn try_acquire(&self, kind: Kind, mode: Mode) -> bool {
+        // SAFETY: (every `word`) as in `acquire`.
+        unsafe {
+            match kind {
+                Kind::ParkingLot | Kind::ParkingLotFair => {
+                    self.word::<parking_lot::RawMutex>().try_lock().is_some()
+                }
+                Kind::ParkingLotRw => {
+                    let w = self.word::<parking_lot::RawRwLock>();
+                    match mode {
+                        Mode::Shared => w.try_lock_shared().is_some(),
+                        Mode::Exclusive => w.try_lock_exclusive().is_some(),
+                        Mode::Upgradable => w.try_lock_upgradable().is_some(),
+                    }
+                }
+                Kind::Std => self.word::<StdWord>().try_lock(),
+                Kind::StdRw if mode == Mode::Shared => self.word::<StdRwWord>().try_read(),
+                Kind::StdRw => self.word::<StdRwWord>().try_write(),
+                Kind::Spin => self.word::<SpinLock<Backoff>>().try_lock(),
+                Kind::SpinPure => self.word::<SpinLock<Spin>>().try_lock(),
+                Kind::Tas => self.word::<TasLock<Backoff>>().try_lock(),
+                Kind::Ticket => self.word::<TicketLock<SpinThenYield>>().try_lock(),
+                Kind::TicketSpin => self.word::<TicketLock<Spin>>().try_lock(),
+                Kind::Futex => self.word::<FutexMutex<false>>().try_lock(),
+                Kind::FutexPrivate => self.word::<FutexMutex<true>>().try_lock(),
+                Kind::Pthread | Kind::PthreadRw | Kind::Installed => {
+                    self.boxed().try_lock(mode == Mode::Shared)
+                }
+            }
+        }
+    }
+
+    /// Takes the lock before `deadline`, or gives up: natively where the backend can, else by
+    /// trying, backing off from spinning to sleeping.
+    pub(super) fn acquire_until(&self, kind: Kind, mode: Mode, deadline: Instant) -> bool {
+        // SAFETY: (every `word`) as in `acquire`.
+        let native = unsafe {
+            match kind {
+                Kind::ParkingLot | Kind::ParkingLotFair => Some(
+                    self.word::<parking_lot::RawMutex>()
+                        .try_lock_until(deadline)
+                        .is_some(),
+                ),
+                Kind::ParkingLotRw => {
+                    let w = self.word::<parking_lot::RawRwLock>();
+                    Some(match mode {
+                        Mode::Shared => w.try_lock_shared_until(deadline).is_some(),
+                        Mode::Exclusive => w.try_lock_exclusive_until(deadline).is_some(),
+                        Mode::Upgradable => w.try_lock_upgradable_until(deadline).is_some(),
+                    })
+                }
+                _ => None,
+            }
+        };
+        if let Some(got) = native {
+            return got;
+        }
+        let mut looks = 0u32;
+        loop {
+            if self.try_acquire(kind, mode) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            looks += 1;
+            match looks {
+                0..64 => std::hint::spin_loop(),
+                64..128 => std::thread::yield_now(),
+                _ => std::thread::sleep((deadline - now).min(Duration::from_micros(50))),
+            }
+        }
+    }
+
+    /// Releases the lock: the backend alone.
+    ///
+    /// # Safety
+    /// This thread holds it in `mode`, as `kind`.
+    #[inline(always)]
+    pub(super) unsafe fn release(&self, kind: Kind, mode: Mode, fair: bool) {
+        // SAFETY: (all) the caller's contract; each backend's guard token is stateless
+        // (`Default`).
+        unsafe {
+            match kind {
+                Kind::ParkingLot if !fair => self
+                    .word::<parking_lot::RawMutex>()
+                    .unlock(Default::default()),
+                Kind::ParkingLot | Kind::ParkingLotFair => self
+                    .word::<parking_lot::RawMutex>()
+                    .unlock_fair(Default::default()),
+                Kind::ParkingLotRw => {
+                    let w = self.word::<parking_lot::RawRwLock>();
+                    match (mode, fair) {
+                        (Mode::Shared, false) => w.unlock_shared(Default::default()),
+                        (Mode::Shared, true) => w.unlock_shared_fair(Default::default()),
+                        (Mode::Exclusive, false) => w.unlock_exclusive(Default::default()),
+                        (Mode::Exclusive, true) => w.unlock_exclusive_fair(Default::default()),
+                        (Mode::Upgradable, false) => w.unlock_upgradable(Default::default()),
+                        (Mode::Upgradable, true) => w.unlock_upgradable_fair(Default::default()),
+                    }
+                }
+                Kind::Std => self.word::<StdWord>().unlock(),
+                Kind::StdRw if mode == Mode::Shared => self.word::<StdRwWord>().unlock_read(),
+                Kind::StdRw => self.word::<StdRwWord>().unlock_write(),
+                Kind::Spin => self.word::<SpinLock<Backoff>>().unlock(),
+                Kind::SpinPure => self.word::<SpinLock<Spin>>().unlock(),
+                Kind::Tas => self.word::<TasLock<Backoff>>().unlock(),
+                Kind::Ticket => self.word::<TicketLock<SpinThenYield>>().unlock(),
+                Kind::TicketSpin => self.word::<TicketLock<Spin>>().unlock(),
+                Kind::Futex => self.word::<FutexMutex<false>>().unlock(),
+                Kind::FutexPrivate => self.word::<FutexMutex<true>>().unlock(),
+                Kind::Pthread | Kind::PthreadRw | Kind::Installed => {
+                    self.boxed().unlock(mode == Mode::Shared)
+                }
+            }
+        }
+    }
+}
