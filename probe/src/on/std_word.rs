@@ -47,8 +47,9 @@ impl StdWord {
     }
 
     fn keep(&self, g: MutexGuard<'_, ()>) {
-        // SAFETY: this thread just took the lock: it alone touches `held` until it releases.
-        unsafe { *self.held.get() = Some(stretch_mutex(g)) };
+        // SAFETY: this thread just took the lock: it alone touches `held` until it releases,
+        // and the release left it empty (nothing to drop under the write).
+        unsafe { self.held.get().write(Some(stretch_mutex(g))) };
     }
 
     #[inline]
@@ -103,8 +104,9 @@ impl StdRwWord {
     }
 
     fn keep_write(&self, g: RwLockWriteGuard<'_, ()>) {
-        // SAFETY: this thread holds it exclusively: it alone touches `written`.
-        unsafe { *self.written.get() = Some(stretch_write(g)) };
+        // SAFETY: this thread holds it exclusively: it alone touches `written`, which the
+        // release left empty (nothing to drop under the write).
+        unsafe { self.written.get().write(Some(stretch_write(g))) };
     }
 
     /// Keeps a read guard in this thread's list; `false` if the list is gone.
