@@ -19,6 +19,8 @@ trap 'rm -rf "$profile_dir"' EXIT
 LOCKBENCH_BACKEND=ticket LOCKBENCH_PROFILE="$profile_dir/drop-in.json" \
   cargo test -p lockbench-probe --features enabled --test drop_in
 test -s "$profile_dir/drop-in.json"
+echo "== forgotten and leaked guards under LOCKBENCH_BACKEND=std"
+LOCKBENCH_BACKEND=std cargo test -p lockbench-probe --features enabled --test forgotten
 echo "== the probe's weight (at most 30 crates on, 10 off; none of the harness's)"
 scripts/probe-weight.sh
 echo "== loom models (RUSTFLAGS=--cfg lockbench_loom)"

@@ -28,7 +28,17 @@ fn profile_path(name: &str) -> PathBuf {
 
 /// Runs scenario `name` in a process of its own, at most 60 s; its status and stderr.
 fn run(name: &str, profile: &Path) -> (ExitStatus, String) {
-    let mut child = Command::new(std::env::current_exe().expect("this test's binary"))
+    run_under(name, profile, None)
+}
+
+/// As [`run`], under `backend` when one is named.
+fn run_under(name: &str, profile: &Path, backend: Option<&str>) -> (ExitStatus, String) {
+    let mut cmd = Command::new(std::env::current_exe().expect("this test's binary"));
+    cmd.env_remove(BACKEND_VAR);
+    if let Some(b) = backend {
+        cmd.env(BACKEND_VAR, b);
+    }
+    let mut child = cmd
         .args([
             "--ignored",
             "--exact",
@@ -38,7 +48,6 @@ fn run(name: &str, profile: &Path) -> (ExitStatus, String) {
         ])
         .env(SCENARIO_VAR, name)
         .env(PROFILE_VAR, profile)
-        .env_remove(BACKEND_VAR)
         .env("RUST_BACKTRACE", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -152,6 +161,42 @@ fn a_profile_that_cannot_be_written_is_said_in_one_line_and_nothing_hangs() {
     );
 }
 
+#[test]
+fn an_installed_lock_whose_making_panics_can_be_made_again() {
+    let path = profile_path("make-panics");
+    let (status, stderr) = run_under("make-panics", &path, Some("flaky"));
+    assert!(status.success(), "{status:?}, stderr: {stderr}");
+}
+
+/// A lock of the program's own whose first making panics.
+struct Flaky(AtomicBool);
+
+// SAFETY: a test-and-set lock: one swap from false to true admits one holder; Acquire and
+// Release order the holders.
+unsafe impl lockbench_probe::DynLock for Flaky {
+    fn lock(&self, shared: bool) {
+        while !self.try_lock(shared) {
+            std::thread::yield_now();
+        }
+    }
+    fn try_lock(&self, _shared: bool) -> bool {
+        !self.0.swap(true, Ordering::Acquire)
+    }
+    unsafe fn unlock(&self, _shared: bool) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+static MADE: AtomicUsize = AtomicUsize::new(0);
+
+fn flaky() -> Box<dyn lockbench_probe::DynLock> {
+    // The first is asked for by `install` itself; the second, at the lock's first use, panics.
+    if MADE.fetch_add(1, Ordering::SeqCst) == 1 {
+        panic!("on purpose, making the lock");
+    }
+    Box::new(Flaky(AtomicBool::new(false)))
+}
+
 /// The old action of the chained handler's signal.
 static OLD: AtomicUsize = AtomicUsize::new(0);
 static SEEN: AtomicBool = AtomicBool::new(false);
@@ -261,6 +306,16 @@ fn scenario() {
             panic!("on purpose, ending the program");
         }
         "unwritable" => *LOCK.lock() += 1,
+        "make-panics" => {
+            lockbench_probe::install("flaky", "a lock whose first making panics", flaky)
+                .expect("installed before the first lock");
+            let first = std::panic::catch_unwind(|| *LOCK.lock() += 1);
+            assert!(first.is_err(), "the first making panicked");
+            // Not left waiting forever: made again, and used.
+            *LOCK.lock() += 1;
+            *LOCK.lock() += 1;
+            assert_eq!(*LOCK.lock(), 2);
+        }
         other => panic!("no scenario {other}"),
     }
 }

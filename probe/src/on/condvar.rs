@@ -59,6 +59,10 @@ impl<const D: u8> ProbeRawCondvar<D> {
         // Relaxed: read under the mutex; a notify after this read changes it, and the parking
         // queue's lock orders the change before the check in `validate` (see `notify`).
         let seq = self.seq.load(Ordering::Relaxed);
+        // From the release to the re-acquisition the guard's token is a stand-in: should
+        // anything between unwind (a program's installed lock that panics), the guard would
+        // be released with it. lock_api asks for an abort then.
+        let abort = AbortOnUnwind;
         let held = std::mem::replace(token, Token::plain(Kind::ParkingLot));
         // SAFETY: the caller's contract: this thread holds `mutex` as `held`.
         unsafe { mutex.unlock(held) };
@@ -81,6 +85,7 @@ impl<const D: u8> ProbeRawCondvar<D> {
             self.slept(record::now().saturating_sub(from), timed_out);
         }
         *token = mutex.lock();
+        std::mem::forget(abort);
         timed_out
     }
 
@@ -114,6 +119,17 @@ impl<const D: u8> ProbeRawCondvar<D> {
         // any waiter's `validate` that comes later; one that came earlier is parked and is
         // woken.
         self.seq.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Aborts the program if dropped: a condition variable's wait that unwinds between releasing
+/// the mutex and taking it again.
+struct AbortOnUnwind;
+
+impl Drop for AbortOnUnwind {
+    fn drop(&mut self) {
+        eprintln!("lockbench probe: a condition variable's wait panicked without its mutex");
+        std::process::abort();
     }
 }
 

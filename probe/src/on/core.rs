@@ -114,12 +114,16 @@ impl Core {
             .compare_exchange(0, MAKING, Ordering::Acquire, Ordering::Acquire)
         {
             Ok(_) => {
-                // SAFETY: this thread alone won the right to write the word; no one reads it
-                // until the Release store below publishes the kind.
-                unsafe { self.write_word(kind) };
+                // Should making the word or the box panic (a program's installed lock), the
+                // object goes back to unmade rather than leave other users waiting forever.
+                let unmade = Unmade(&self.kind);
                 if matches!(kind, Kind::Pthread | Kind::PthreadRw | Kind::Installed) {
                     self.make_ext(kind, &named.name);
                 }
+                // SAFETY: this thread alone won the right to write the word; no one reads it
+                // until the Release store below publishes the kind.
+                unsafe { self.write_word(kind) };
+                std::mem::forget(unmade);
                 // Release: publishes the word (and the box) with the kind.
                 self.kind.store(kind as u8, Ordering::Release);
                 kind
@@ -342,24 +346,34 @@ impl Core {
         let kind = self.kind(default);
         match kind {
             // SAFETY: (both) this thread holds it exclusively, as the caller's token says.
-            Kind::StdRw => unsafe { self.word::<StdRwWord>().downgrade() },
+            Kind::StdRw => unsafe { self.word::<Box<StdRwWord>>().downgrade() },
             // SAFETY: as above.
             Kind::ParkingLotRw => unsafe {
                 let _ = self
                     .word::<parking_lot::RawRwLock>()
                     .downgrade(Default::default());
             },
-            Kind::PthreadRw | Kind::Installed if kind.shares() => {
-                backend::fail(&crate::ProbeError(format!(
-                    "{}: this backend cannot downgrade a write lock to a read lock atomically; \
-                     a program that downgrades can be any other backend",
-                    super::backend_name()
-                )))
-            }
-            // A mutex backend: the "read" it downgrades to is held exclusively anyway.
+            Kind::Installed if kind.shares() => backend::fail(&crate::ProbeError(format!(
+                "{}: this lock cannot downgrade a write lock to a read lock atomically; a \
+                     program that downgrades can be any built-in backend",
+                super::backend_name()
+            ))),
+            // Elsewhere the "read" it downgrades to stays held exclusively (a mutex backend's
+            // reads are; pthread's rwlock has no atomic downgrade, and its unlock releases
+            // either hold).
             _ => {}
         }
         token
+    }
+}
+
+/// Puts an object being made back to unmade, if its making unwinds.
+struct Unmade<'a>(&'a AtomicU8);
+
+impl Drop for Unmade<'_> {
+    fn drop(&mut self) {
+        // Release: nothing was published; the next user makes it again.
+        self.0.store(0, Ordering::Release);
     }
 }
 
@@ -369,10 +383,18 @@ impl Drop for Core {
         let at = self.storage.get_mut().as_mut_ptr();
         // SAFETY: `&mut self`: no one holds a reference; the word is the kind's (or unmade).
         unsafe {
+            // A std lock still held (a guard forgotten) is left allocated: its guards point
+            // at it.
             if kind == Kind::Std as u8 {
-                std::ptr::drop_in_place(at.cast::<StdWord>());
+                let mut word = at.cast::<Box<StdWord>>().read();
+                if word.in_use() {
+                    std::mem::forget(word);
+                }
             } else if kind == Kind::StdRw as u8 {
-                std::ptr::drop_in_place(at.cast::<StdRwWord>());
+                let mut word = at.cast::<Box<StdRwWord>>().read();
+                if word.in_use() {
+                    std::mem::forget(word);
+                }
             }
         }
         let ext = *self.ext.get_mut();

@@ -277,6 +277,8 @@ const SIGNALS: [(libc::c_int, &str); 4] = [
 
 /// The write end of the pipe the handler writes a signal's number to (-1: none).
 static PIPE: AtomicI32 = AtomicI32::new(-1);
+/// The process that took the signals (a forked child has the handler, not the thread).
+static PID: AtomicI32 = AtomicI32::new(0);
 
 /// Whether `signal`'s handler is the probe's now.
 fn ours(signal: libc::c_int) -> bool {
@@ -290,16 +292,32 @@ fn ours(signal: libc::c_int) -> bool {
 }
 
 extern "C" fn on_signal(signal: libc::c_int) {
-    // Only async-signal-safe calls here. A handler the program installed over the probe's and
-    // chained to it has the signal: leave it to the program.
-    if !ours(signal) {
-        return;
+    // Only async-signal-safe calls here, and errno as it was found.
+    // SAFETY: errno's location is this thread's, valid for its life.
+    let errno = unsafe { *libc::__errno_location() };
+    // A handler the program installed over the probe's and chained to it has the signal:
+    // leave it to the program.
+    if ours(signal) {
+        // Relaxed (both): set before the handler was installed (sigaction orders them).
+        // SAFETY: getpid is async-signal-safe.
+        if PID.load(Ordering::Relaxed) != unsafe { libc::getpid() } {
+            // A forked child: its parent's probe thread is not here; the default action, as
+            // without the probe.
+            // SAFETY: signal and raise are async-signal-safe.
+            unsafe {
+                libc::signal(signal, libc::SIG_DFL);
+                libc::raise(signal);
+            }
+        } else {
+            let byte = signal as u8;
+            let fd = PIPE.load(Ordering::Relaxed);
+            // SAFETY: one byte from a live local; write(2) is async-signal-safe (and the pipe
+            // does not block: a flood of signals drops bytes, not the handler's thread).
+            let _ = unsafe { libc::write(fd, std::ptr::from_ref(&byte).cast(), 1) };
+        }
     }
-    let byte = signal as u8;
-    // Relaxed: set before the handler was installed (sigaction orders it).
-    let fd = PIPE.load(Ordering::Relaxed);
-    // SAFETY: writing one byte from a live local; write(2) is async-signal-safe.
-    let _ = unsafe { libc::write(fd, std::ptr::from_ref(&byte).cast(), 1) };
+    // SAFETY: as above.
+    unsafe { *libc::__errno_location() = errno };
 }
 
 /// Starts the signal thread (which notes panics first, when `hook`) and takes the signals
@@ -311,13 +329,25 @@ fn watch_signals(hook: bool) {
         eprintln!("lockbench probe: cannot watch for signals: an interrupt leaves no profile");
         return;
     }
-    // Relaxed: published to the handler by the sigaction calls below.
+    // SAFETY: the write end is ours; O_NONBLOCK only changes how a full pipe answers.
+    unsafe { libc::fcntl(fds[1], libc::F_SETFL, libc::O_NONBLOCK) };
+    // Relaxed (both): published to the handler by the sigaction calls below.
     PIPE.store(fds[1], Ordering::Relaxed);
+    // SAFETY: getpid cannot fail.
+    PID.store(unsafe { libc::getpid() }, Ordering::Relaxed);
     // SAFETY: the read end is ours alone from here.
     let reader = unsafe { std::fs::File::from_raw_fd(fds[0]) };
     let spawned = std::thread::Builder::new()
         .name("lockbench-probe".into())
         .spawn(move || {
+            // No signal is this thread's to take: a program that blocks a signal in its own
+            // threads to collect it (sigwait, signalfd) still gets it.
+            // SAFETY: a full set, and a null old set; pthread_sigmask only changes this thread.
+            unsafe {
+                let mut all: libc::sigset_t = std::mem::zeroed();
+                libc::sigfillset(&mut all);
+                libc::pthread_sigmask(libc::SIG_BLOCK, &all, std::ptr::null_mut());
+            }
             if hook {
                 note_panics();
             }

@@ -73,7 +73,7 @@ impl Condvar {
     ) -> LockResult<(MutexGuard<'a, T>, WaitTimeoutResult)> {
         let r = self.placed().wait_for(&mut guard.inner, dur);
         let poison = guard.poison;
-        poison.value((guard, WaitTimeoutResult(r.timed_out())))
+        poison.wrap((guard, WaitTimeoutResult(r.timed_out())))
     }
 
     /// Waits while `condition` holds, or for `dur`.
@@ -87,7 +87,7 @@ impl Condvar {
             .placed()
             .wait_while_for(&mut guard.inner, condition, dur);
         let poison = guard.poison;
-        poison.value((guard, WaitTimeoutResult(r.timed_out())))
+        poison.wrap((guard, WaitTimeoutResult(r.timed_out())))
     }
 
     /// Wakes one waiting thread.

@@ -45,11 +45,7 @@ impl Poison {
 
     #[inline]
     pub(super) fn wrap<G>(&self, guard: G) -> LockResult<G> {
-        if self.is_set() {
-            Err(PoisonError::new(guard))
-        } else {
-            Ok(guard)
-        }
+        result(self.is_set(), guard)
     }
 
     #[inline]
@@ -59,9 +55,15 @@ impl Poison {
             Some(g) => self.wrap(g).map_err(TryLockError::Poisoned),
         }
     }
+}
 
-    pub(super) fn value<T>(&self, value: T) -> LockResult<T> {
-        self.wrap(value)
+/// `value`, as an error if the lock was poisoned.
+#[inline]
+fn result<T>(poisoned: bool, value: T) -> LockResult<T> {
+    if poisoned {
+        Err(PoisonError::new(value))
+    } else {
+        Ok(value)
     }
 }
 
@@ -89,12 +91,7 @@ impl<T> Mutex<T> {
     /// The value, the mutex used up (an error if it was poisoned, with the value inside).
     pub fn into_inner(self) -> LockResult<T> {
         let poisoned = self.poison.is_set();
-        let value = self.inner.into_inner();
-        if poisoned {
-            Err(PoisonError::new(value))
-        } else {
-            Ok(value)
-        }
+        result(poisoned, self.inner.into_inner())
     }
 }
 
@@ -132,12 +129,7 @@ impl<T: ?Sized> Mutex<T> {
     /// The value, borrowed mutably.
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
         let poisoned = self.poison.is_set();
-        let value = self.inner.get_mut();
-        if poisoned {
-            Err(PoisonError::new(value))
-        } else {
-            Ok(value)
-        }
+        result(poisoned, self.inner.get_mut())
     }
 }
 
@@ -245,12 +237,7 @@ impl<T> RwLock<T> {
     /// The value, the lock used up (an error if it was poisoned, with the value inside).
     pub fn into_inner(self) -> LockResult<T> {
         let poisoned = self.poison.is_set();
-        let value = self.inner.into_inner();
-        if poisoned {
-            Err(PoisonError::new(value))
-        } else {
-            Ok(value)
-        }
+        result(poisoned, self.inner.into_inner())
     }
 }
 
@@ -301,12 +288,7 @@ impl<T: ?Sized> RwLock<T> {
     /// The value, borrowed mutably.
     pub fn get_mut(&mut self) -> LockResult<&mut T> {
         let poisoned = self.poison.is_set();
-        let value = self.inner.get_mut();
-        if poisoned {
-            Err(PoisonError::new(value))
-        } else {
-            Ok(value)
-        }
+        result(poisoned, self.inner.get_mut())
     }
 }
 

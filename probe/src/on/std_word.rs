@@ -4,12 +4,14 @@
 //! backend.
 
 use std::cell::{RefCell, UnsafeCell};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{MutexGuard, PoisonError, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 
-/// A std guard's lifetime, stretched to the lock word's: the guard is kept in the word (or
-/// in the thread's list, keyed by the word) and dropped at the release, before the probe's
-/// guard that borrows the lock object ends. A word dropped while it still holds one (the
-/// program forgot a guard) forgets it instead of releasing through it.
+/// A std guard's lifetime, stretched to the lock word's: the word is boxed (it stays where it
+/// is when the lock object moves), the guard is kept in it (or in the thread's list, keyed by
+/// the word's address) and dropped at the release; a word still held when its lock object is
+/// dropped (the program forgot a guard) is left allocated, and a thread's list still holding
+/// guards when the thread ends forgets them.
 macro_rules! stretch {
     ($name:ident, $g:ident) => {
         fn $name(g: $g<'_, ()>) -> $g<'static, ()> {
@@ -71,16 +73,25 @@ impl StdWord {
     }
 }
 
-impl Drop for StdWord {
+impl StdWord {
+    /// Whether it is held (a guard of the program's forgotten): then it must not go.
+    pub(crate) fn in_use(&mut self) -> bool {
+        self.held.get_mut().is_some()
+    }
+}
+
+/// A thread's std read guards, by the word they are of. Those still held when the thread
+/// ends were forgotten by the program (a leaked guard): they stay held, as std's would.
+struct Reads(RefCell<Vec<(usize, RwLockReadGuard<'static, ()>)>>);
+
+impl Drop for Reads {
     fn drop(&mut self) {
-        std::mem::forget(self.held.get_mut().take());
+        std::mem::forget(std::mem::take(self.0.get_mut()));
     }
 }
 
 thread_local! {
-    /// The std read guards this thread holds, by the word they are of.
-    static READS: RefCell<Vec<(usize, RwLockReadGuard<'static, ()>)>> =
-        const { RefCell::new(Vec::new()) };
+    static READS: Reads = const { Reads(RefCell::new(Vec::new())) };
 }
 
 /// `std::sync::RwLock<()>`, its writer's guard, and its readers' in their threads' lists. A
@@ -89,6 +100,8 @@ thread_local! {
 pub(crate) struct StdRwWord {
     lock: std::sync::RwLock<()>,
     written: UnsafeCell<Option<RwLockWriteGuard<'static, ()>>>,
+    /// Read guards held in threads' lists.
+    readers: AtomicUsize,
 }
 
 impl StdRwWord {
@@ -96,6 +109,7 @@ impl StdRwWord {
         StdRwWord {
             lock: std::sync::RwLock::new(()),
             written: UnsafeCell::new(None),
+            readers: AtomicUsize::new(0),
         }
     }
 
@@ -114,9 +128,14 @@ impl StdRwWord {
         let g = stretch_read(g);
         let key = self.key();
         let mut g = Some(g);
-        let kept = READS.try_with(|r| r.borrow_mut().push((key, g.take().expect("once"))));
+        let kept = READS.try_with(|r| r.0.borrow_mut().push((key, g.take().expect("once"))));
         match (kept, g) {
-            (Ok(()), _) => Ok(()),
+            (Ok(()), _) => {
+                // Relaxed: a count for `in_use`, which runs with `&mut self` (no reader left
+                // running).
+                self.readers.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
             (Err(_), Some(g)) => Err(g),
             (Err(_), None) => Ok(()),
         }
@@ -172,10 +191,12 @@ impl StdRwWord {
         }
         let key = self.key();
         let _ = READS.try_with(|r| {
-            let mut r = r.borrow_mut();
+            let mut r = r.0.borrow_mut();
             if let Some(i) = r.iter().rposition(|(k, _)| *k == key) {
                 // Dropping the guard is the release.
                 drop(r.swap_remove(i));
+                // Relaxed: as in `keep_read`.
+                self.readers.fetch_sub(1, Ordering::Relaxed);
             }
         });
     }
@@ -199,8 +220,9 @@ impl StdRwWord {
     }
 }
 
-impl Drop for StdRwWord {
-    fn drop(&mut self) {
-        std::mem::forget(self.written.get_mut().take());
+impl StdRwWord {
+    /// Whether it is held (a guard of the program's forgotten): then it must not go.
+    pub(crate) fn in_use(&mut self) -> bool {
+        self.written.get_mut().is_some() || *self.readers.get_mut() > 0
     }
 }

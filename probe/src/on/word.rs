@@ -1,6 +1,8 @@
 //! A probe lock's word: the backend's own lock, inline, and how each backend is taken,
 //! tried, waited for until a deadline, and released, matched inline (no call through a
-//! pointer); a pthread lock and an installed one live behind the object's box.
+//! pointer). std's locks are boxed in the word (their guards point at them: a lock object may
+//! move while held, with its guard forgotten); a pthread lock and an installed one live behind
+//! the object's box.
 
 use std::time::{Duration, Instant};
 
@@ -21,7 +23,7 @@ use super::core::{Core, Mode};
 use super::std_word::{StdRwWord, StdWord};
 
 /// The inline lock word's room: every built-in backend's lock fits (checked below).
-pub(super) type Storage = [u64; 4];
+pub(super) type Storage = [u64; 2];
 
 const _: () = {
     macro_rules! fits {
@@ -33,8 +35,8 @@ const _: () = {
     fits!(
         parking_lot::RawMutex,
         parking_lot::RawRwLock,
-        StdWord,
-        StdRwWord,
+        Box<StdWord>,
+        Box<StdRwWord>,
         SpinLock<Backoff>,
         SpinLock<Spin>,
         TasLock<Backoff>,
@@ -44,6 +46,13 @@ const _: () = {
         FutexMutex<true>
     );
 };
+
+/// Whether a boxed lock is taken shared: only as a reader, and only where readers share it (a
+/// lock whose readers do not share is taken, and released, exclusively).
+#[inline]
+fn shares(kind: Kind, mode: Mode) -> bool {
+    mode == Mode::Shared && kind.shares()
+}
 
 impl Core {
     /// The lock word as a `T`.
@@ -72,8 +81,10 @@ impl Core {
                 Kind::ParkingLotRw => at
                     .cast::<parking_lot::RawRwLock>()
                     .write(parking_lot::RawRwLock::INIT),
-                Kind::Std => at.cast::<StdWord>().write(StdWord::new()),
-                Kind::StdRw => at.cast::<StdRwWord>().write(StdRwWord::new()),
+                Kind::Std => at.cast::<Box<StdWord>>().write(Box::new(StdWord::new())),
+                Kind::StdRw => at
+                    .cast::<Box<StdRwWord>>()
+                    .write(Box::new(StdRwWord::new())),
                 Kind::Spin => at.cast::<SpinLock<Backoff>>().write(SpinLock::new()),
                 Kind::SpinPure => at.cast::<SpinLock<Spin>>().write(SpinLock::new()),
                 Kind::Tas => at.cast::<TasLock<Backoff>>().write(TasLock::new()),
@@ -105,9 +116,9 @@ impl Core {
                         Mode::Upgradable => w.lock_upgradable(),
                     };
                 }
-                Kind::Std => self.word::<StdWord>().lock(),
-                Kind::StdRw if mode == Mode::Shared => self.word::<StdRwWord>().read(),
-                Kind::StdRw => self.word::<StdRwWord>().write(),
+                Kind::Std => self.word::<Box<StdWord>>().lock(),
+                Kind::StdRw if mode == Mode::Shared => self.word::<Box<StdRwWord>>().read(),
+                Kind::StdRw => self.word::<Box<StdRwWord>>().write(),
                 Kind::Spin => self.word::<SpinLock<Backoff>>().lock(),
                 Kind::SpinPure => self.word::<SpinLock<Spin>>().lock(),
                 Kind::Tas => self.word::<TasLock<Backoff>>().lock(),
@@ -116,7 +127,7 @@ impl Core {
                 Kind::Futex => self.word::<FutexMutex<false>>().lock(),
                 Kind::FutexPrivate => self.word::<FutexMutex<true>>().lock(),
                 Kind::Pthread | Kind::PthreadRw | Kind::Installed => {
-                    self.boxed().lock(mode == Mode::Shared)
+                    self.boxed().lock(shares(kind, mode))
                 }
             }
         }
@@ -139,9 +150,9 @@ impl Core {
                         Mode::Upgradable => w.try_lock_upgradable().is_some(),
                     }
                 }
-                Kind::Std => self.word::<StdWord>().try_lock(),
-                Kind::StdRw if mode == Mode::Shared => self.word::<StdRwWord>().try_read(),
-                Kind::StdRw => self.word::<StdRwWord>().try_write(),
+                Kind::Std => self.word::<Box<StdWord>>().try_lock(),
+                Kind::StdRw if mode == Mode::Shared => self.word::<Box<StdRwWord>>().try_read(),
+                Kind::StdRw => self.word::<Box<StdRwWord>>().try_write(),
                 Kind::Spin => self.word::<SpinLock<Backoff>>().try_lock(),
                 Kind::SpinPure => self.word::<SpinLock<Spin>>().try_lock(),
                 Kind::Tas => self.word::<TasLock<Backoff>>().try_lock(),
@@ -150,7 +161,7 @@ impl Core {
                 Kind::Futex => self.word::<FutexMutex<false>>().try_lock(),
                 Kind::FutexPrivate => self.word::<FutexMutex<true>>().try_lock(),
                 Kind::Pthread | Kind::PthreadRw | Kind::Installed => {
-                    self.boxed().try_lock(mode == Mode::Shared)
+                    self.boxed().try_lock(shares(kind, mode))
                 }
             }
         }
@@ -226,9 +237,9 @@ impl Core {
                         (Mode::Upgradable, true) => w.unlock_upgradable_fair(Default::default()),
                     }
                 }
-                Kind::Std => self.word::<StdWord>().unlock(),
-                Kind::StdRw if mode == Mode::Shared => self.word::<StdRwWord>().unlock_read(),
-                Kind::StdRw => self.word::<StdRwWord>().unlock_write(),
+                Kind::Std => self.word::<Box<StdWord>>().unlock(),
+                Kind::StdRw if mode == Mode::Shared => self.word::<Box<StdRwWord>>().unlock_read(),
+                Kind::StdRw => self.word::<Box<StdRwWord>>().unlock_write(),
                 Kind::Spin => self.word::<SpinLock<Backoff>>().unlock(),
                 Kind::SpinPure => self.word::<SpinLock<Spin>>().unlock(),
                 Kind::Tas => self.word::<TasLock<Backoff>>().unlock(),
@@ -237,7 +248,7 @@ impl Core {
                 Kind::Futex => self.word::<FutexMutex<false>>().unlock(),
                 Kind::FutexPrivate => self.word::<FutexMutex<true>>().unlock(),
                 Kind::Pthread | Kind::PthreadRw | Kind::Installed => {
-                    self.boxed().unlock(mode == Mode::Shared)
+                    self.boxed().unlock(shares(kind, mode))
                 }
             }
         }
