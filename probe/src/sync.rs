@@ -5,9 +5,10 @@
 pub use std::sync::*;
 
 #[cfg(feature = "enabled")]
+pub use crate::on::std_condvar::{Condvar, WaitTimeoutResult};
+#[cfg(feature = "enabled")]
 pub use crate::on::std_surface::{
-    Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, WaitTimeoutResult,
-    named_mutex, named_rwlock,
+    Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, named_mutex, named_rwlock,
 };
 
 /// A mutex named `name` in the profile (off: `std::sync::Mutex::new(value)`).

@@ -2,9 +2,7 @@
 //! program started with; its name; and, when it is recorded or boxed, its words off its line.
 //! Taking and releasing it, recorded or not.
 
-use std::cell::UnsafeCell;
 use std::marker::PhantomData;
-use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
 use std::time::Instant;
 
@@ -14,20 +12,10 @@ use super::backend::{self, Kind};
 use super::boxed;
 use super::record::{self, Line, SAMPLED, Words};
 use super::sites::{self, Label};
-use super::std_word::{StdRwWord, StdWord};
-use super::word::Storage;
+use super::std_word::StdRwWord;
+use super::word::{Mode, Word};
 use crate::DynLock;
 use crate::format::LockKind;
-
-/// How a lock is held.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mode {
-    Exclusive,
-    /// As a reader (exclusively, on a backend whose readers do not share).
-    Shared,
-    /// As an upgradable reader (exclusively, except on parking_lot's reader-writer lock).
-    Upgradable,
-}
 
 /// `kind` while the first user makes the lock word.
 const MAKING: u8 = u8::MAX;
@@ -61,7 +49,7 @@ struct Ext {
 
 /// A probe lock object.
 pub(crate) struct Core {
-    pub(super) storage: UnsafeCell<MaybeUninit<Storage>>,
+    word: Word,
     /// 0: not made yet; [`MAKING`]: being made; else the [`Kind`] it was made as.
     kind: AtomicU8,
     rw: bool,
@@ -84,7 +72,7 @@ fn recording() -> bool {
 impl Core {
     pub(crate) const fn new(label: Label, rw: bool) -> Core {
         Core {
-            storage: UnsafeCell::new(MaybeUninit::uninit()),
+            word: Word::new(),
             kind: AtomicU8::new(0),
             rw,
             label,
@@ -122,7 +110,7 @@ impl Core {
                 }
                 // SAFETY: this thread alone won the right to write the word; no one reads it
                 // until the Release store below publishes the kind.
-                unsafe { self.write_word(kind) };
+                unsafe { self.word.write(kind) };
                 std::mem::forget(unmade);
                 // Release: publishes the word (and the box) with the kind.
                 self.kind.store(kind as u8, Ordering::Release);
@@ -187,7 +175,7 @@ impl Core {
     }
 
     #[inline]
-    pub(super) fn boxed(&self) -> &dyn DynLock {
+    fn boxed(&self) -> &dyn DynLock {
         // Acquire: as in `ext`; a boxed kind's ext is made before the kind is published.
         let ext = self.ext.load(Ordering::Acquire);
         // SAFETY: as in `ext`; `make` made it for every boxed kind.
@@ -204,9 +192,9 @@ impl Core {
         if !recording() {
             // The surface's own lock, matched as a constant (the match folds away).
             if kind == default {
-                self.acquire(default, mode);
+                self.word.acquire(default, mode, || self.boxed());
             } else {
-                self.acquire(kind, mode);
+                self.word.acquire(kind, mode, || self.boxed());
             }
             return Token::plain(kind);
         }
@@ -219,7 +207,8 @@ impl Core {
         let kind = self.kind(default);
         if !recording() {
             return self
-                .acquire_until(kind, mode, deadline)
+                .word
+                .acquire_until(kind, mode, deadline, || self.boxed())
                 .then(|| Token::plain(kind));
         }
         self.lock_recorded(kind, mode, Some(deadline))
@@ -232,13 +221,13 @@ impl Core {
             &ext.words,
             ext.site,
             mode == Mode::Shared,
-            || self.try_acquire(kind, mode),
+            || self.word.try_acquire(kind, mode, || self.boxed()),
             || match deadline {
                 None => {
-                    self.acquire(kind, mode);
+                    self.word.acquire(kind, mode, || self.boxed());
                     true
                 }
-                Some(d) => self.acquire_until(kind, mode, d),
+                Some(d) => self.word.acquire_until(kind, mode, d, || self.boxed()),
             },
         )?;
         Some(Token {
@@ -253,7 +242,10 @@ impl Core {
     pub(crate) fn try_lock(&self, default: Kind, mode: Mode) -> Option<Token> {
         let kind = self.kind(default);
         if !recording() {
-            return self.try_acquire(kind, mode).then(|| Token::plain(kind));
+            return self
+                .word
+                .try_acquire(kind, mode, || self.boxed())
+                .then(|| Token::plain(kind));
         }
         self.try_recorded(kind, mode)
     }
@@ -261,7 +253,7 @@ impl Core {
     #[inline(never)]
     fn try_recorded(&self, kind: Kind, mode: Mode) -> Option<Token> {
         let ext = self.ext(kind);
-        if !self.try_acquire(kind, mode) {
+        if !self.word.try_acquire(kind, mode, || self.boxed()) {
             record::refused(ext.site - 1);
             return None;
         }
@@ -286,9 +278,9 @@ impl Core {
             // SAFETY: the caller's contract; the surface's own lock matched as a constant.
             unsafe {
                 if kind == default {
-                    self.release(default, mode, fair);
+                    self.word.release(default, mode, fair, || self.boxed());
                 } else {
-                    self.release(kind, mode, fair);
+                    self.word.release(kind, mode, fair, || self.boxed());
                 }
             }
             return;
@@ -299,7 +291,7 @@ impl Core {
             0
         };
         // SAFETY: the caller's contract.
-        unsafe { self.release(kind, mode, fair) };
+        unsafe { self.word.release(kind, mode, fair, || self.boxed()) };
         record::released(slot, released);
     }
 
@@ -310,12 +302,15 @@ impl Core {
         unsafe {
             match kind {
                 Kind::ParkingLot | Kind::ParkingLotFair => {
-                    return self.word::<parking_lot::RawMutex>().is_locked();
+                    return self.word.get::<parking_lot::RawMutex>().is_locked();
                 }
                 Kind::ParkingLotRw if exclusive => {
-                    return self.word::<parking_lot::RawRwLock>().is_locked_exclusive();
+                    return self
+                        .word
+                        .get::<parking_lot::RawRwLock>()
+                        .is_locked_exclusive();
                 }
-                Kind::ParkingLotRw => return self.word::<parking_lot::RawRwLock>().is_locked(),
+                Kind::ParkingLotRw => return self.word.get::<parking_lot::RawRwLock>().is_locked(),
                 _ => {}
             }
         }
@@ -325,11 +320,11 @@ impl Core {
         } else {
             Mode::Exclusive
         };
-        if !self.try_acquire(kind, mode) {
+        if !self.word.try_acquire(kind, mode, || self.boxed()) {
             return true;
         }
         // SAFETY: taken just above, as `kind`, in `mode`.
-        unsafe { self.release(kind, mode, false) };
+        unsafe { self.word.release(kind, mode, false, || self.boxed()) };
         false
     }
 
@@ -337,7 +332,7 @@ impl Core {
     pub(crate) fn native_upgrade(&self, default: Kind) -> Option<&parking_lot::RawRwLock> {
         // SAFETY: the word is a parking_lot RwLock's when the kind says so.
         (self.kind(default) == Kind::ParkingLotRw)
-            .then(|| unsafe { self.word::<parking_lot::RawRwLock>() })
+            .then(|| unsafe { self.word.get::<parking_lot::RawRwLock>() })
     }
 
     /// Downgrades an exclusive hold to a shared one, atomically; ends the program with one
@@ -346,11 +341,12 @@ impl Core {
         let kind = self.kind(default);
         match kind {
             // SAFETY: (both) this thread holds it exclusively, as the caller's token says.
-            Kind::StdRw => unsafe { self.word::<Box<StdRwWord>>().downgrade() },
+            Kind::StdRw => unsafe { self.word.get::<Box<StdRwWord>>().downgrade() },
             // SAFETY: as above.
             Kind::ParkingLotRw => unsafe {
                 let _ = self
-                    .word::<parking_lot::RawRwLock>()
+                    .word
+                    .get::<parking_lot::RawRwLock>()
                     .downgrade(Default::default());
             },
             Kind::Installed if kind.shares() => backend::fail(&crate::ProbeError(format!(
@@ -380,23 +376,7 @@ impl Drop for Unmade<'_> {
 impl Drop for Core {
     fn drop(&mut self) {
         let kind = *self.kind.get_mut();
-        let at = self.storage.get_mut().as_mut_ptr();
-        // SAFETY: `&mut self`: no one holds a reference; the word is the kind's (or unmade).
-        unsafe {
-            // A std lock still held (a guard forgotten) is left allocated: its guards point
-            // at it.
-            if kind == Kind::Std as u8 {
-                let mut word = at.cast::<Box<StdWord>>().read();
-                if word.in_use() {
-                    std::mem::forget(word);
-                }
-            } else if kind == Kind::StdRw as u8 {
-                let mut word = at.cast::<Box<StdRwWord>>().read();
-                if word.in_use() {
-                    std::mem::forget(word);
-                }
-            }
-        }
+        self.word.drop_as(kind);
         let ext = *self.ext.get_mut();
         if !ext.is_null() {
             // SAFETY: made by `make_ext` with Box, and not reachable any more.

@@ -10,7 +10,7 @@ mod hist;
 mod raw;
 mod record;
 mod sites;
-mod std_condvar;
+pub(crate) mod std_condvar;
 pub(crate) mod std_surface;
 mod std_word;
 pub(crate) mod surface;

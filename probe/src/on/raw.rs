@@ -12,8 +12,9 @@ use lock_api::{
 };
 
 use super::backend::Kind;
-use super::core::{Core, Mode, Token};
+use super::core::{Core, Token};
 use super::sites::Label;
+use super::word::Mode;
 
 /// The surfaces' own locks, as the const parameter of [`ProbeRawMutex`] and
 /// [`ProbeRawRwLock`].

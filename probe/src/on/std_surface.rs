@@ -9,7 +9,6 @@ use std::sync::{LockResult, PoisonError, TryLockError, TryLockResult};
 
 use super::raw::{ProbeRawMutex, ProbeRawRwLock, STD, STD_RW};
 use super::sites::Label;
-pub use super::std_condvar::{Condvar, WaitTimeoutResult};
 
 type RawMutex = ProbeRawMutex<STD>;
 type RawRwLock = ProbeRawRwLock<STD_RW>;

@@ -4,6 +4,8 @@
 //! move while held, with its guard forgotten); a pthread lock and an installed one live behind
 //! the object's box.
 
+use std::cell::UnsafeCell;
+use std::mem::MaybeUninit;
 use std::time::{Duration, Instant};
 
 use lock_api::{RawMutex as _, RawMutexFair as _, RawMutexTimed as _};
@@ -19,11 +21,11 @@ use lockbench_locks::tas::TasLock;
 use lockbench_locks::ticket::TicketLock;
 
 use super::backend::Kind;
-use super::core::{Core, Mode};
 use super::std_word::{StdRwWord, StdWord};
+use crate::DynLock;
 
 /// The inline lock word's room: every built-in backend's lock fits (checked below).
-pub(super) type Storage = [u64; 2];
+type Storage = [u64; 2];
 
 const _: () = {
     macro_rules! fits {
@@ -47,6 +49,16 @@ const _: () = {
     );
 };
 
+/// How a lock is held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Exclusive,
+    /// As a reader (exclusively, on a backend whose readers do not share).
+    Shared,
+    /// As an upgradable reader (exclusively, except on parking_lot's reader-writer lock).
+    Upgradable,
+}
+
 /// Whether a boxed lock is taken shared: only as a reader, and only where readers share it (a
 /// lock whose readers do not share is taken, and released, exclusively).
 #[inline]
@@ -54,24 +66,31 @@ fn shares(kind: Kind, mode: Mode) -> bool {
     mode == Mode::Shared && kind.shares()
 }
 
-impl Core {
+/// The lock word: room for any built-in backend's lock, written at the object's first use.
+pub(super) struct Word(UnsafeCell<MaybeUninit<Storage>>);
+
+impl Word {
+    pub(super) const fn new() -> Word {
+        Word(UnsafeCell::new(MaybeUninit::uninit()))
+    }
+
     /// The lock word as a `T`.
     ///
     /// # Safety
     /// The lock was made as the kind whose word is a `T`.
     #[inline(always)]
-    pub(super) unsafe fn word<T>(&self) -> &T {
+    pub(super) unsafe fn get<T>(&self) -> &T {
         // SAFETY: the caller's contract: `make` wrote a `T` here before publishing the kind,
         // and nothing moves or replaces it while `&self` lives.
-        unsafe { &*self.storage.get().cast::<T>() }
+        unsafe { &*self.0.get().cast::<T>() }
     }
 
     /// Writes the lock word of `kind`.
     ///
     /// # Safety
     /// No other thread reads or writes the storage meanwhile.
-    pub(super) unsafe fn write_word(&self, kind: Kind) {
-        let at = self.storage.get();
+    pub(super) unsafe fn write(&self, kind: Kind) {
+        let at = self.0.get();
         // SAFETY: (all) `at` is valid, aligned and large enough for each (checked above).
         unsafe {
             match kind {
@@ -101,33 +120,33 @@ impl Core {
 
     /// Takes the lock in `mode`, waiting if it must: the backend alone.
     #[inline(always)]
-    pub(super) fn acquire(&self, kind: Kind, mode: Mode) {
+    pub(super) fn acquire<'a>(&self, kind: Kind, mode: Mode, boxed: impl Fn() -> &'a dyn DynLock) {
         // SAFETY: (every `word`) `kind` is the kind the word was made as.
         unsafe {
             match kind {
                 Kind::ParkingLot | Kind::ParkingLotFair => {
-                    let _ = self.word::<parking_lot::RawMutex>().lock();
+                    let _ = self.get::<parking_lot::RawMutex>().lock();
                 }
                 Kind::ParkingLotRw => {
-                    let w = self.word::<parking_lot::RawRwLock>();
+                    let w = self.get::<parking_lot::RawRwLock>();
                     let _ = match mode {
                         Mode::Shared => w.lock_shared(),
                         Mode::Exclusive => w.lock_exclusive(),
                         Mode::Upgradable => w.lock_upgradable(),
                     };
                 }
-                Kind::Std => self.word::<Box<StdWord>>().lock(),
-                Kind::StdRw if mode == Mode::Shared => self.word::<Box<StdRwWord>>().read(),
-                Kind::StdRw => self.word::<Box<StdRwWord>>().write(),
-                Kind::Spin => self.word::<SpinLock<Backoff>>().lock(),
-                Kind::SpinPure => self.word::<SpinLock<Spin>>().lock(),
-                Kind::Tas => self.word::<TasLock<Backoff>>().lock(),
-                Kind::Ticket => self.word::<TicketLock<SpinThenYield>>().lock(),
-                Kind::TicketSpin => self.word::<TicketLock<Spin>>().lock(),
-                Kind::Futex => self.word::<FutexMutex<false>>().lock(),
-                Kind::FutexPrivate => self.word::<FutexMutex<true>>().lock(),
+                Kind::Std => self.get::<Box<StdWord>>().lock(),
+                Kind::StdRw if mode == Mode::Shared => self.get::<Box<StdRwWord>>().read(),
+                Kind::StdRw => self.get::<Box<StdRwWord>>().write(),
+                Kind::Spin => self.get::<SpinLock<Backoff>>().lock(),
+                Kind::SpinPure => self.get::<SpinLock<Spin>>().lock(),
+                Kind::Tas => self.get::<TasLock<Backoff>>().lock(),
+                Kind::Ticket => self.get::<TicketLock<SpinThenYield>>().lock(),
+                Kind::TicketSpin => self.get::<TicketLock<Spin>>().lock(),
+                Kind::Futex => self.get::<FutexMutex<false>>().lock(),
+                Kind::FutexPrivate => self.get::<FutexMutex<true>>().lock(),
                 Kind::Pthread | Kind::PthreadRw | Kind::Installed => {
-                    self.boxed().lock(shares(kind, mode))
+                    boxed().lock(shares(kind, mode))
                 }
             }
         }
@@ -135,33 +154,38 @@ impl Core {
 
     /// Takes the lock if it is free now: the backend alone.
     #[inline(always)]
-    pub(super) fn try_acquire(&self, kind: Kind, mode: Mode) -> bool {
+    pub(super) fn try_acquire<'a>(
+        &self,
+        kind: Kind,
+        mode: Mode,
+        boxed: impl Fn() -> &'a dyn DynLock,
+    ) -> bool {
         // SAFETY: (every `word`) as in `acquire`.
         unsafe {
             match kind {
                 Kind::ParkingLot | Kind::ParkingLotFair => {
-                    self.word::<parking_lot::RawMutex>().try_lock().is_some()
+                    self.get::<parking_lot::RawMutex>().try_lock().is_some()
                 }
                 Kind::ParkingLotRw => {
-                    let w = self.word::<parking_lot::RawRwLock>();
+                    let w = self.get::<parking_lot::RawRwLock>();
                     match mode {
                         Mode::Shared => w.try_lock_shared().is_some(),
                         Mode::Exclusive => w.try_lock_exclusive().is_some(),
                         Mode::Upgradable => w.try_lock_upgradable().is_some(),
                     }
                 }
-                Kind::Std => self.word::<Box<StdWord>>().try_lock(),
-                Kind::StdRw if mode == Mode::Shared => self.word::<Box<StdRwWord>>().try_read(),
-                Kind::StdRw => self.word::<Box<StdRwWord>>().try_write(),
-                Kind::Spin => self.word::<SpinLock<Backoff>>().try_lock(),
-                Kind::SpinPure => self.word::<SpinLock<Spin>>().try_lock(),
-                Kind::Tas => self.word::<TasLock<Backoff>>().try_lock(),
-                Kind::Ticket => self.word::<TicketLock<SpinThenYield>>().try_lock(),
-                Kind::TicketSpin => self.word::<TicketLock<Spin>>().try_lock(),
-                Kind::Futex => self.word::<FutexMutex<false>>().try_lock(),
-                Kind::FutexPrivate => self.word::<FutexMutex<true>>().try_lock(),
+                Kind::Std => self.get::<Box<StdWord>>().try_lock(),
+                Kind::StdRw if mode == Mode::Shared => self.get::<Box<StdRwWord>>().try_read(),
+                Kind::StdRw => self.get::<Box<StdRwWord>>().try_write(),
+                Kind::Spin => self.get::<SpinLock<Backoff>>().try_lock(),
+                Kind::SpinPure => self.get::<SpinLock<Spin>>().try_lock(),
+                Kind::Tas => self.get::<TasLock<Backoff>>().try_lock(),
+                Kind::Ticket => self.get::<TicketLock<SpinThenYield>>().try_lock(),
+                Kind::TicketSpin => self.get::<TicketLock<Spin>>().try_lock(),
+                Kind::Futex => self.get::<FutexMutex<false>>().try_lock(),
+                Kind::FutexPrivate => self.get::<FutexMutex<true>>().try_lock(),
                 Kind::Pthread | Kind::PthreadRw | Kind::Installed => {
-                    self.boxed().try_lock(shares(kind, mode))
+                    boxed().try_lock(shares(kind, mode))
                 }
             }
         }
@@ -169,17 +193,23 @@ impl Core {
 
     /// Takes the lock before `deadline`, or gives up: natively where the backend can, else by
     /// trying, backing off from spinning to sleeping.
-    pub(super) fn acquire_until(&self, kind: Kind, mode: Mode, deadline: Instant) -> bool {
+    pub(super) fn acquire_until<'a>(
+        &self,
+        kind: Kind,
+        mode: Mode,
+        deadline: Instant,
+        boxed: impl Fn() -> &'a dyn DynLock,
+    ) -> bool {
         // SAFETY: (every `word`) as in `acquire`.
         let native = unsafe {
             match kind {
                 Kind::ParkingLot | Kind::ParkingLotFair => Some(
-                    self.word::<parking_lot::RawMutex>()
+                    self.get::<parking_lot::RawMutex>()
                         .try_lock_until(deadline)
                         .is_some(),
                 ),
                 Kind::ParkingLotRw => {
-                    let w = self.word::<parking_lot::RawRwLock>();
+                    let w = self.get::<parking_lot::RawRwLock>();
                     Some(match mode {
                         Mode::Shared => w.try_lock_shared_until(deadline).is_some(),
                         Mode::Exclusive => w.try_lock_exclusive_until(deadline).is_some(),
@@ -194,7 +224,7 @@ impl Core {
         }
         let mut looks = 0u32;
         loop {
-            if self.try_acquire(kind, mode) {
+            if self.try_acquire(kind, mode, &boxed) {
                 return true;
             }
             let now = Instant::now();
@@ -215,19 +245,25 @@ impl Core {
     /// # Safety
     /// This thread holds it in `mode`, as `kind`.
     #[inline(always)]
-    pub(super) unsafe fn release(&self, kind: Kind, mode: Mode, fair: bool) {
+    pub(super) unsafe fn release<'a>(
+        &self,
+        kind: Kind,
+        mode: Mode,
+        fair: bool,
+        boxed: impl Fn() -> &'a dyn DynLock,
+    ) {
         // SAFETY: (all) the caller's contract; each backend's guard token is stateless
         // (`Default`).
         unsafe {
             match kind {
                 Kind::ParkingLot if !fair => self
-                    .word::<parking_lot::RawMutex>()
+                    .get::<parking_lot::RawMutex>()
                     .unlock(Default::default()),
                 Kind::ParkingLot | Kind::ParkingLotFair => self
-                    .word::<parking_lot::RawMutex>()
+                    .get::<parking_lot::RawMutex>()
                     .unlock_fair(Default::default()),
                 Kind::ParkingLotRw => {
-                    let w = self.word::<parking_lot::RawRwLock>();
+                    let w = self.get::<parking_lot::RawRwLock>();
                     match (mode, fair) {
                         (Mode::Shared, false) => w.unlock_shared(Default::default()),
                         (Mode::Shared, true) => w.unlock_shared_fair(Default::default()),
@@ -237,18 +273,38 @@ impl Core {
                         (Mode::Upgradable, true) => w.unlock_upgradable_fair(Default::default()),
                     }
                 }
-                Kind::Std => self.word::<Box<StdWord>>().unlock(),
-                Kind::StdRw if mode == Mode::Shared => self.word::<Box<StdRwWord>>().unlock_read(),
-                Kind::StdRw => self.word::<Box<StdRwWord>>().unlock_write(),
-                Kind::Spin => self.word::<SpinLock<Backoff>>().unlock(),
-                Kind::SpinPure => self.word::<SpinLock<Spin>>().unlock(),
-                Kind::Tas => self.word::<TasLock<Backoff>>().unlock(),
-                Kind::Ticket => self.word::<TicketLock<SpinThenYield>>().unlock(),
-                Kind::TicketSpin => self.word::<TicketLock<Spin>>().unlock(),
-                Kind::Futex => self.word::<FutexMutex<false>>().unlock(),
-                Kind::FutexPrivate => self.word::<FutexMutex<true>>().unlock(),
+                Kind::Std => self.get::<Box<StdWord>>().unlock(),
+                Kind::StdRw if mode == Mode::Shared => self.get::<Box<StdRwWord>>().unlock_read(),
+                Kind::StdRw => self.get::<Box<StdRwWord>>().unlock_write(),
+                Kind::Spin => self.get::<SpinLock<Backoff>>().unlock(),
+                Kind::SpinPure => self.get::<SpinLock<Spin>>().unlock(),
+                Kind::Tas => self.get::<TasLock<Backoff>>().unlock(),
+                Kind::Ticket => self.get::<TicketLock<SpinThenYield>>().unlock(),
+                Kind::TicketSpin => self.get::<TicketLock<Spin>>().unlock(),
+                Kind::Futex => self.get::<FutexMutex<false>>().unlock(),
+                Kind::FutexPrivate => self.get::<FutexMutex<true>>().unlock(),
                 Kind::Pthread | Kind::PthreadRw | Kind::Installed => {
-                    self.boxed().unlock(shares(kind, mode))
+                    boxed().unlock(shares(kind, mode))
+                }
+            }
+        }
+    }
+
+    /// Drops the word of `kind` (0: never made). A std lock still held (a guard forgotten) is
+    /// left allocated: its guards point at it.
+    pub(super) fn drop_as(&mut self, kind: u8) {
+        let at = self.0.get_mut().as_mut_ptr();
+        // SAFETY: `&mut self`: no one holds a reference; the word is `kind`'s (or unmade).
+        unsafe {
+            if kind == Kind::Std as u8 {
+                let mut word = at.cast::<Box<StdWord>>().read();
+                if word.in_use() {
+                    std::mem::forget(word);
+                }
+            } else if kind == Kind::StdRw as u8 {
+                let mut word = at.cast::<Box<StdRwWord>>().read();
+                if word.in_use() {
+                    std::mem::forget(word);
                 }
             }
         }
