@@ -25,7 +25,12 @@ use super::std_word::{StdRwWord, StdWord};
 use crate::DynLock;
 
 /// The inline lock word's room: every built-in backend's lock fits (checked below).
+#[cfg(not(lockbench_loom))]
 type Storage = [u64; 2];
+/// Under the harness's loom build our locks' atomics are loom's, and larger (the probe is
+/// compiled there, not modelled).
+#[cfg(lockbench_loom)]
+type Storage = [u64; 64];
 
 const _: () = {
     macro_rules! fits {
