@@ -64,7 +64,7 @@ pub enum Command {
 }
 
 /// Options of `lockbench replay`.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct ReplayArgs {
     /// The profile (a program's LOCKBENCH_PROFILE file).
     #[arg(value_name = "PROFILE.json")]
@@ -96,6 +96,18 @@ pub struct ReplayArgs {
     /// each from the measured distributions.
     #[arg(long)]
     pub fixed_work: bool,
+
+    /// What the drawn lengths are: time (spin on the clock until each length has passed: the
+    /// lengths measured, whatever the machine's speed) or instructions (a loop sized once by a
+    /// calibration, which on a virtual machine can run far from its size: on the 2-core VM
+    /// lockbench is developed on, 172 ns of it lasted 105-113 ns inside a run).
+    #[arg(long, value_name = "UNIT", default_value = "time", value_parser = ["time", "instructions"])]
+    pub work_unit: String,
+
+    /// The program's own A/B (its ab.json): the replay's ranking of the backends set beside
+    /// it (the A/B's leaders among the replay's, and a rank correlation).
+    #[arg(long, value_name = "AB.json")]
+    pub against: Option<PathBuf>,
 
     /// No progress bars and no sweep table: the replay, the verdict and the comparison only.
     #[arg(short, long)]

@@ -27,7 +27,7 @@ pub const PROBE_BACKENDS: &[&str] = &[
 pub const PROFILE_FORMAT: &str = "lockbench-profile";
 /// The version of the profile format this build writes and reads; bumped on any change an
 /// older reader would misread.
-pub const PROFILE_VERSION: u32 = 2;
+pub const PROFILE_VERSION: u32 = 3;
 
 /// One run of a program under the probe.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -130,8 +130,31 @@ pub struct LockProfile {
     /// Per thread, from a release of it to that thread's next acquire of it (sampled with the
     /// holds).
     pub gap: Distribution,
+    /// Per thread, from a release of it to that thread's next acquire of any probe lock: the
+    /// work a thread does between two acquisitions (sampled with the holds; empty before
+    /// version 3).
+    #[serde(default)]
+    pub think: Distribution,
+    /// Who took which object of it: the sampled acquisitions (those whose hold was timed) per
+    /// thread and object, most first (empty before version 3).
+    #[serde(default)]
+    pub uses: Vec<LockUse>,
     /// From its first acquisition to its last, in nanoseconds.
     pub active_ns: u64,
+}
+
+/// One thread's sampled acquisitions of one object of a lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockUse {
+    /// The thread: its number in this profile (0 for the first to take a probe lock among
+    /// those still running when the profile was written, then those that had ended).
+    pub thread: u32,
+    /// The object: its number among the lock's objects, in the order they were first used.
+    pub object: u32,
+    /// Its sampled acquisitions.
+    pub samples: u64,
+    /// Of those, shared (as a reader).
+    pub shared: u64,
 }
 
 /// What kind of lock the program made.
@@ -170,18 +193,31 @@ pub struct Distribution {
 }
 
 impl Distribution {
+    /// The histogram's buckets as (lowest value, highest value, count), ascending: from
+    /// [`buckets`](Self::buckets) (empty for a version 1 profile).
+    pub fn ranges(&self) -> impl Iterator<Item = (u64, u64, u64)> + '_ {
+        self.buckets
+            .iter()
+            .map(|&(low, n)| (low, low + bucket_width(low) - 1, n))
+    }
+
     /// The histogram's values, as (a bucket's middle, its count) pairs: from
     /// [`buckets`](Self::buckets) (an empty iterator for a version 1 profile, whose histogram
     /// is in [`histogram`](Self::histogram)).
     pub fn counts(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.buckets.iter().map(|&(low, n)| {
-            let width = if low < 16 {
-                1
-            } else {
-                1u64 << (63 - low.leading_zeros() - 3)
-            };
-            (low + (width - 1) / 2, n)
-        })
+        self.buckets
+            .iter()
+            .map(|&(low, n)| (low + (bucket_width(low) - 1) / 2, n))
+    }
+}
+
+/// The width of the bucket whose lowest value is `low`: 1 ns below 16 ns, then 1/8 of the
+/// power of two it lies in.
+fn bucket_width(low: u64) -> u64 {
+    if low < 16 {
+        1
+    } else {
+        1u64 << (63 - low.leading_zeros() - 3)
     }
 }
 

@@ -11,6 +11,7 @@ pub mod ab;
 mod check;
 pub mod compare;
 mod cpu;
+pub mod fidelity;
 pub mod fleet;
 pub mod ranking;
 pub mod replay;
@@ -32,8 +33,8 @@ use hdrhistogram::Histogram;
 use crate::measure::recorder::{Recorder, encode_histogram, latency_histogram};
 use crate::measure::stats::{LatencySummary, jain_index};
 use crate::model::{
-    BackendFacts, Environment, Fairness, GiveUps, Interval, RunConfig, RunResult, SCHEMA_VERSION,
-    SHORT_RUN_NS, SPEED_CHANGE, SpeedProbe, WakeUps, WorkerResult, Workload,
+    BackendFacts, ContendedWaits, Environment, Fairness, GiveUps, Interval, RunConfig, RunResult,
+    SCHEMA_VERSION, SHORT_RUN_NS, SPEED_CHANGE, SpeedProbe, WakeUps, WorkerResult, Workload,
 };
 
 /// One worker's raw outcome.
@@ -249,6 +250,7 @@ pub fn run_result(
         voluntary_switches_per_kop: cpu.map(|c| c.voluntary_per_kop),
         involuntary_switches_per_kop: cpu.map(|c| c.involuntary_per_kop),
         realised_cs_ns: realised(|r| r.hold_ns),
+        contended: contended(workers, whole_run_latency.len()),
         realised_think_ns: realised(|r| r.think_ns),
         speed_changed: speed_probe.is_some_and(|p| p.change().abs() > SPEED_CHANGE),
         speed_probe,
@@ -591,4 +593,13 @@ mod tests {
         assert_eq!(p.lost_updates, 10);
         assert_eq!(p.repetitions.len(), 3);
     }
+}
+
+/// The timed acquisitions that found the lock taken, of `timed` in all (`None`: none timed).
+fn contended(workers: &[WorkerRecord], timed: u64) -> Option<ContendedWaits> {
+    let waits = merged(workers, |r| &r.contended_wait_ns);
+    (timed > 0).then(|| ContendedWaits {
+        share: waits.len() as f64 / timed as f64,
+        latency: LatencySummary::of(&waits),
+    })
 }

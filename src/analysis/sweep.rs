@@ -49,6 +49,7 @@ pub fn repetition(round: u32, r: &RunResult) -> Repetition {
         voluntary_switches_per_kop: r.voluntary_switches_per_kop,
         involuntary_switches_per_kop: r.involuntary_switches_per_kop,
         realised_cs_ns: r.realised_cs_ns,
+        contended: r.contended.clone(),
         wake_ups: r.wake_ups.clone().map(|w| WakeUps {
             histogram: None,
             ..w

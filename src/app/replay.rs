@@ -1,88 +1,54 @@
 //! `lockbench replay`: a program's contention, from its profile, replayed as a sweep of the
-//! backends on lockbench's own workload, with that sweep's verdict and how closely the replay
-//! matched the program.
+//! backends on lockbench's own workload, with that sweep's verdict, how closely the replay
+//! matched the program, and (given the program's A/B) how their rankings agree.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use crate::analysis;
+use crate::analysis::fidelity::{Agreement, OFF};
 use crate::cli::{Cli, ReplayArgs};
 use crate::error::UsageError;
-use crate::model::{Profile, ReplayPlan, SweepResults, WorkDraws};
+use crate::model::{
+    FidelityRow, FidelityUnit, Profile, ReplayPlan, SweepResults, WorkDraws, buckets_mean,
+};
 use crate::registry;
 use crate::report;
 use crate::report::format::{duration_ns, percent};
 
 pub(super) fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let profile = super::profile::read(&args.profile)?;
-    let plan = analysis::replay::plan(&profile, args.top as usize)
-        .map_err(|why| UsageError::file(&args.profile, why))?;
-    let mut backends: Vec<String> = match &args.backends {
-        Some(list) => list.0.iter().map(|s| s.to_string()).collect(),
-        None => super::ab::DEFAULT_BACKENDS
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
-    };
-    let own = &profile.backend.name;
-    if args.backends.is_none() && !backends.contains(own) && registry::global().get(own).is_some() {
-        backends.push(own.clone());
-    }
-    let draws = if args.fixed_work {
-        None
-    } else {
-        let draws = analysis::replay::draws(&profile, &plan)
-            .map_err(|why| UsageError::file(&args.profile, why))?;
-        std::fs::create_dir_all(&args.out)
-            .map_err(|e| UsageError::file(&args.out, format!("cannot be made: {e}")))?;
-        let path = args.out.join("draws.json");
-        let text = serde_json::to_string(&draws).expect("draws serialise");
-        std::fs::write(&path, text + "\n")
-            .map_err(|e| UsageError::file(&path, format!("cannot be written: {e}")))?;
-        Some((path, draws))
-    };
+    let in_profile = |why| UsageError::file(&args.profile, why);
+    let plan = analysis::replay::plan(&profile, args.top as usize).map_err(in_profile)?;
+    let mut draws =
+        analysis::replay::draws(&profile, &plan, args.fixed_work).map_err(in_profile)?;
+    let against = args.against.as_deref().map(read_ab).transpose()?;
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| UsageError::file(&args.out, format!("cannot be made: {e}")))?;
+    let path = args.out.join("draws.json");
+    write_draws(&path, &draws)?;
     println!("replay of {}", args.profile.display());
-    for line in describe(&profile, &plan, draws.as_ref().map(|d| &d.1)) {
+    let own = cost_per_operation(&args, &profile, &plan, &draws, &path)?;
+    if let Some((_, outside)) = own {
+        // Outside the critical section only: inside it, the program's holds carry the probe's
+        // own work (its hand-off word, its counts), as the replay's carry its exclusion check.
+        analysis::replay::take_out(&mut draws, 0.0, outside);
+        write_draws(&path, &draws)?;
+    }
+    for line in describe(&profile, &plan, &draws, args.fixed_work, own) {
         println!("  {line}");
     }
     println!();
-    let work: Vec<String> = match &draws {
-        Some((path, _)) => vec!["--draw-work".into(), path.to_string_lossy().into_owned()],
-        None => vec![
-            "--cs-work".into(),
-            format!("{}ns", plan.hold_ns),
-            "--think".into(),
-            format!("{}ns", plan.think_ns),
-        ],
+    let sweep = Sweep {
+        backends: backends(&args, &profile),
+        threads: plan.workers.len(),
+        duration: args.duration,
+        repeat: args.repeat,
+        out: args.out.clone(),
     };
-    let argv: Vec<String> = [
-        "lockbench",
-        "sweep",
-        "--backends",
-        &backends.join(","),
-        "--threads",
-        &plan.threads.to_string(),
-        "--locks",
-        &plan.locks.to_string(),
-        "--repeat",
-        &args.repeat.to_string(),
-        "--duration",
-        &format!("{}ns", args.duration.as_nanos()),
-        "--latency",
-        "sample=16",
-        "--out",
-        &args.out.to_string_lossy(),
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain(work)
-    .chain(args.quiet.then(|| "--quiet".to_string()))
-    .collect();
-    let cli = Cli::try_parse_from(&argv).map_err(|e| {
-        UsageError::invalid("replay", argv.join(" "), e.to_string().trim().to_string())
-    })?;
-    let code = super::execute(cli)?;
+    let code = super::execute(sweep_command(&args, &plan, &path, &sweep)?)?;
     let path = args.out.join("results.json");
     let text = std::fs::read_to_string(&path)
         .map_err(|e| UsageError::file(&path, format!("cannot be read: {e}")))?;
@@ -96,18 +62,185 @@ pub(super) fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     }
     println!();
     print!("{}", fidelity(&profile, &plan, &results));
+    if let Some((ab_path, ab)) = &against {
+        println!();
+        print!(
+            "{}",
+            agreement(ab_path, analysis::fidelity::agreement(ab, &results))
+        );
+    }
     Ok(code)
 }
 
+/// The backends to replay on: those asked for, or the A/B's defaults and the profile's own.
+fn backends(args: &ReplayArgs, profile: &Profile) -> Vec<String> {
+    if let Some(list) = &args.backends {
+        return list.0.iter().map(|s| s.to_string()).collect();
+    }
+    let mut backends: Vec<String> = super::ab::DEFAULT_BACKENDS
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let own = &profile.backend.name;
+    if !backends.contains(own) && registry::global().get(own).is_some() {
+        backends.push(own.clone());
+    }
+    backends
+}
+
+/// Writes the draws to `path`.
+fn write_draws(path: &Path, draws: &WorkDraws) -> Result<(), UsageError> {
+    let text = serde_json::to_string(draws).expect("draws serialise");
+    std::fs::write(path, text + "\n")
+        .map_err(|e| UsageError::file(path, format!("cannot be written: {e}")))
+}
+
+/// The replay's own cost per operation beyond its drawn work, in ns, inside the critical
+/// section and outside it: one thread of it, on the program's own backend (else the first
+/// asked for), run briefly; the loop, the exclusion check, the draws and the clock readings
+/// of the busy work, which the program's holds and think times do not hold. `None` when it
+/// could not be told (then nothing is taken out).
+fn cost_per_operation(
+    args: &ReplayArgs,
+    profile: &Profile,
+    plan: &ReplayPlan,
+    draws: &WorkDraws,
+    path: &Path,
+) -> Result<Option<(f64, f64)>, UsageError> {
+    let all = backends(args, profile);
+    let own = &profile.backend.name;
+    let backend = if all.contains(own) {
+        own.clone()
+    } else {
+        all[0].clone()
+    };
+    let out = args.out.join("cost");
+    let sweep = Sweep {
+        backends: vec![backend],
+        threads: 1,
+        duration: std::time::Duration::from_millis(300),
+        repeat: 3,
+        out: out.clone(),
+    };
+    let quiet = ReplayArgs {
+        quiet: true,
+        ..args.clone()
+    };
+    super::execute(sweep_command(&quiet, plan, path, &sweep)?)
+        .map_err(|e| UsageError::file(&out, format!("the replay's cost could not be run: {e}")))?;
+    let path = out.join("results.json");
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| UsageError::file(&path, format!("cannot be read: {e}")))?;
+    let results = SweepResults::from_json(&text).map_err(|e| UsageError::file(&path, e))?;
+    let Some(point) = results.points.first() else {
+        return Ok(None);
+    };
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (!v.is_empty()).then(|| v[v.len() / 2])
+    };
+    let per_op = point.ops_per_sec.as_ref().map(|s| 1e9 / s.median);
+    let held = median(
+        point
+            .repetitions
+            .iter()
+            .filter_map(|r| r.realised_cs_ns)
+            .collect(),
+    );
+    let (cs, think) = analysis::replay::work_per_operation(draws, 0);
+    Ok(per_op.zip(held).map(|(t, held)| {
+        let inside = (held - cs).max(0.0);
+        (inside, (t - cs - think - inside).max(0.0))
+    }))
+}
+
+/// One sweep of a replay: which backends, how many threads, how long, where.
+struct Sweep {
+    backends: Vec<String>,
+    threads: usize,
+    duration: std::time::Duration,
+    repeat: u32,
+    out: PathBuf,
+}
+
+/// The sweep that runs the replay: the plan's locks, the draws, readers shared where the
+/// program's were.
+fn sweep_command(
+    args: &ReplayArgs,
+    plan: &ReplayPlan,
+    draws: &Path,
+    sweep: &Sweep,
+) -> Result<Cli, UsageError> {
+    let workload = if plan.reads() { "rw" } else { "counter" };
+    let argv: Vec<String> = [
+        "lockbench",
+        "sweep",
+        "--backends",
+        &sweep.backends.join(","),
+        "--threads",
+        &sweep.threads.to_string(),
+        "--locks",
+        &plan.slots.len().to_string(),
+        "--workload",
+        workload,
+        "--draw-work",
+        &draws.to_string_lossy(),
+        "--work-unit",
+        &args.work_unit,
+        "--repeat",
+        &sweep.repeat.to_string(),
+        "--duration",
+        &format!("{}ns", sweep.duration.as_nanos()),
+        "--latency",
+        "sample=16",
+        "--out",
+        &sweep.out.to_string_lossy(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain(args.quiet.then(|| "--quiet".to_string()))
+    .collect();
+    Cli::try_parse_from(&argv).map_err(|e| {
+        UsageError::invalid("replay", argv.join(" "), e.to_string().trim().to_string())
+    })
+}
+
+/// An A/B's results, to set the replay's ranking beside.
+fn read_ab(path: &Path) -> Result<(PathBuf, crate::model::AbResults), UsageError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| UsageError::file(path, format!("cannot be read: {e}")))?;
+    let ab = serde_json::from_str(&text)
+        .map_err(|e| UsageError::file(path, format!("is not an A/B's ab.json: {e}")))?;
+    Ok((path.to_path_buf(), ab))
+}
+
 /// What the replay is, in words.
-fn describe(p: &Profile, plan: &ReplayPlan, draws: Option<&WorkDraws>) -> Vec<String> {
+fn describe(
+    p: &Profile,
+    plan: &ReplayPlan,
+    draws: &WorkDraws,
+    fixed: bool,
+    own: Option<(f64, f64)>,
+) -> Vec<String> {
     let shares: Vec<String> = plan
         .locks_replayed
         .iter()
         .zip(&plan.shares)
-        .map(|(n, s)| format!("{n} {}", percent(*s)))
+        .zip(&plan.reads)
+        .map(|((n, s), r)| {
+            let objects = plan
+                .slots
+                .iter()
+                .filter(|&&l| plan.locks_replayed[l as usize] == *n);
+            let reads = if *r > 0.0 {
+                format!(", {} reads", percent(*r))
+            } else {
+                String::new()
+            };
+            format!("{n} {} ({} objects{reads})", percent(*s), objects.count())
+        })
         .collect();
-    vec![
+    let mut lines = vec![
         format!(
             "the program: {} under {}, its locks {}",
             p.program.first().map_or("?", String::as_str),
@@ -115,109 +248,136 @@ fn describe(p: &Profile, plan: &ReplayPlan, draws: Option<&WorkDraws>) -> Vec<St
             shares.join(", ")
         ),
         format!(
-            "threads {}: those that took at least 1% of a replayed lock's acquisitions",
-            plan.threads
+            "threads {}: the program's threads with at least 1% of these acquisitions, each \
+             taking each object as often as it did; locks {}: one per object (they meet as \
+             often as {:.1} evenly used locks)",
+            plan.workers.len(),
+            plan.slots.len(),
+            plan.even_locks
         ),
-        format!(
-            "locks {}: even locks that meet as often as the program's uneven ones (1 / sum of \
-             squared shares)",
-            plan.locks
-        ),
-        format!(
-            "critical section {}: the mean hold; think {}: the mean gap from a thread's release of \
-             its most used lock to its next acquire, less the other acquisitions within it",
-            duration_ns(plan.hold_ns as f64),
-            duration_ns(plan.think_ns as f64)
-        ),
-        match draws {
-            Some(d) => format!(
-                "both drawn per operation from the measured holds and gaps up to their 99.9th \
-                 percentile (draws.json): critical section p50 {} p99 {} mean {}, think p50 {} \
-                 p99 {} mean {}",
-                duration_ns(quantile(&d.cs_ns, 0.5)),
-                duration_ns(quantile(&d.cs_ns, 0.99)),
-                duration_ns(d.cs_mean_ns()),
-                duration_ns(quantile(&d.think_ns, 0.5)),
-                duration_ns(quantile(&d.think_ns, 0.99)),
-                duration_ns(d.think_mean_ns()),
-            ),
-            None => "both fixed at those means (--fixed-work)".to_string(),
+        if plan.reads() {
+            "readers shared (the rw workload), at each lock's measured share of reads".into()
+        } else {
+            "every acquisition exclusive (no replayed lock was taken shared)".into()
         },
-    ]
+    ];
+    for (l, name) in draws.locks.iter().zip(&plan.locks_replayed) {
+        let measured = p.locks.iter().find(|x| &x.name == name);
+        let (hold, think) = measured.map_or((0.0, 0.0), |m| {
+            let think = if m.think.samples > 0 {
+                &m.think
+            } else {
+                &m.gap
+            };
+            (m.hold.mean_ns, think.mean_ns)
+        });
+        lines.push(format!(
+            "{name}: critical section mean {} drawn of {} measured, think mean {} drawn of {} \
+             measured{}",
+            duration_ns(buckets_mean(&l.cs)),
+            duration_ns(hold),
+            duration_ns(buckets_mean(&l.think)),
+            duration_ns(think),
+            if fixed {
+                " (fixed at the means: --fixed-work)"
+            } else {
+                " (each drawn from the whole measured histogram)"
+            }
+        ));
+    }
+    lines.push(match own {
+        Some((inside, outside)) => format!(
+            "the replay's own cost per operation (its loop, draws and clock readings, measured \
+             on one thread: cost/) outside the critical section, {}, is taken out of every \
+             think time, so that a thread alone runs at the program's pace (a think shorter \
+             than that becomes none); the think means above are what is left. Inside it, {} \
+             is left in: the program's holds carry the probe's own work there too",
+            duration_ns(outside),
+            duration_ns(inside)
+        ),
+        None => "the replay's own cost per operation could not be told from its work: nothing \
+                 taken out of the think times"
+            .into(),
+    });
+    lines.extend(plan.assumed.iter().cloned());
+    lines
 }
 
-/// The value at quantile `q` of draws' quantile points (each of the points' equal steps
-/// spans the same share of the draws; the drawn quantiles stop at the 99.9th percentile).
-fn quantile(points: &[u64], q: f64) -> f64 {
-    let at = (q / 0.999).min(1.0) * (points.len() - 1) as f64;
-    let (i, within) = (at.floor() as usize, at.fract());
-    let next = points[(i + 1).min(points.len() - 1)];
-    points[i] as f64 + (next as f64 - points[i] as f64) * within
-}
-
-/// The program's hottest lock beside the replay under the same backend.
+/// The replay beside the program, under the program's own backend, each figure more than
+/// [`OFF`] times off flagged.
 fn fidelity(p: &Profile, plan: &ReplayPlan, r: &SweepResults) -> String {
-    let hot = p
-        .locks
-        .iter()
-        .find(|l| l.name == plan.locks_replayed[0])
-        .expect("the plan's locks are the profile's");
     let mut out = format!(
-        "how closely the replay matched the program (its hottest lock, {}, under {}):\n",
-        hot.name, p.backend.name
+        "how closely the replay matched the program (its replayed locks, under {}):\n",
+        p.backend.name
     );
-    let Some(point) = r.points.iter().find(|pt| pt.backend == p.backend.name) else {
+    let Some(rows) = analysis::fidelity::fidelity(p, plan, r) else {
         out.push_str(
             "  the replay did not run the program's own backend: nothing to set beside it\n",
         );
         return out;
     };
-    let row = |what: &str, program: String, replay: String| {
-        format!("  {what:<18} {program:>12} {replay:>12}\n")
-    };
-    out.push_str(&row("", "program".into(), "replay".into()));
-    let lat = point.latency.as_ref();
-    let ns = |v: Option<u64>| v.map_or("-".to_string(), |v| duration_ns(v as f64));
-    out.push_str(&row(
-        "wait p50",
-        ns(Some(hot.wait.p50_ns)),
-        ns(lat.map(|l| l.p50_ns)),
+    out.push_str(&format!(
+        "  {:<26} {:>12} {:>12}\n",
+        "", "program", "replay"
     ));
-    out.push_str(&row(
-        "wait p99",
-        ns(Some(hot.wait.p99_ns)),
-        ns(lat.map(|l| l.p99_ns)),
-    ));
-    out.push_str(&row(
-        "wait mean",
-        duration_ns(hot.wait.mean_ns),
-        lat.map_or("-".into(), |l| duration_ns(l.mean_ns)),
-    ));
-    let realised: Vec<f64> = point
-        .repetitions
-        .iter()
-        .filter_map(|r| r.realised_cs_ns)
-        .collect();
-    out.push_str(&row(
-        "hold mean",
-        duration_ns(hot.hold.mean_ns),
-        if realised.is_empty() {
-            "-".to_string()
-        } else {
-            duration_ns(realised.iter().sum::<f64>() / realised.len() as f64)
-        },
-    ));
-    out.push_str(&row(
-        "hand-offs",
-        percent(hot.handoff_rate()),
-        point
-            .handoff_rate
-            .as_ref()
-            .map_or("-".into(), |s| percent(s.median)),
-    ));
+    for row in &rows {
+        let flag = match row.off() {
+            Some(x) if x > OFF => format!("  {x:.1}x off"),
+            _ => String::new(),
+        };
+        out.push_str(&format!(
+            "  {:<26} {:>12} {:>12}{flag}\n",
+            row.what,
+            figure(row, row.program),
+            figure(row, row.replay)
+        ));
+    }
     out.push_str(
-        "  (the replay's hold is its realised critical section, acquire to release; its \
-         waits include lockbench's own timing, the program's the probe's)\n",
+        "  (found it taken: the program's acquisitions whose first try failed, the replay's \
+         timed ones that found a writer inside; their waits are those acquisitions' only. \
+         Holds: the program's sampled ones, the replay's realised critical sections, each \
+         with its own clock readings)\n",
     );
     out
+}
+
+/// A row's figure, in its unit.
+fn figure(row: &FidelityRow, v: Option<f64>) -> String {
+    let Some(v) = v else { return "-".into() };
+    match row.unit {
+        FidelityUnit::Share => percent(v),
+        FidelityUnit::Nanoseconds => duration_ns(v),
+        FidelityUnit::PerSecond => report::format::rate(v),
+        FidelityUnit::Ratio => format!("{v:.2}"),
+    }
+}
+
+/// The agreement of the replay's ranking with the A/B's, in words.
+fn agreement(ab: &Path, a: Option<Agreement>) -> String {
+    let Some(a) = a else {
+        return format!(
+            "{}: fewer than two backends in common with the replay\n",
+            ab.display()
+        );
+    };
+    let order: Vec<String> = a
+        .backends
+        .iter()
+        .zip(&a.replay_rank)
+        .map(|(b, r)| format!("{b} ({})", r + 1))
+        .collect();
+    format!(
+        "against the A/B ({}):\n  its order, with the replay's place of each: {}\n  rank \
+         correlation (Spearman) {:.2}; the A/B's leaders ({}) {} the replay's ({})\n",
+        ab.display(),
+        order.join(", "),
+        a.spearman,
+        a.ab_leaders.join(", "),
+        if a.leaders_kept() {
+            "are among"
+        } else {
+            "are not all among"
+        },
+        a.replay_leaders.join(", ")
+    )
 }

@@ -275,11 +275,21 @@ pub fn validate(req: RunRequest, topology: &Topology) -> Result<RunConfig, Usage
             problem,
         ));
     }
+    if let Some(d) = &req.draws
+        && !d.slots.is_empty()
+        && d.slots.len() as u64 != req.locks
+    {
+        return Err(UsageError::invalid(
+            "--locks",
+            req.locks,
+            format!("the draws of {} are for {} locks", d.source, d.slots.len()),
+        ));
+    }
     let (cs_work, think) = match &req.draws {
-        Some(d) => (
-            Duration::from_nanos(d.cs_ns.last().copied().unwrap_or(0)),
-            Duration::from_nanos(d.think_ns.last().copied().unwrap_or(0)),
-        ),
+        Some(d) => {
+            let (cs, think) = d.longest_ns();
+            (Duration::from_nanos(cs), Duration::from_nanos(think))
+        }
         None => (req.cs_work, req.think),
     };
     if let Some(d) = &req.draws

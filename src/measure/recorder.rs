@@ -46,6 +46,9 @@ pub struct Recorder {
     pub reads: u64,
     /// Reads that found the record's two fields different.
     pub torn_reads: u64,
+    /// The sampled acquire latencies of the acquisitions that found the lock taken (a worker
+    /// inside it when the wait began: its holder word said so), over the whole run, ns.
+    pub contended_wait_ns: Histogram<u64>,
     /// The rw workload's sampled acquire latencies of reads, over the whole run, ns.
     pub read_wait_ns: Histogram<u64>,
     /// And of writes.
@@ -83,6 +86,7 @@ impl Recorder {
             window_wait_ns: latency_histogram(),
             reads: 0,
             torn_reads: 0,
+            contended_wait_ns: latency_histogram(),
             read_wait_ns: latency_histogram(),
             write_wait_ns: latency_histogram(),
             gave_up_ns: latency_histogram(),

@@ -236,21 +236,55 @@ pub struct RunConfig {
     pub draws: Option<WorkDraws>,
 }
 
-/// Critical-section and think-time lengths drawn afresh for every operation, from two measured
+/// Critical-section and think-time lengths drawn afresh for every operation, from measured
 /// distributions (`--draw-work FILE`; `lockbench replay` writes one from a program's profile).
-/// Each is given by its quantiles at equal steps, from the least value to the largest: a draw
-/// picks a uniform point between two neighbouring quantiles, so the lengths follow the
-/// distribution's shape, not only its mean.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// In its simple form, two distributions for every lock, each given by its quantiles at equal
+/// steps from the least value to the largest (`cs_ns`, `think_ns`): a draw picks a uniform
+/// point between two neighbouring quantiles, so the lengths follow the distribution's shape,
+/// not only its mean. In a replay's form, `locks` gives each kind of lock its own
+/// distributions (as histogram buckets, drawn whole) and share of reads, `slots` says which
+/// kind each of the run's `--locks` is, and `workers` how often each worker takes each one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkDraws {
     /// Where the distributions came from, in words (a replay names the program and its locks).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub source: String,
-    /// Critical-section quantiles, ns: 2 to [`WorkDraws::MAX_POINTS`], non-decreasing.
+    /// Critical-section quantiles, ns: 2 to [`WorkDraws::MAX_POINTS`], non-decreasing (empty
+    /// when `locks` gives them).
+    #[serde(default)]
     pub cs_ns: Vec<u64>,
     /// Think-time quantiles, ns, the same way.
+    #[serde(default)]
     pub think_ns: Vec<u64>,
+    /// The kinds of lock a replay runs, each with its own lengths and reads (empty: one kind,
+    /// from `cs_ns` and `think_ns`, every operation a write unless the workload draws reads).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<DrawnLock>,
+    /// Which of `locks` each of the run's locks is, one entry per lock (`--locks` must match).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slots: Vec<u32>,
+    /// Each worker's weight for each of the run's locks (worker `i` follows entry `i` modulo
+    /// their number; empty: every worker takes every lock equally often).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub workers: Vec<Vec<f64>>,
+}
+
+/// One kind of lock of a replay: its critical sections and think times, each a histogram of
+/// (lowest ns, highest ns, count) buckets drawn whole (a bucket by its count, then a uniform
+/// length within it), and the share of its acquisitions that are reads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DrawnLock {
+    /// The program's lock it stands for.
+    pub name: String,
+    /// Critical sections.
+    pub cs: Vec<(u64, u64, u64)>,
+    /// Think times after it, to the worker's next acquisition.
+    pub think: Vec<(u64, u64, u64)>,
+    /// The share of its acquisitions that are reads, taken shared (0 to 1).
+    pub reads: f64,
 }
 
 impl WorkDraws {
@@ -259,19 +293,40 @@ impl WorkDraws {
     /// The longest length a quantile may give, ns (one second).
     pub const MAX_NS: u64 = 1_000_000_000;
 
-    /// The mean critical section the draws give, ns.
+    /// The mean critical section the draws give, ns (of the first kind of lock, in a replay's
+    /// form).
     pub fn cs_mean_ns(&self) -> f64 {
-        piecewise_mean(&self.cs_ns)
+        match self.locks.first() {
+            Some(l) => buckets_mean(&l.cs),
+            None => piecewise_mean(&self.cs_ns),
+        }
     }
 
-    /// The mean think time the draws give, ns.
+    /// The mean think time the draws give, ns (as [`cs_mean_ns`](Self::cs_mean_ns)).
     pub fn think_mean_ns(&self) -> f64 {
-        piecewise_mean(&self.think_ns)
+        match self.locks.first() {
+            Some(l) => buckets_mean(&l.think),
+            None => piecewise_mean(&self.think_ns),
+        }
+    }
+
+    /// The longest critical section and think time a draw can give, ns.
+    pub fn longest_ns(&self) -> (u64, u64) {
+        let top = |b: &[(u64, u64, u64)]| b.iter().map(|b| b.1).max().unwrap_or(0);
+        let cs = self.locks.iter().map(|l| top(&l.cs)).max();
+        let think = self.locks.iter().map(|l| top(&l.think)).max();
+        (
+            cs.unwrap_or_else(|| self.cs_ns.last().copied().unwrap_or(0)),
+            think.unwrap_or_else(|| self.think_ns.last().copied().unwrap_or(0)),
+        )
     }
 
     /// Why these draws cannot be run, if they cannot: a list too short or too long, a length
-    /// beyond a second, or quantiles out of order.
+    /// beyond a second, quantiles out of order, or a replay's tables that do not fit together.
     pub fn problem(&self) -> Option<String> {
+        if !self.locks.is_empty() {
+            return self.replay_problem();
+        }
         for (name, points) in [("cs_ns", &self.cs_ns), ("think_ns", &self.think_ns)] {
             if !(2..=Self::MAX_POINTS).contains(&points.len()) {
                 return Some(format!(
@@ -296,6 +351,64 @@ impl WorkDraws {
         }
         None
     }
+}
+
+impl WorkDraws {
+    fn replay_problem(&self) -> Option<String> {
+        for l in &self.locks {
+            for (what, buckets) in [("cs", &l.cs), ("think", &l.think)] {
+                if buckets.is_empty() || buckets.iter().all(|b| b.2 == 0) {
+                    return Some(format!(
+                        "lock {}'s {what} has no bucket with a count",
+                        l.name
+                    ));
+                }
+                if let Some(b) = buckets.iter().find(|b| b.1 < b.0 || b.1 > Self::MAX_NS) {
+                    return Some(format!(
+                        "lock {}'s {what} has a bucket {} to {} ns: buckets go up, to at most 1 s",
+                        l.name, b.0, b.1
+                    ));
+                }
+            }
+            if !(0.0..=1.0).contains(&l.reads) {
+                return Some(format!(
+                    "lock {}'s reads {} is not a share (0 to 1)",
+                    l.name, l.reads
+                ));
+            }
+        }
+        if self.slots.is_empty() {
+            return Some("names locks but no slots (which lock each of the run's is)".into());
+        }
+        if let Some(s) = self.slots.iter().find(|&&s| s as usize >= self.locks.len()) {
+            return Some(format!("a slot names lock {s}, of {}", self.locks.len()));
+        }
+        for (i, w) in self.workers.iter().enumerate() {
+            if w.len() != self.slots.len() {
+                return Some(format!(
+                    "worker {i} has {} weights for {} slots",
+                    w.len(),
+                    self.slots.len()
+                ));
+            }
+            if w.iter().any(|x| !x.is_finite() || *x < 0.0) || w.iter().sum::<f64>() <= 0.0 {
+                return Some(format!(
+                    "worker {i}'s weights are not a mix (none negative, some positive)"
+                ));
+            }
+        }
+        None
+    }
+}
+
+/// The mean of a histogram of (lowest, highest, count) buckets, each uniform within.
+pub fn buckets_mean(buckets: &[(u64, u64, u64)]) -> f64 {
+    let n: u64 = buckets.iter().map(|b| b.2).sum();
+    buckets
+        .iter()
+        .map(|&(low, high, c)| (low as f64 + high as f64) / 2.0 * c as f64)
+        .sum::<f64>()
+        / n.max(1) as f64
 }
 
 /// The mean of the piecewise-linear distribution whose quantiles at equal steps are `points`.

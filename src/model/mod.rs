@@ -30,7 +30,8 @@ pub mod sweep;
 pub use ab::{AbHottest, AbMeasure, AbOutcome, AbRanked, AbResults, AbRun};
 pub use comparison::{Change, ComparedPoint, Comparison};
 pub use config::{
-    LatencyMode, LockOrder, PinPolicy, RunConfig, WorkDraws, WorkUnit, WorkerMode, Workload,
+    DrawnLock, LatencyMode, LockOrder, PinPolicy, RunConfig, WorkDraws, WorkUnit, WorkerMode,
+    Workload, buckets_mean,
 };
 pub use environment::{
     BackendFacts, CoreRoundTrip, CostRanges, CrateVersion, Environment, MachineCosts, Range,
@@ -40,10 +41,13 @@ pub use findings::{Caveat, Contrast, FindingGroup, Findings, Ranked};
 pub use fleet::{
     Answer, Difference, Fleet, FleetCell, FleetGroup, FleetMachine, FleetPoint, FleetRow, SetApart,
 };
-pub use profile::{Distribution, Ended, LockKind, LockProfile, Profile, ProfileError, ReplayPlan};
+pub use profile::{
+    Distribution, Ended, FidelityRow, FidelityUnit, LockKind, LockProfile, Profile, ProfileError,
+    ReplayPlan,
+};
 pub use run::{
-    Fairness, GiveUps, Interval, ReadWrite, RunResult, SHORT_RUN_NS, SPEED_CHANGE, SideCount,
-    SpeedProbe, Verdict, Verification, WakeUps, WorkerResult,
+    ContendedWaits, Fairness, GiveUps, Interval, ReadWrite, RunResult, SHORT_RUN_NS, SPEED_CHANGE,
+    SideCount, SpeedProbe, Verdict, Verification, WakeUps, WorkerResult,
 };
 pub use sweep::{Point, Regime, Repetition, SeriesKey, Spread, SweepResults, SweepSettings};
 

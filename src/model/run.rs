@@ -240,6 +240,9 @@ pub struct RunResult {
     /// `--cs-work` or `--think` only), mean ns: beside the requested `config.cs_work_ns`.
     #[serde(default)]
     pub realised_cs_ns: Option<f64>,
+    /// The timed acquisitions that found the lock taken: their share and their waits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contended: Option<ContendedWaits>,
     /// The realised think time of the timed operations, mean ns.
     #[serde(default)]
     pub realised_think_ns: Option<f64>,
@@ -366,4 +369,14 @@ impl RunResult {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+/// The timed acquisitions of a run that found the lock taken (a writer inside when the wait
+/// began), as a program's profile counts its contended acquisitions.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ContendedWaits {
+    /// Their share of the timed acquisitions.
+    pub share: f64,
+    /// Their waits.
+    pub latency: Option<LatencySummary>,
 }

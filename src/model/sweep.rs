@@ -80,6 +80,9 @@ pub struct Repetition {
     /// (with busy work only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub realised_cs_ns: Option<f64>,
+    /// The timed acquisitions that found the lock taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contended: Option<super::ContendedWaits>,
     /// The run was too short to trust.
     #[serde(default)]
     pub short_run: bool,

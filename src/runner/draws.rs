@@ -24,36 +24,54 @@ impl WorkChoice {
         }
     }
 
-    /// The next operation's critical section and think time.
+    /// The critical section and think time of the next operation, on lock `slot`.
     #[inline(always)]
-    pub(super) fn next(&mut self) -> (BusyWork, BusyWork) {
+    pub(super) fn next(&mut self, slot: usize) -> (BusyWork, BusyWork) {
         let Some(table) = self.drawn else {
             return self.fixed;
         };
-        let mut draw = || {
-            self.state ^= self.state << 13;
-            self.state ^= self.state >> 7;
-            self.state ^= self.state << 17;
-            self.state
-        };
-        let cs = draw();
-        table.lengths(cs, draw())
+        let u = [self.draw(), self.draw(), self.draw(), self.draw()];
+        table.lengths(slot, u)
+    }
+
+    /// Whether the next operation, on lock `slot`, reads: as the draws say for that lock, or
+    /// else as the workload's own draw (`workload`) says.
+    #[inline(always)]
+    pub(super) fn is_read(&mut self, slot: usize, workload: impl FnOnce() -> bool) -> bool {
+        let u = self.draw();
+        match self.drawn.and_then(|t| t.is_read(slot, u)) {
+            Some(read) => read,
+            None => workload(),
+        }
+    }
+
+    #[inline(always)]
+    fn draw(&mut self) -> u64 {
+        self.state ^= self.state << 13;
+        self.state ^= self.state >> 7;
+        self.state ^= self.state << 17;
+        self.state
     }
 }
 
-/// Which lock an operation takes when there are several: uniformly at random, from a
-/// xorshift64 generator seeded per worker. The same few instructions for every backend.
+/// Which lock an operation takes when there are several: uniformly at random, or (a replay)
+/// by the worker's own mix of them, from a xorshift64 generator seeded per worker. The same
+/// few instructions for every backend.
 pub(super) struct LockChoice {
     state: u64,
     locks: u64,
+    /// The worker's mix: for each lock, the draw below which it is taken, ascending.
+    mix: Option<&'static [u64]>,
 }
 
 impl LockChoice {
-    pub(super) fn new(index: usize, seed: u64, locks: usize) -> Self {
+    /// Worker `index`'s choice among `locks`, by `mix` when it has one for them.
+    pub(super) fn new(index: usize, seed: u64, locks: usize, mix: Option<&'static [u64]>) -> Self {
         LockChoice {
             // Never zero (xorshift's fixed point): the index's odd multiple is mixed in.
             state: seed ^ ((index as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03) | 1),
             locks: locks as u64,
+            mix: mix.filter(|m| m.len() == locks),
         }
     }
 
@@ -63,7 +81,13 @@ impl LockChoice {
         self.state ^= self.state << 13;
         self.state ^= self.state >> 7;
         self.state ^= self.state << 17;
-        self.below(self.locks)
+        match self.mix {
+            // The first lock whose bound the draw is below (the last bound is u64::MAX).
+            Some(mix) => mix
+                .partition_point(|&bound| bound <= self.state)
+                .min(mix.len() - 1),
+            None => self.below(self.locks),
+        }
     }
 
     /// A lock's index other than `taken`, uniformly among the others (there are at least two).
@@ -170,7 +194,7 @@ mod tests {
 
     #[test]
     fn the_lock_choice_covers_every_lock_evenly() {
-        let mut choice = LockChoice::new(2, 99, 64);
+        let mut choice = LockChoice::new(2, 99, 64, None);
         let mut counts = [0u32; 64];
         for _ in 0..64_000 {
             counts[choice.next()] += 1;
@@ -180,8 +204,17 @@ mod tests {
             counts.iter().all(|&c| (700..1300).contains(&c)),
             "{counts:?}"
         );
-        let mut one = LockChoice::new(0, 1, 1);
+        let mut one = LockChoice::new(0, 1, 1, None);
         assert!((0..100).all(|_| one.next() == 0));
+        // A mix: lock 1 a quarter of the time, lock 2 the rest, lock 0 never.
+        let mix: &'static [u64] = Box::leak(Box::new([0, u64::MAX / 4, u64::MAX]));
+        let mut mixed = LockChoice::new(1, 7, 3, Some(mix));
+        let mut counts = [0u32; 3];
+        for _ in 0..40_000 {
+            counts[mixed.next()] += 1;
+        }
+        assert_eq!(counts[0], 0, "{counts:?}");
+        assert!((9_000..11_000).contains(&counts[1]), "{counts:?}");
     }
 
     #[test]

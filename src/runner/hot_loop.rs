@@ -106,7 +106,12 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
         clock,
     };
     let mut sampling = Sampling::new(settings.latency, index, clock.raw());
-    let mut choice = LockChoice::new(index, clock.raw(), s.slots.len());
+    let mut choice = LockChoice::new(
+        index,
+        clock.raw(),
+        s.slots.len(),
+        settings.draws.and_then(|d| d.mix(index)),
+    );
     let mut lengths = WorkChoice::new(index, clock.raw(), &settings);
     // The workload's own draw of reads and writes (compiled out unless it mixes them).
     let mut draw = operation;
@@ -118,15 +123,17 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
         let n = CHUNK.min(quota - done);
         let mut left = n;
         let in_window = chunks.in_window;
-        // The lock (or, for a transfer, the two) each operation takes, and its work.
+        // The lock (or, for a transfer, the two) each operation takes, its work, and whether
+        // it reads.
         let mut next = || {
+            let from = if MANY { choice.next() } else { 0 };
             let (cs, think) = if WORK {
-                lengths.next()
+                lengths.next(from)
             } else {
                 (BusyWork::NONE, BusyWork::NONE)
             };
-            if MANY {
-                let from = choice.next();
+            let read = O::MIXED && lengths.is_read(from, || draw.next_is_read());
+            let pick = if MANY {
                 let to = if O::PAIRED {
                     choice.other_than(from)
                 } else {
@@ -147,19 +154,22 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
                     cs,
                     think,
                 }
-            }
+            };
+            (pick, read)
         };
-        let mut read = || O::MIXED && draw.next_is_read();
         while until_sample <= left {
             for _ in 1..until_sample {
-                op::<B, O, false, WORK>(&w, next(), read(), &mut rec, in_window);
+                let (pick, read) = next();
+                op::<B, O, false, WORK>(&w, pick, read, &mut rec, in_window);
             }
-            op::<B, O, true, WORK>(&w, next(), read(), &mut rec, in_window);
+            let (pick, read) = next();
+            op::<B, O, true, WORK>(&w, pick, read, &mut rec, in_window);
             left -= until_sample;
             until_sample = sampling.next_gap();
         }
         for _ in 0..left {
-            op::<B, O, false, WORK>(&w, next(), read(), &mut rec, in_window);
+            let (pick, read) = next();
+            op::<B, O, false, WORK>(&w, pick, read, &mut rec, in_window);
         }
         until_sample -= left;
         done += n;
@@ -251,7 +261,12 @@ async fn task_loop<B: Backend, O: Operation, const WORK: bool>(
         clock,
     };
     let mut sampling = Sampling::new(settings.latency, index, clock.raw());
-    let mut choice = LockChoice::new(index, clock.raw(), s.slots.len());
+    let mut choice = LockChoice::new(
+        index,
+        clock.raw(),
+        s.slots.len(),
+        settings.draws.and_then(|d| d.mix(index)),
+    );
     let mut lengths = WorkChoice::new(index, clock.raw(), &settings);
     // A task moves between the runtime's threads: no CPU use of its own is read.
     let mut chunks = Chunks::new(s, index, clock, || None);
@@ -261,8 +276,9 @@ async fn task_loop<B: Backend, O: Operation, const WORK: bool>(
         let n = CHUNK.min(quota - done);
         let in_window = chunks.in_window;
         for _ in 0..n {
-            let slot = &s.slots[choice.next()];
-            let (cs, think) = lengths.next();
+            let at = choice.next();
+            let slot = &s.slots[at];
+            let (cs, think) = lengths.next(at);
             until_sample -= 1;
             if until_sample == 0 {
                 until_sample = sampling.next_gap();
@@ -271,13 +287,27 @@ async fn task_loop<B: Backend, O: Operation, const WORK: bool>(
                 let entered = slot.lock.0.with_async(section).await;
                 let entered = Some(entered);
                 after_op::<B, O, true, WORK>(
-                    &w, before, entered, think, false, &mut rec, in_window,
+                    &w,
+                    before,
+                    entered,
+                    think,
+                    (false, false),
+                    &mut rec,
+                    in_window,
                 );
             } else {
                 let section = write_section::<B, O, false, WORK>(&w, slot, cs, &mut rec);
                 let entered = slot.lock.0.with_async(section).await;
                 let entered = Some(entered);
-                after_op::<B, O, false, WORK>(&w, 0, entered, think, false, &mut rec, in_window);
+                after_op::<B, O, false, WORK>(
+                    &w,
+                    0,
+                    entered,
+                    think,
+                    (false, false),
+                    &mut rec,
+                    in_window,
+                );
             }
         }
         done += n;

@@ -63,6 +63,12 @@ pub(super) fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
         // Read before the wait's first clock reading: its cost stays out of the wait.
         rec.pending_switches = voluntary_switches();
     }
+    // Whether a timed acquisition finds the lock taken: a writer's mark in the holder word
+    // (Relaxed: a glance, ordered with nothing; a reader inside leaves no mark, so a writer
+    // that waits for readers is counted as finding it free).
+    let taken = TIMED
+        && B::KIND == Protection::Lock
+        && pick.slot.data.0.holder.load(Ordering::Relaxed) & FREE == 0;
     // Only the acquired reading is ordered: it must not run before the acquire completes, or
     // the contended cache-line transfer (the hand-off itself) would fall outside the figure.
     // The reading before may run a little early, which can only lengthen a wait.
@@ -74,19 +80,27 @@ pub(super) fn op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     } else {
         write_op::<B, O, TIMED, WORK>(w, pick.slot, pick.cs, rec)
     };
-    after_op::<B, O, TIMED, WORK>(w, before, entered, pick.think, read, rec, in_window);
+    after_op::<B, O, TIMED, WORK>(
+        w,
+        before,
+        entered,
+        pick.think,
+        (read, taken),
+        rec,
+        in_window,
+    );
 }
 
 /// What follows an operation that began at `before` (when timed) and `entered` the critical
-/// section (or gave up): the timeout counted, or the wait and the critical section recorded;
-/// then the think time, `think`.
+/// section (or gave up): the timeout counted, or the wait and the critical section recorded
+/// (`read`: a read's; `taken`: one that found the lock taken); then the think time, `think`.
 #[inline(always)]
 pub(super) fn after_op<B: Backend, O: Operation, const TIMED: bool, const WORK: bool>(
     w: &Worker<'_, '_, B, O>,
     before: u64,
     entered: Option<(u64, u64)>,
     think: BusyWork,
-    read: bool,
+    (read, taken): (bool, bool),
     rec: &mut Recorder,
     in_window: bool,
 ) {
@@ -107,6 +121,9 @@ pub(super) fn after_op<B: Backend, O: Operation, const TIMED: bool, const WORK: 
     if TIMED {
         let waited = clock.delta_ns(before, acquired);
         rec.record_wait(waited, in_window);
+        if taken {
+            rec.contended_wait_ns.saturating_record(waited.max(1));
+        }
         if O::MIXED {
             rec.record_kind_wait(waited, read);
         }

@@ -44,6 +44,8 @@ struct Ext {
     words: Words,
     /// The site, plus one.
     site: u32,
+    /// The object's number among its site's.
+    object: u32,
     boxed: Option<Box<dyn DynLock>>,
 }
 
@@ -135,13 +137,14 @@ impl Core {
         } else {
             LockKind::Mutex
         };
-        let site = sites::site_for(self.label, lock_kind, backend);
+        let (site, object) = sites::site_for(self.label, lock_kind, backend);
         let ext = Box::into_raw(Box::new(Ext {
             words: Words {
                 holder: Line(Default::default()),
                 waiting: Line(Default::default()),
             },
             site: site + 1,
+            object,
             boxed: boxed::make(kind),
         }));
         // AcqRel: publishes ours (Release), or sees the winner's (Acquire).
@@ -219,7 +222,7 @@ impl Core {
         let ext = self.ext(kind);
         let slot = record::acquire(
             &ext.words,
-            ext.site,
+            (ext.site, ext.object),
             mode == Mode::Shared,
             || self.word.try_acquire(kind, mode, || self.boxed()),
             || match deadline {
@@ -258,7 +261,13 @@ impl Core {
             return None;
         }
         // Taken: recorded as an acquisition that found it free.
-        let slot = record::acquire(&ext.words, ext.site, mode == Mode::Shared, || true, || true)?;
+        let slot = record::acquire(
+            &ext.words,
+            (ext.site, ext.object),
+            mode == Mode::Shared,
+            || true,
+            || true,
+        )?;
         Some(Token {
             kind,
             slot,

@@ -22,9 +22,11 @@ use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::backend::{self, Kind};
-use super::record::{self, SiteRec};
+use super::record::{self, SiteRec, ThreadUse};
 use super::{FRAME, STARTED, condvar};
-use crate::format::{Ended, LockProfile, PROFILE_FORMAT, PROFILE_VERSION, Profile, ProfileBackend};
+use crate::format::{
+    Ended, LockProfile, LockUse, PROFILE_FORMAT, PROFILE_VERSION, Profile, ProfileBackend,
+};
 use crate::{PROFILE_VAR, ProbeError};
 
 /// Writes the profile now (to `LOCKBENCH_PROFILE`), and returns where: the program's own "on
@@ -118,35 +120,47 @@ fn profile(ended: Ended) -> Profile {
 fn merged() -> (Vec<LockProfile>, usize) {
     let reg = record::registry().lock();
     let sites = super::sites::sites().lock();
-    let mut totals: Vec<Option<(Box<SiteRec>, Vec<u64>)>> =
-        (0..sites.all.len()).map(|_| None).collect();
-    let mut add = |site: u32, r: &SiteRec, users: &mut dyn FnMut(&mut Vec<u64>)| {
+    let mut totals: Vec<Option<Box<SiteRec>>> = (0..sites.all.len()).map(|_| None).collect();
+    let mut add = |site: u32, r: &SiteRec| {
         if let Some(slot) = totals.get_mut(site as usize) {
-            let (t, u) = slot.get_or_insert_with(|| (Box::new(SiteRec::new()), Vec::new()));
-            t.merge(r);
-            users(u);
+            slot.get_or_insert_with(|| Box::new(SiteRec::new()))
+                .merge(r);
         }
     };
-    let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
     for rec in &reg.live {
-        rec.each(|site, r| add(site, r, &mut |u| u.push(load(&r.acquisitions))));
+        rec.each(&mut add);
     }
-    reg.retired.each(|site, r| add(site, r, &mut |_| {}));
-    for counts in &reg.retired_counts {
-        for &(site, n) in counts {
-            if let Some(Some((_, u))) = totals.get_mut(site as usize) {
-                u.push(n);
+    reg.retired.each(&mut add);
+    // Every thread's use of each site: the live ones', then the ended ones'.
+    let threads: Vec<Vec<ThreadUse>> = reg
+        .live
+        .iter()
+        .map(|rec| ThreadUse::of(rec))
+        .chain(reg.retired_uses.iter().cloned())
+        .collect();
+    let mut uses: Vec<(Vec<u64>, Vec<LockUse>)> =
+        (0..sites.all.len()).map(|_| Default::default()).collect();
+    for (thread, sites_used) in threads.iter().enumerate() {
+        for u in sites_used {
+            if let Some((users, objects)) = uses.get_mut(u.site as usize) {
+                users.push(u.acquisitions);
+                objects.extend(u.objects.iter().map(|&(object, samples, shared)| LockUse {
+                    thread: u32::try_from(thread).unwrap_or(u32::MAX),
+                    object,
+                    samples,
+                    shared,
+                }));
             }
         }
     }
-    let threads = reg.live.len() + reg.retired_counts.len();
     let mut out: Vec<LockProfile> = sites
         .all
         .iter()
         .zip(totals)
-        .map(|(site, total)| {
-            let (t, users) = total.unwrap_or_else(|| (Box::new(SiteRec::new()), Vec::new()));
-            lock_profile(site, &t, users)
+        .zip(uses)
+        .map(|((site, total), (users, objects))| {
+            let t = total.unwrap_or_else(|| Box::new(SiteRec::new()));
+            lock_profile(site, &t, users, objects)
         })
         .collect();
     out.sort_by(|a, b| {
@@ -155,10 +169,15 @@ fn merged() -> (Vec<LockProfile>, usize) {
             .cmp(&a.wait.total_ns)
             .then(b.acquisitions.cmp(&a.acquisitions))
     });
-    (out, threads)
+    (out, threads.len())
 }
 
-fn lock_profile(site: &super::sites::Site, t: &SiteRec, mut users: Vec<u64>) -> LockProfile {
+fn lock_profile(
+    site: &super::sites::Site,
+    t: &SiteRec,
+    mut users: Vec<u64>,
+    mut objects: Vec<LockUse>,
+) -> LockProfile {
     let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
     let acquisitions = load(&t.acquisitions);
     // An acquisition that found the lock free waited 0: not timed, so counted here.
@@ -166,6 +185,12 @@ fn lock_profile(site: &super::sites::Site, t: &SiteRec, mut users: Vec<u64>) -> 
         .record_n(0, acquisitions.saturating_sub(load(&t.contended)));
     users.retain(|&n| n > 0);
     users.sort_unstable_by(|a, b| b.cmp(a));
+    objects.sort_unstable_by(|a, b| {
+        b.samples
+            .cmp(&a.samples)
+            .then(a.thread.cmp(&b.thread))
+            .then(a.object.cmp(&b.object))
+    });
     let (first, last) = (load(&t.first), load(&t.last));
     LockProfile {
         name: site.label.clone(),
@@ -185,6 +210,8 @@ fn lock_profile(site: &super::sites::Site, t: &SiteRec, mut users: Vec<u64>) -> 
         wait: t.wait.distribution(),
         hold: t.hold.distribution(),
         gap: t.gap.distribution(),
+        think: t.think.distribution(),
+        uses: objects,
         active_ns: last.saturating_sub(first.min(last)),
     }
 }

@@ -9,6 +9,7 @@
 //! taken (the try failed); everything is written to the thread's record after the release.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 use std::time::Instant;
@@ -45,6 +46,11 @@ pub(crate) struct SiteRec {
     pub(crate) wait: Hist,
     pub(crate) hold: Hist,
     pub(crate) gap: Hist,
+    /// From a sampled release of this site to the thread's next acquisition of any lock.
+    pub(crate) think: Hist,
+    /// The sampled acquisitions per object of the site: (all, shared), by object number.
+    /// Only the owner adds to it (on a sampled acquisition); the profile's writer reads it.
+    pub(crate) objects: parking_lot::Mutex<HashMap<u32, (u64, u64)>>,
 }
 
 impl SiteRec {
@@ -62,10 +68,27 @@ impl SiteRec {
             wait: Hist::new(),
             hold: Hist::new(),
             gap: Hist::new(),
+            think: Hist::new(),
+            objects: parking_lot::Mutex::new(HashMap::new()),
         }
     }
 
-    /// Adds `other`'s figures to these (serialised by the caller).
+    /// One more sampled acquisition of object `object` (shared when `shared`).
+    fn sampled_object(&self, object: u32, shared: bool) {
+        let mut objects = self.objects.lock();
+        let n = objects.entry(object).or_default();
+        n.0 += 1;
+        n.1 += u64::from(shared);
+    }
+
+    /// The sampled acquisitions per object, as (object, all, shared).
+    pub(crate) fn object_samples(&self) -> Vec<(u32, u64, u64)> {
+        let objects = self.objects.lock();
+        objects.iter().map(|(&o, &(n, r))| (o, n, r)).collect()
+    }
+
+    /// Adds `other`'s figures to these (serialised by the caller), all but its objects (a
+    /// thread's use of objects is kept per thread: [`ThreadUse`]).
     pub(crate) fn merge(&self, other: &SiteRec) {
         let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
         bump(&self.acquisitions, load(&other.acquisitions));
@@ -82,6 +105,7 @@ impl SiteRec {
         self.wait.merge(&other.wait);
         self.hold.merge(&other.hold);
         self.gap.merge(&other.gap);
+        self.think.merge(&other.think);
     }
 }
 
@@ -168,8 +192,34 @@ impl Drop for ThreadRec {
 pub(crate) struct Registry {
     pub(crate) live: Vec<&'static ThreadRec>,
     pub(crate) retired: ThreadRec,
-    /// Each ended thread's acquisitions per site (the profile counts threads per lock).
-    pub(crate) retired_counts: Vec<Vec<(u32, u64)>>,
+    /// Each ended thread's use of each site (the profile counts threads per lock, and says
+    /// which thread used which object).
+    pub(crate) retired_uses: Vec<Vec<ThreadUse>>,
+}
+
+/// One thread's use of one site: its acquisitions, and its sampled ones per object.
+#[derive(Clone)]
+pub(crate) struct ThreadUse {
+    pub(crate) site: u32,
+    pub(crate) acquisitions: u64,
+    /// (object, sampled acquisitions, of which shared).
+    pub(crate) objects: Vec<(u32, u64, u64)>,
+}
+
+impl ThreadUse {
+    /// Thread `rec`'s use of each site it took.
+    pub(crate) fn of(rec: &ThreadRec) -> Vec<ThreadUse> {
+        let mut uses = Vec::new();
+        rec.each(|site, r| {
+            uses.push(ThreadUse {
+                site,
+                // Relaxed: a snapshot of a counter.
+                acquisitions: r.acquisitions.load(Ordering::Relaxed),
+                objects: r.object_samples(),
+            });
+        });
+        uses
+    }
 }
 
 pub(crate) fn registry() -> &'static parking_lot::Mutex<Registry> {
@@ -178,7 +228,7 @@ pub(crate) fn registry() -> &'static parking_lot::Mutex<Registry> {
         parking_lot::Mutex::new(Registry {
             live: Vec::new(),
             retired: ThreadRec::new(0),
-            retired_counts: Vec::new(),
+            retired_uses: Vec::new(),
         })
     })
 }
@@ -194,6 +244,9 @@ struct Local {
     rng: Cell<u64>,
     /// The site whose next acquisition ends a timed gap, plus one (0: none), and when it began.
     gap: Cell<(u32, u64)>,
+    /// The site whose sampled release began a timed think, plus one (0: none), and when: the
+    /// thread's next acquisition of any lock ends it.
+    think: Cell<(u32, u64)>,
     /// The acquisitions this thread holds now, recorded at their release.
     open: std::cell::UnsafeCell<Vec<Seen>>,
 }
@@ -203,14 +256,10 @@ impl Drop for Local {
         let Some(rec) = self.rec.take() else { return };
         let mut reg = registry().lock();
         reg.live.retain(|r| !std::ptr::eq(*r, rec));
-        let mut counts = Vec::new();
-        rec.each(|site, r| {
-            reg.retired.site(site).merge(r);
-            // Relaxed: this thread's own counter.
-            counts.push((site, r.acquisitions.load(Ordering::Relaxed)));
-        });
-        if !counts.is_empty() {
-            reg.retired_counts.push(counts);
+        rec.each(|site, r| reg.retired.site(site).merge(r));
+        let uses = ThreadUse::of(rec);
+        if !uses.is_empty() {
+            reg.retired_uses.push(uses);
         }
         drop(reg);
         // SAFETY: leaked in `mine`, removed from the registry above (the only other place that
@@ -226,6 +275,7 @@ thread_local! {
             countdown: Cell::new(0),
             rng: Cell::new(0),
             gap: Cell::new((0, 0)),
+            think: Cell::new((0, 0)),
             open: std::cell::UnsafeCell::new(Vec::new()),
         }
     };
@@ -281,6 +331,12 @@ struct Seen {
     hold_from: u64,
     /// The gap before it, plus one, if timed (0: not).
     gap: u64,
+    /// The think before it, plus one, if timed (0: not), and the site it followed, plus one.
+    think: (u64, u32),
+    /// Its object's number, plus one, when its hold is sampled (0: not).
+    object: u32,
+    /// Whether it was taken shared.
+    shared: bool,
 }
 
 /// A token's slot flag: the hold is sampled (read the clock before the release).
@@ -307,7 +363,8 @@ fn local() -> Option<&'static Local> {
     Some(unsafe { &*l })
 }
 
-/// A recorded acquisition of the lock object whose words are `words` (site `site`, plus one):
+/// A recorded acquisition of the lock object whose words are `words` (site `site`, plus one;
+/// the site's object `object`):
 /// `try_` takes it if it is free now; else `wait` waits for it (`false`: gave up at its
 /// deadline). Returns the token's slot (0: nothing left to record at the release; else the
 /// open acquisition's place, plus one, with [`SAMPLED`] set when the hold is timed), or
@@ -319,7 +376,7 @@ fn local() -> Option<&'static Local> {
 #[inline]
 pub(crate) fn acquire(
     words: &Words,
-    site: u32,
+    (site, object): (u32, u32),
     shared: bool,
     try_: impl FnOnce() -> bool,
     wait: impl FnOnce() -> bool,
@@ -361,8 +418,9 @@ pub(crate) fn acquire(
     }
     let (gap_site, gap_from) = l.gap.get();
     let ends_gap = gap_site == site;
+    let (think_site, think_from) = l.think.get();
     let sampled = l.tick();
-    if !sampled && !ends_gap && seen.waited == 0 {
+    if !sampled && !ends_gap && think_site == 0 && seen.waited == 0 {
         return Some(0);
     }
     let read = if seen.waited != 0 {
@@ -370,13 +428,20 @@ pub(crate) fn acquire(
     } else {
         now()
     };
+    // A gap and a think end where the thread asked for the lock.
+    let asked = if seen.waited != 0 { began } else { read };
     if ends_gap {
         l.gap.set((0, 0));
-        let to = if seen.waited != 0 { began } else { read };
-        seen.gap = to.saturating_sub(gap_from) + 1;
+        seen.gap = asked.saturating_sub(gap_from) + 1;
+    }
+    if think_site != 0 {
+        l.think.set((0, 0));
+        seen.think = (asked.saturating_sub(think_from) + 1, think_site);
     }
     if sampled {
         seen.hold_from = read;
+        seen.object = object.saturating_add(1);
+        seen.shared = shared;
     }
     // SAFETY: `open` is touched only by this thread, and not re-entered (nothing here takes
     // a probe lock).
@@ -404,6 +469,10 @@ pub(crate) fn released(slot: u32, released: u64) {
         if seen.site == 0 {
             return;
         }
+        let (think, think_site) = seen.think;
+        if think != 0 {
+            l.mine().site(think_site - 1).think.record_n(think - 1, 1);
+        }
         let r = l.mine().site(seen.site - 1);
         if seen.waited != 0 {
             bump(&r.contended, 1);
@@ -421,7 +490,13 @@ pub(crate) fn released(slot: u32, released: u64) {
                 r.first.store(seen.hold_from, Ordering::Relaxed);
             }
             raise(&r.last, released);
-            l.gap.set((seen.site, released));
+            r.sampled_object(seen.object.saturating_sub(1), seen.shared);
+            // The gap and the think after it start here, where the program goes on: the
+            // probe's own bookkeeping above, which only a sampled acquisition does, is no part
+            // of the program's work between two acquisitions.
+            let resumed = now();
+            l.gap.set((seen.site, resumed));
+            l.think.set((seen.site, resumed));
         }
     });
     if recorded.is_err() {

@@ -51,8 +51,9 @@ pub(crate) fn sites() -> &'static parking_lot::Mutex<Sites> {
     SITES.get_or_init(Default::default)
 }
 
-/// The number of the site `label` names, counting one more object of it.
-pub(crate) fn site_for(label: Label, kind: LockKind, backend: &str) -> u32 {
+/// The number of the site `label` names, counting one more object of it, and that object's
+/// number among the site's (0 for its first).
+pub(crate) fn site_for(label: Label, kind: LockKind, backend: &str) -> (u32, u32) {
     let (text, named) = label.text();
     let mut s = sites().lock();
     let key = if s.all.len() >= MAX_SITES - 1 && !s.index.contains_key(&(text.clone(), kind)) {
@@ -61,8 +62,9 @@ pub(crate) fn site_for(label: Label, kind: LockKind, backend: &str) -> u32 {
         (text, kind)
     };
     if let Some(&i) = s.index.get(&key) {
-        s.all[i as usize].instances += 1;
-        return i;
+        let site = &mut s.all[i as usize];
+        site.instances += 1;
+        return (i, u32::try_from(site.instances - 1).unwrap_or(u32::MAX));
     }
     let i = s.all.len() as u32;
     s.all.push(Site {
@@ -73,7 +75,7 @@ pub(crate) fn site_for(label: Label, kind: LockKind, backend: &str) -> u32 {
         instances: 1,
     });
     s.index.insert(key, i);
-    i
+    (i, 0)
 }
 
 /// Takes back the count of an object [`site_for`] counted but that was not made.
