@@ -254,7 +254,7 @@ fn lockbench_profile_shows_the_locks_and_refuses_bad_files_in_one_line() {
     let truncated = dir.path().join("truncated.json");
     std::fs::write(&truncated, &text[..text.len() / 2]).unwrap();
     let newer = dir.path().join("newer.json");
-    std::fs::write(&newer, text.replace("\"version\": 2,", "\"version\": 99,")).unwrap();
+    std::fs::write(&newer, text.replace("\"version\": 3,", "\"version\": 99,")).unwrap();
     let foreign = dir.path().join("foreign.json");
     std::fs::write(&foreign, "{\"schema\": \"something else\"}").unwrap();
     for (path, says) in [
@@ -530,11 +530,15 @@ fn replay_sweeps_the_programs_contention_and_sets_it_beside_the_program() {
     assert!(stdout.contains("Verdict"), "{stdout}");
     assert!(
         stdout.contains(
-            "how closely the replay matched the program (its hottest lock, lru, under ticket)"
+            "how closely the replay matched the program (its replayed locks, under ticket)"
         ),
         "{stdout}"
     );
-    assert!(stdout.contains("both drawn per operation"), "{stdout}");
+    assert!(
+        stdout.contains("each drawn from the whole measured histogram"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("hand-offs"), "{stdout}");
     let results = std::fs::read_to_string(dir.path().join("replay").join("results.json")).unwrap();
     assert!(results.contains("\"locks\": 1"));
     assert!(
@@ -550,12 +554,19 @@ fn replay_sweeps_the_programs_contention_and_sets_it_beside_the_program() {
     let p: lockbench::model::Profile =
         serde_json::from_str(&std::fs::read_to_string(&profile).unwrap()).unwrap();
     let lru = p.locks.iter().find(|l| l.name == "lru").unwrap();
-    let median = draws.cs_ns[draws.cs_ns.len() / 2] as f64;
-    let program = lru.hold.p50_ns as f64;
+    let cs = &draws.locks[0].cs;
+    let mean = cs
+        .iter()
+        .map(|b| (b.0 + b.1) as f64 / 2.0 * b.2 as f64)
+        .sum::<f64>()
+        / cs.iter().map(|b| b.2 as f64).sum::<f64>();
     assert!(
-        (median - program).abs() <= program * 0.05 + 2.0,
-        "drawn median hold {median} ns, the program's {program} ns"
+        (mean - lru.hold.mean_ns).abs() <= lru.hold.mean_ns * 0.07 + 2.0,
+        "drawn mean hold {mean} ns, the program's {} ns: drawn whole, nothing cut",
+        lru.hold.mean_ns
     );
+    assert_eq!(draws.slots, vec![0]);
+    assert_eq!(draws.workers.len(), 2, "each thread its own mix");
 
     // --fixed-work replays the means.
     let out = lockbench()
@@ -568,8 +579,12 @@ fn replay_sweeps_the_programs_contention_and_sets_it_beside_the_program() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(stdout.contains("both fixed at those means"), "{stdout}");
-    assert!(!dir.path().join("fixed").join("draws.json").exists());
+    assert!(stdout.contains("fixed at the means"), "{stdout}");
+    let fixed: lockbench::model::WorkDraws = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("fixed").join("draws.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(fixed.locks[0].cs.len(), 1, "one length: the mean");
 
     // A profile with nothing recorded cannot be replayed.
     let bare = dir.path().join("bare.json");
@@ -586,4 +601,83 @@ fn replay_sweeps_the_programs_contention_and_sets_it_beside_the_program() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("LOCKBENCH_RECORD=off"), "{err}");
+}
+
+/// Replays `profile` on `backends` (one short repetition) and returns its sweep's results.
+fn replayed(profile: &std::path::Path, backends: &str, out: &std::path::Path) -> serde_json::Value {
+    let run = lockbench()
+        .arg("replay")
+        .arg(profile)
+        .args([
+            "--backends",
+            backends,
+            "--repeat",
+            "1",
+            "--duration",
+            "100ms",
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_replay_keeps_threads_to_their_own_locks_and_readers_shared() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("cache.json");
+    let (code, _, stderr) = run(
+        &example("cache"),
+        &["--threads", "2", "--lookups", "20000"],
+        &[("LOCKBENCH_PROFILE", profile.to_str().unwrap())],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let mut p: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&profile).unwrap()).unwrap();
+    // Two threads, each with an object of its own: the replay's threads never meet.
+    let lru = &mut p["locks"][0];
+    lru["instances"] = 2.into();
+    lru["uses"] = serde_json::json!([
+        {"thread": 0, "object": 0, "samples": 500, "shared": 0},
+        {"thread": 1, "object": 1, "samples": 500, "shared": 0}
+    ]);
+    let own = dir.path().join("own.json");
+    std::fs::write(&own, p.to_string()).unwrap();
+    let r = replayed(&own, "std", &dir.path().join("own"));
+    let point = &r["points"][0];
+    assert_eq!(point["threads"], 2);
+    assert_eq!(point["regime"]["locks"], 2);
+    for rep in point["repetitions"].as_array().unwrap() {
+        assert_eq!(
+            rep["handoff_rate"], 0.0,
+            "a thread's own lock is never handed over"
+        );
+    }
+    // A read-mostly reader-writer lock: replayed with readers, at its share of reads.
+    let lru = &mut p["locks"][0];
+    lru["kind"] = "rwlock".into();
+    let all = lru["acquisitions"].as_u64().unwrap();
+    lru["shared_acquisitions"] = (all * 99 / 100).into();
+    lru["uses"] = serde_json::json!([
+        {"thread": 0, "object": 0, "samples": 500, "shared": 495},
+        {"thread": 1, "object": 0, "samples": 500, "shared": 495}
+    ]);
+    let read_mostly = dir.path().join("read-mostly.json");
+    std::fs::write(&read_mostly, p.to_string()).unwrap();
+    let r = replayed(&read_mostly, "std-rwlock", &dir.path().join("read-mostly"));
+    assert_eq!(
+        r["settings"]["workload"]["name"], "rw",
+        "{}",
+        r["settings"]["workload"]
+    );
+    let rep = &r["points"][0]["repetitions"][0];
+    let share = rep["reads_per_sec"].as_f64().unwrap() / rep["ops_per_sec"].as_f64().unwrap();
+    assert!((0.97..=1.0).contains(&share), "reads {share}");
 }

@@ -30,7 +30,18 @@ pub enum BusyWork {
     Iterations(u64),
     /// Spin until this many clock ticks have passed.
     Ticks(u64),
+    /// Stay away until this many clock ticks have passed: yield the CPU to any thread that
+    /// wants it, until then. A drawn length of at least [`AWAY_NS`] is taken as the program's
+    /// thread off its CPU (preempted, or blocked), not computing: spun, it would hold a CPU
+    /// that the program's thread gave up, and the replay's own preemptions would count it
+    /// twice.
+    Away(u64),
 }
+
+/// The drawn length from which a thread is taken to be away (see [`BusyWork::Away`]): 20 µs,
+/// well above a compute loop's holds and thinks and on the scale of the scheduler's own
+/// events (a context switch takes microseconds on a VM, a preemption a time slice).
+pub const AWAY_NS: u64 = 20_000;
 
 /// Work-loop iterations between two looks at the stop flag (well under a microsecond).
 const ITERATIONS_PER_LOOK: u64 = 1024;
@@ -73,6 +84,12 @@ impl BusyWork {
                     }
                 }
             }
+            BusyWork::Away(ticks) => {
+                let end = clock.raw().saturating_add(ticks);
+                while clock.raw() < end && !stop() {
+                    std::thread::yield_now();
+                }
+            }
         }
     }
 }
@@ -85,6 +102,9 @@ impl BusyWork {
 pub struct DrawnWork {
     /// Whether the lengths count loop iterations (else clock ticks).
     iterations: bool,
+    /// The length (in clock ticks) from which a drawn length is spent away
+    /// ([`BusyWork::Away`]); never, in iterations.
+    away: u64,
     /// Each kind of lock's draws.
     kinds: Vec<KindDraws>,
     /// The kind of each of the run's locks (empty: every lock is the first kind).
@@ -182,7 +202,7 @@ impl DrawnWork {
         let iterations = unit == WorkUnit::Instructions && cal.is_some();
         let size = |ns: u64| match work_for(unit, Duration::from_nanos(ns), clock, cal) {
             BusyWork::None => 0,
-            BusyWork::Iterations(n) | BusyWork::Ticks(n) => n,
+            BusyWork::Iterations(n) | BusyWork::Ticks(n) | BusyWork::Away(n) => n,
         };
         let table = |buckets: &[(u64, u64, u64)]| {
             let sized: Vec<(u64, u64, f64)> = buckets
@@ -231,8 +251,13 @@ impl DrawnWork {
                 mix
             })
             .collect();
+        let away = match work_for(WorkUnit::Time, Duration::from_nanos(AWAY_NS), clock, None) {
+            BusyWork::Ticks(t) if !iterations => t,
+            _ => u64::MAX,
+        };
         Some(DrawnWork {
             iterations,
+            away,
             kinds,
             slots: draws.slots.clone(),
             mixes,
@@ -268,6 +293,8 @@ impl DrawnWork {
         let work = |n| {
             if self.iterations {
                 BusyWork::Iterations(n)
+            } else if n >= self.away {
+                BusyWork::Away(n)
             } else {
                 BusyWork::Ticks(n)
             }
@@ -478,6 +505,44 @@ mod tests {
         let mut bad = draws;
         bad.workers[1].pop();
         assert!(bad.problem().unwrap().contains("worker 1"));
+    }
+
+    #[test]
+    fn a_long_drawn_length_is_spent_away() {
+        let draws = WorkDraws {
+            source: String::new(),
+            cs_ns: vec![100, 100],
+            think_ns: vec![1_000_000, 1_000_000],
+            locks: Vec::new(),
+            slots: Vec::new(),
+            workers: Vec::new(),
+        };
+        let clock = Clock::new();
+        let table = DrawnWork::of(Some(&draws), WorkUnit::Time, &clock, None).expect("draws");
+        let (cs, think) = table.lengths(0, [1, 2, 3, 4]);
+        assert!(matches!(cs, BusyWork::Ticks(_)), "{cs:?}");
+        assert!(matches!(think, BusyWork::Away(_)), "{think:?}");
+        let t = Instant::now();
+        think.run(&clock, || false);
+        assert!(
+            t.elapsed() >= Duration::from_micros(900),
+            "{:?}",
+            t.elapsed()
+        );
+        // Away is cut short by a stop too.
+        let t = Instant::now();
+        BusyWork::Away(u64::MAX / 2).run(&clock, || true);
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+        // In instructions, no length is away: the loop is the work.
+        let cal = Some(WorkCalibration {
+            ns_per_iteration: 1.0,
+        });
+        let table =
+            DrawnWork::of(Some(&draws), WorkUnit::Instructions, &clock, cal).expect("draws");
+        assert_eq!(
+            table.lengths(0, [1, 2, 3, 4]).1,
+            BusyWork::Iterations(1_000_000)
+        );
     }
 
     #[test]
