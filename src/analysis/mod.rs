@@ -286,6 +286,15 @@ pub fn run_result(
     }
 }
 
+/// The timed acquisitions that found the lock taken, of `timed` in all (`None`: none timed).
+fn contended(workers: &[WorkerRecord], timed: u64) -> Option<ContendedWaits> {
+    let waits = merged(workers, |r| &r.contended_wait_ns);
+    (timed > 0).then(|| ContendedWaits {
+        share: waits.len() as f64 / timed as f64,
+        latency: LatencySummary::of(&waits),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -593,13 +602,4 @@ mod tests {
         assert_eq!(p.lost_updates, 10);
         assert_eq!(p.repetitions.len(), 3);
     }
-}
-
-/// The timed acquisitions that found the lock taken, of `timed` in all (`None`: none timed).
-fn contended(workers: &[WorkerRecord], timed: u64) -> Option<ContendedWaits> {
-    let waits = merged(workers, |r| &r.contended_wait_ns);
-    (timed > 0).then(|| ContendedWaits {
-        share: waits.len() as f64 / timed as f64,
-        latency: LatencySummary::of(&waits),
-    })
 }

@@ -313,7 +313,8 @@ impl DrawnWork {
         self.kind(slot).reads.map(|below| u < below)
     }
 
-    /// Worker `index`'s mix of the locks (see [`DrawnWork::mixes`]), if it has its own.
+    /// Worker `index`'s mix of the locks (for each lock, the draw below which it is taken,
+    /// ascending), if it has its own.
     pub fn mix(&self, index: usize) -> Option<&[u64]> {
         (!self.mixes.is_empty()).then(|| self.mixes[index % self.mixes.len()].as_slice())
     }
