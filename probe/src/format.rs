@@ -127,6 +127,10 @@ pub struct LockProfile {
     pub wait: Distribution,
     /// Time held per acquisition: a sample of them (see [`Profile::hold_sampling`]).
     pub hold: Distribution,
+    /// Of those, the holds of hand-offs (acquisitions after another thread's hold): the data
+    /// the lock guards was last touched on another core (empty before version 3).
+    #[serde(default)]
+    pub hold_after_handoff: Distribution,
     /// Per thread, from a release of it to that thread's next acquire of it (sampled with the
     /// holds).
     pub gap: Distribution,

@@ -304,6 +304,7 @@ mod tests {
             waiters_max: 0,
             wait: Distribution::default(),
             hold: measured(&[(96, 3), (1024, 1)]),
+            hold_after_handoff: Distribution::default(),
             gap: measured(&[(200, 1)]),
             think: measured(&[(104, 1)]),
             uses: uses

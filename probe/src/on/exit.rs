@@ -209,6 +209,7 @@ fn lock_profile(
         waiters_max: load(&t.waiters_max),
         wait: t.wait.distribution(),
         hold: t.hold.distribution(),
+        hold_after_handoff: t.hold_handed.distribution(),
         gap: t.gap.distribution(),
         think: t.think.distribution(),
         uses: objects,

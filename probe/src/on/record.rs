@@ -45,6 +45,8 @@ pub(crate) struct SiteRec {
     pub(crate) last: AtomicU64,
     pub(crate) wait: Hist,
     pub(crate) hold: Hist,
+    /// The sampled holds of acquisitions that were hand-offs (another thread held it last).
+    pub(crate) hold_handed: Hist,
     pub(crate) gap: Hist,
     /// From a sampled release of this site to the thread's next acquisition of any lock.
     pub(crate) think: Hist,
@@ -67,6 +69,7 @@ impl SiteRec {
             last: AtomicU64::new(0),
             wait: Hist::new(),
             hold: Hist::new(),
+            hold_handed: Hist::new(),
             gap: Hist::new(),
             think: Hist::new(),
             objects: parking_lot::Mutex::new(HashMap::new()),
@@ -104,6 +107,7 @@ impl SiteRec {
         raise(&self.last, load(&other.last));
         self.wait.merge(&other.wait);
         self.hold.merge(&other.hold);
+        self.hold_handed.merge(&other.hold_handed);
         self.gap.merge(&other.gap);
         self.think.merge(&other.think);
     }
@@ -337,6 +341,8 @@ struct Seen {
     object: u32,
     /// Whether it was taken shared.
     shared: bool,
+    /// Whether another thread held the lock last (a hand-off).
+    handed: bool,
 }
 
 /// A token's slot flag: the hold is sampled (read the clock before the release).
@@ -412,9 +418,10 @@ pub(crate) fn acquire(
     // which orders them (readers of a shared lock may race: then a hand-off among readers is
     // counted loosely).
     let last = words.holder.0.load(Ordering::Relaxed);
+    let handed = last != rec.number && last != 0;
     if last != rec.number {
         words.holder.0.store(rec.number, Ordering::Relaxed);
-        bump(&r.handoffs, u64::from(last != 0));
+        bump(&r.handoffs, u64::from(handed));
     }
     let (gap_site, gap_from) = l.gap.get();
     let ends_gap = gap_site == site;
@@ -442,6 +449,7 @@ pub(crate) fn acquire(
         seen.hold_from = read;
         seen.object = object.saturating_add(1);
         seen.shared = shared;
+        seen.handed = handed;
     }
     // SAFETY: `open` is touched only by this thread, and not re-entered (nothing here takes
     // a probe lock).
@@ -484,7 +492,11 @@ pub(crate) fn released(slot: u32, released: u64) {
             r.gap.record_n(seen.gap - 1, 1);
         }
         if seen.hold_from != 0 && released != 0 {
-            r.hold.record_n(released.saturating_sub(seen.hold_from), 1);
+            let hold = released.saturating_sub(seen.hold_from);
+            r.hold.record_n(hold, 1);
+            if seen.handed {
+                r.hold_handed.record_n(hold, 1);
+            }
             // Relaxed: owner-written, as in `bump`.
             if seen.hold_from < r.first.load(Ordering::Relaxed) {
                 r.first.store(seen.hold_from, Ordering::Relaxed);
