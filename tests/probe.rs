@@ -493,16 +493,12 @@ fn ab_interrupted_ends_the_program_it_runs_and_says_so() {
 #[test]
 fn replay_sweeps_the_programs_contention_and_sets_it_beside_the_program() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = dir.path().join("cache.json");
-    let (code, _, stderr) = run(
-        &example("cache"),
-        &["--threads", "2", "--lookups", "20000"],
-        &[
-            ("LOCKBENCH_PROFILE", profile.to_str().unwrap()),
-            ("LOCKBENCH_BACKEND", "ticket"),
-        ],
+    let profile = cache_profile(
+        dir.path(),
+        "cache.json",
+        "20000",
+        &[("LOCKBENCH_BACKEND", "ticket")],
     );
-    assert_eq!(code, Some(0), "{stderr}");
     let out = lockbench()
         .arg("replay")
         .arg(&profile)
@@ -567,40 +563,6 @@ fn replay_sweeps_the_programs_contention_and_sets_it_beside_the_program() {
     );
     assert_eq!(draws.slots, vec![0]);
     assert_eq!(draws.workers.len(), 2, "each thread its own mix");
-
-    // --fixed-work replays the means.
-    let out = lockbench()
-        .arg("replay")
-        .arg(&profile)
-        .args(["--backends", "std", "--repeat", "1", "--duration", "50ms"])
-        .args(["--quiet", "--fixed-work", "--out"])
-        .arg(dir.path().join("fixed"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}");
-    assert!(stdout.contains("fixed at the means"), "{stdout}");
-    let fixed: lockbench::model::WorkDraws = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("fixed").join("draws.json")).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(fixed.locks[0].cs.len(), 1, "one length: the mean");
-
-    // A profile with nothing recorded cannot be replayed.
-    let bare = dir.path().join("bare.json");
-    let (code, _, _) = run(
-        &example("cache"),
-        &["--threads", "2", "--lookups", "1000"],
-        &[
-            ("LOCKBENCH_PROFILE", bare.to_str().unwrap()),
-            ("LOCKBENCH_RECORD", "off"),
-        ],
-    );
-    assert_eq!(code, Some(0));
-    let out = lockbench().arg("replay").arg(&bare).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("LOCKBENCH_RECORD=off"), "{err}");
 }
 
 /// Replays `profile` on `backends` (one short repetition) and returns its sweep's results.
@@ -632,13 +594,7 @@ fn replayed(profile: &std::path::Path, backends: &str, out: &std::path::Path) ->
 #[test]
 fn a_replay_keeps_threads_to_their_own_locks_and_readers_shared() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = dir.path().join("cache.json");
-    let (code, _, stderr) = run(
-        &example("cache"),
-        &["--threads", "2", "--lookups", "20000"],
-        &[("LOCKBENCH_PROFILE", profile.to_str().unwrap())],
-    );
-    assert_eq!(code, Some(0), "{stderr}");
+    let profile = cache_profile(dir.path(), "cache.json", "20000", &[]);
     let mut p: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&profile).unwrap()).unwrap();
     // Two threads, each with an object of its own: the replay's threads never meet.
@@ -680,4 +636,61 @@ fn a_replay_keeps_threads_to_their_own_locks_and_readers_shared() {
     let rep = &r["points"][0]["repetitions"][0];
     let share = rep["reads_per_sec"].as_f64().unwrap() / rep["ops_per_sec"].as_f64().unwrap();
     assert!((0.97..=1.0).contains(&share), "reads {share}");
+}
+
+#[test]
+fn replay_with_fixed_work_replays_the_means() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = cache_profile(dir.path(), "cache.json", "20000", &[]);
+    let out = lockbench()
+        .arg("replay")
+        .arg(&profile)
+        .args(["--backends", "std", "--repeat", "1", "--duration", "50ms"])
+        .args(["--quiet", "--fixed-work", "--out"])
+        .arg(dir.path().join("fixed"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("fixed at the means"), "{stdout}");
+    let fixed: lockbench::model::WorkDraws = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("fixed").join("draws.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(fixed.locks[0].cs.len(), 1, "one length: the mean");
+}
+
+#[test]
+fn a_profile_with_nothing_recorded_cannot_be_replayed() {
+    let dir = tempfile::tempdir().unwrap();
+    let bare = cache_profile(
+        dir.path(),
+        "bare.json",
+        "1000",
+        &[("LOCKBENCH_RECORD", "off")],
+    );
+    let out = lockbench().arg("replay").arg(&bare).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("LOCKBENCH_RECORD=off"), "{err}");
+}
+
+/// Runs the cache example (2 threads, `lookups`) under the probe with `env`, its profile at
+/// `dir/name`; returns the profile's path.
+fn cache_profile(
+    dir: &std::path::Path,
+    name: &str,
+    lookups: &str,
+    env: &[(&str, &str)],
+) -> std::path::PathBuf {
+    let profile = dir.join(name);
+    let mut all = vec![("LOCKBENCH_PROFILE", profile.to_str().unwrap())];
+    all.extend_from_slice(env);
+    let (code, _, stderr) = run(
+        &example("cache"),
+        &["--threads", "2", "--lookups", lookups],
+        &all,
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    profile
 }

@@ -2,8 +2,10 @@
 //! same way on both sides; and how its ranking of the backends agrees with the program's own
 //! A/B.
 
+use crate::measure::stats::LatencySummary;
 use crate::model::{
-    AbResults, FidelityRow, FidelityUnit, LockProfile, Point, Profile, ReplayPlan, SweepResults,
+    AbResults, FidelityRow, FidelityUnit, LockProfile, Point, Profile, Repetition, ReplayPlan,
+    SweepResults,
 };
 
 /// A figure this many times off the program's (either way) is flagged.
@@ -13,6 +15,34 @@ pub const OFF: f64 = 1.5;
 /// replay did not run it).
 pub fn fidelity(p: &Profile, plan: &ReplayPlan, r: &SweepResults) -> Option<Vec<FidelityRow>> {
     let point = r.points.iter().find(|pt| pt.backend == p.backend.name)?;
+    let program = program_figures(p, plan);
+    let replay = replay_figures(point);
+    use FidelityUnit::{Nanoseconds, PerSecond, Ratio, Share};
+    let rows = [
+        ("acquisitions/s per thread", PerSecond),
+        ("threads' evenness", Ratio),
+        ("reads", Share),
+        ("found it taken", Share),
+        ("  their wait p50", Nanoseconds),
+        ("  their wait p99", Nanoseconds),
+        ("hold mean", Nanoseconds),
+        ("hand-offs", Share),
+    ];
+    Some(
+        rows.iter()
+            .zip(program.into_iter().zip(replay))
+            .map(|(&(what, unit), (program, replay))| FidelityRow {
+                what: what.to_string(),
+                unit,
+                program,
+                replay,
+            })
+            .collect(),
+    )
+}
+
+/// The program's figures over the replayed locks, in the order of [`fidelity`]'s rows.
+fn program_figures(p: &Profile, plan: &ReplayPlan) -> [Option<f64>; 8] {
     let locks: Vec<&LockProfile> = plan
         .locks_replayed
         .iter()
@@ -29,79 +59,42 @@ pub fn fidelity(p: &Profile, plan: &ReplayPlan, r: &SweepResults) -> Option<Vec<
         .map(|l| l.hold.mean_ns * l.acquisitions as f64)
         .sum::<f64>()
         / acquisitions;
-    let median = |f: &dyn Fn(&crate::model::Repetition) -> Option<f64>| {
+    [
+        (active_s > 0.0).then(|| acquisitions / active_s / threads),
+        Some(jain(&weights)),
+        Some(sum(|l| l.shared_acquisitions) / acquisitions),
+        Some(sum(|l| l.contended) / acquisitions),
+        wait_p50,
+        wait_p99,
+        Some(hold),
+        Some(sum(|l| l.handoffs) / acquisitions),
+    ]
+}
+
+/// The replay's figures at `point` (medians over its repetitions), in the same order.
+fn replay_figures(point: &Point) -> [Option<f64>; 8] {
+    let median = |f: &dyn Fn(&Repetition) -> Option<f64>| {
         let mut v: Vec<f64> = point.repetitions.iter().filter_map(f).collect();
         v.sort_by(f64::total_cmp);
         (!v.is_empty()).then(|| (v[(v.len() - 1) / 2] + v[v.len() / 2]) / 2.0)
     };
-    let contended = |f: fn(&crate::measure::stats::LatencySummary) -> u64| {
+    let contended = |f: fn(&LatencySummary) -> u64| {
         median(&|rep| {
-            rep.contended
-                .as_ref()
-                .and_then(|c| c.latency.as_ref())
-                .map(|l| f(l) as f64)
+            let latency = rep.contended.as_ref()?.latency.as_ref()?;
+            Some(f(latency) as f64)
         })
     };
-    let row = |what: &str, unit, program: Option<f64>, replay: Option<f64>| FidelityRow {
-        what: what.to_string(),
-        unit,
-        program,
-        replay,
-    };
-    use FidelityUnit::{Nanoseconds, PerSecond, Ratio, Share};
-    Some(vec![
-        row(
-            "acquisitions/s per thread",
-            PerSecond,
-            (active_s > 0.0).then(|| acquisitions / active_s / threads),
-            point.ops_per_sec.as_ref().map(|s| s.median / threads),
-        ),
-        row(
-            "threads' evenness",
-            Ratio,
-            Some(jain(&weights)),
-            point.jain_index.as_ref().map(|s| s.median),
-        ),
-        row(
-            "reads",
-            Share,
-            Some(sum(|l| l.shared_acquisitions) / acquisitions),
-            Some(
-                median(&|rep| Some(rep.reads_per_sec.unwrap_or(0.0) / rep.ops_per_sec))
-                    .unwrap_or(0.0),
-            ),
-        ),
-        row(
-            "found it taken",
-            Share,
-            Some(sum(|l| l.contended) / acquisitions),
-            median(&|rep| rep.contended.as_ref().map(|c| c.share)),
-        ),
-        row(
-            "  their wait p50",
-            Nanoseconds,
-            wait_p50,
-            contended(|l| l.p50_ns),
-        ),
-        row(
-            "  their wait p99",
-            Nanoseconds,
-            wait_p99,
-            contended(|l| l.p99_ns),
-        ),
-        row(
-            "hold mean",
-            Nanoseconds,
-            Some(hold),
-            median(&|rep| rep.realised_cs_ns),
-        ),
-        row(
-            "hand-offs",
-            Share,
-            Some(sum(|l| l.handoffs) / acquisitions),
-            point.handoff_rate.as_ref().map(|s| s.median),
-        ),
-    ])
+    let threads = point.workers.max(1) as f64;
+    [
+        point.ops_per_sec.as_ref().map(|s| s.median / threads),
+        point.jain_index.as_ref().map(|s| s.median),
+        median(&|rep| Some(rep.reads_per_sec.unwrap_or(0.0) / rep.ops_per_sec)),
+        median(&|rep| rep.contended.as_ref().map(|c| c.share)),
+        contended(|l| l.p50_ns),
+        contended(|l| l.p99_ns),
+        median(&|rep| rep.realised_cs_ns),
+        point.handoff_rate.as_ref().map(|s| s.median),
+    ]
 }
 
 /// Jain's index of `x`: 1 when all are equal, 1/n when one has everything.

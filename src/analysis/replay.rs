@@ -48,7 +48,7 @@ pub fn plan(p: &Profile, top: usize) -> Result<ReplayPlan, String> {
                 .or_default() += n / sampled * share;
         }
     }
-    use_of.retain(|_, slots| slots.values().sum::<f64>() >= USER_SHARE);
+    let use_of = users(use_of);
     let threads: Vec<u32> = use_of.keys().copied().collect();
     let workers: Vec<Vec<f64>> = use_of
         .values()
@@ -82,6 +82,22 @@ pub fn plan(p: &Profile, top: usize) -> Result<ReplayPlan, String> {
         think_ns,
         assumed,
     })
+}
+
+/// The threads replayed: those with a real share of the acquisitions; where none has one
+/// (hundreds of threads, each a sliver), the busiest hundred.
+fn users(use_of: BTreeMap<u32, BTreeMap<usize, f64>>) -> BTreeMap<u32, BTreeMap<usize, f64>> {
+    let share = |slots: &BTreeMap<usize, f64>| slots.values().sum::<f64>();
+    if use_of.values().any(|s| share(s) >= USER_SHARE) {
+        return use_of
+            .into_iter()
+            .filter(|(_, s)| share(s) >= USER_SHARE)
+            .collect();
+    }
+    let mut by_use: Vec<(u32, BTreeMap<usize, f64>)> = use_of.into_iter().collect();
+    by_use.sort_by(|a, b| share(&b.1).total_cmp(&share(&a.1)));
+    by_use.truncate(100);
+    by_use.into_iter().collect()
 }
 
 /// The hottest `top` locks of `p` with acquisitions.
@@ -357,6 +373,14 @@ mod tests {
         let (a, b) = (&plan.workers[0], &plan.workers[1]);
         assert!(a[0] > 0.0 && a[1] == 0.0, "{a:?}");
         assert!(b[1] > 0.0 && b[0] == 0.0, "{b:?}");
+        // Two hundred threads, each with 0.5%: the busiest hundred are replayed, not none.
+        let many: Vec<(u32, u32, u64)> = (0..200).map(|t| (t, 0, 10 + u64::from(t % 2))).collect();
+        let plan_many = super::plan(&profile(vec![lock("many", 2_000, &many)]), 4).unwrap();
+        assert_eq!(plan_many.workers.len(), 100);
+        assert!(
+            plan_many.threads.iter().all(|t| t % 2 == 1),
+            "the busier ones"
+        );
         // A thread with under 1% of the acquisitions is not replayed.
         let few = lock("few", 2_000, &[(0, 0, 500), (1, 0, 500), (2, 0, 3)]);
         assert_eq!(

@@ -261,6 +261,15 @@ fn describe(
             "every acquisition exclusive (no replayed lock was taken shared)".into()
         },
     ];
+    lines.extend(lock_lines(p, plan, draws, fixed));
+    lines.push(cost_line(own));
+    lines.extend(plan.assumed.iter().cloned());
+    lines
+}
+
+/// Each replayed lock's lengths, drawn beside measured.
+fn lock_lines(p: &Profile, plan: &ReplayPlan, draws: &WorkDraws, fixed: bool) -> Vec<String> {
+    let mut lines = Vec::new();
     for (l, name) in draws.locks.iter().zip(&plan.locks_replayed) {
         let measured = p.locks.iter().find(|x| &x.name == name);
         let (hold, think) = measured.map_or((0.0, 0.0), |m| {
@@ -285,7 +294,12 @@ fn describe(
             }
         ));
     }
-    lines.push(match own {
+    lines
+}
+
+/// The replay's own cost, and what was done with it.
+fn cost_line(own: Option<(f64, f64)>) -> String {
+    match own {
         Some((inside, outside)) => format!(
             "the replay's own cost per operation (its loop, draws and clock readings, measured \
              on one thread: cost/) outside the critical section, {}, is taken out of every \
@@ -298,9 +312,7 @@ fn describe(
         None => "the replay's own cost per operation could not be told from its work: nothing \
                  taken out of the think times"
             .into(),
-    });
-    lines.extend(plan.assumed.iter().cloned());
-    lines
+    }
 }
 
 /// The replay beside the program, under the program's own backend, each figure more than

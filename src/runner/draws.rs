@@ -4,7 +4,8 @@
 
 use super::LoopSettings;
 use crate::model::LatencyMode;
-use crate::workload::busy::{BusyWork, DrawnWork};
+use crate::workload::busy::BusyWork;
+use crate::workload::drawn::DrawnWork;
 
 /// The busy work of each operation: the fixed lengths asked for, or two lengths drawn from the
 /// run's distributions, from a xorshift64 generator seeded per worker.

@@ -106,12 +106,8 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
         clock,
     };
     let mut sampling = Sampling::new(settings.latency, index, clock.raw());
-    let mut choice = LockChoice::new(
-        index,
-        clock.raw(),
-        s.slots.len(),
-        settings.draws.and_then(|d| d.mix(index)),
-    );
+    let mix = settings.draws.and_then(|d| d.mix(index));
+    let mut choice = LockChoice::new(index, clock.raw(), s.slots.len(), mix);
     let mut lengths = WorkChoice::new(index, clock.raw(), &settings);
     // The workload's own draw of reads and writes (compiled out unless it mixes them).
     let mut draw = operation;
@@ -133,27 +129,18 @@ fn worker_loop<B: Backend, O: Operation, const WORK: bool, const MANY: bool>(
                 (BusyWork::NONE, BusyWork::NONE)
             };
             let read = O::MIXED && lengths.is_read(from, || draw.next_is_read());
-            let pick = if MANY {
-                let to = if O::PAIRED {
-                    choice.other_than(from)
-                } else {
-                    from
-                };
-                Pick {
-                    slot: &s.slots[from],
-                    from,
-                    to,
-                    cs,
-                    think,
-                }
+            let to = if MANY && O::PAIRED {
+                choice.other_than(from)
             } else {
-                Pick {
-                    slot: first_slot,
-                    from: 0,
-                    to: 0,
-                    cs,
-                    think,
-                }
+                from
+            };
+            let slot = if MANY { &s.slots[from] } else { first_slot };
+            let pick = Pick {
+                slot,
+                from,
+                to,
+                cs,
+                think,
             };
             (pick, read)
         };

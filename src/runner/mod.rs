@@ -33,10 +33,7 @@ use crate::analysis::{RunRecord, WorkerRecord};
 use crate::locks::Backend;
 use crate::measure::clock::Clock;
 use crate::model::{LatencyMode, RunConfig, WorkCalibration, WorkerMode, Workload};
-use crate::workload::{
-    self,
-    busy::{BusyWork, DrawnWork},
-};
+use crate::workload::{self, busy::BusyWork, drawn::DrawnWork};
 use affinity::Topology;
 use region::RegionView;
 use supervise::{Limits, Supervision, WorkerSet};

@@ -17,6 +17,7 @@
 pub mod bank;
 pub mod busy;
 pub mod counter;
+pub mod drawn;
 pub mod rw;
 pub mod transfer;
 

@@ -13,6 +13,7 @@ mod sites;
 pub(crate) mod std_condvar;
 pub(crate) mod std_surface;
 mod std_word;
+mod store;
 pub(crate) mod surface;
 mod word;
 

@@ -10,7 +10,7 @@ use crate::runner::hot_loop::Seat;
 use crate::runner::region::Region;
 use crate::runner::worker::{self, NoStart};
 use crate::runner::{LoopSettings, quota};
-use crate::workload::busy::DrawnWork;
+use crate::workload::drawn::DrawnWork;
 
 /// Runs worker `spec.index` of a process run with backend `B` (which the caller has checked
 /// works across processes) and returns its report.

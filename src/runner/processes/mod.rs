@@ -31,7 +31,8 @@ use crate::measure::recorder::Tally;
 use crate::measure::recorder::{Recorder, decode_histogram};
 use crate::measure::usage::CpuUsage;
 use crate::model::RunConfig;
-use crate::workload::busy::{BusyWork, DrawnWork};
+use crate::workload::busy::BusyWork;
+use crate::workload::drawn::DrawnWork;
 
 /// How long the parent waits for a child whose output has ended to be reaped.
 const REAP_STEP: Duration = Duration::from_millis(1);
