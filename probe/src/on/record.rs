@@ -4,10 +4,11 @@
 //! retired ones when the thread ends.
 //!
 //! What an acquisition costs, recording: before trying, nothing beyond the thread's record
-//! (and a clock read when the gap after a sampled hold is being timed); inside the critical
-//! section, one load of the lock's last holder (a store when it changed) and, one acquisition
-//! in [`HOLD_SAMPLING`] on average, one clock read; a wait is timed only when the lock was
-//! taken (the try failed); everything is written to the thread's record after the release.
+//! (and a clock read when the gap or the think after a sampled hold is being timed); inside
+//! the critical section, one load of the lock's last holder (a store when it changed) and,
+//! one acquisition in [`HOLD_SAMPLING`] on average, one clock read; a wait is timed only when
+//! the lock was taken (the try failed); everything is written to the thread's record after the
+//! release (a sampled one's object counted, and one more clock read where its think starts).
 
 use std::cell::Cell;
 use std::sync::OnceLock;
