@@ -561,6 +561,25 @@ fn replay_sweeps_the_programs_contention_and_sets_it_beside_the_program() {
         "drawn mean hold {mean} ns, the program's {} ns: drawn whole, nothing cut",
         lru.hold.mean_ns
     );
+    // Every sampled hold names its thread and object, and the holds of hand-offs are among
+    // them (under ticket, with two threads, most acquisitions are hand-offs).
+    let named: u64 = lru.uses.iter().map(|u| u.samples).sum();
+    assert_eq!(named, lru.hold.samples, "{:?}", lru.uses);
+    assert!(
+        lru.uses
+            .iter()
+            .all(|u| (u.thread as usize) < p.threads && u.object == 0)
+    );
+    let handed = lru.hold_after_handoff.samples;
+    assert!(
+        handed > 0 && handed <= lru.hold.samples,
+        "{handed} of {}",
+        lru.hold.samples
+    );
+    assert!(
+        lru.think.samples > 0,
+        "the thinks after sampled holds are timed"
+    );
     assert_eq!(draws.slots, vec![0]);
     assert_eq!(draws.workers.len(), 2, "each thread its own mix");
 }
@@ -658,6 +677,21 @@ fn replay_with_fixed_work_replays_the_means() {
     )
     .unwrap();
     assert_eq!(fixed.locks[0].cs.len(), 1, "one length: the mean");
+    // An A/B to set beside that is not one is refused in one line, before anything runs.
+    let out = lockbench()
+        .arg("replay")
+        .arg(&profile)
+        .arg("--against")
+        .arg(&profile)
+        .arg("--out")
+        .arg(dir.path().join("against"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("cannot be read as an A/B"), "{err}");
+    assert!(!dir.path().join("against").exists(), "nothing ran");
 }
 
 #[test]

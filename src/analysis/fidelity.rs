@@ -74,9 +74,7 @@ fn program_figures(p: &Profile, plan: &ReplayPlan) -> [Option<f64>; 8] {
 /// The replay's figures at `point` (medians over its repetitions), in the same order.
 fn replay_figures(point: &Point) -> [Option<f64>; 8] {
     let median = |f: &dyn Fn(&Repetition) -> Option<f64>| {
-        let mut v: Vec<f64> = point.repetitions.iter().filter_map(f).collect();
-        v.sort_by(f64::total_cmp);
-        (!v.is_empty()).then(|| (v[(v.len() - 1) / 2] + v[v.len() / 2]) / 2.0)
+        super::sweep::spread(point.repetitions.iter().filter_map(f)).map(|s| s.median)
     };
     let contended = |f: fn(&LatencySummary) -> u64| {
         median(&|rep| {
@@ -88,7 +86,9 @@ fn replay_figures(point: &Point) -> [Option<f64>; 8] {
     [
         point.ops_per_sec.as_ref().map(|s| s.median / threads),
         point.jain_index.as_ref().map(|s| s.median),
-        median(&|rep| Some(rep.reads_per_sec.unwrap_or(0.0) / rep.ops_per_sec)),
+        median(&|rep| {
+            (rep.ops_per_sec > 0.0).then(|| rep.reads_per_sec.unwrap_or(0.0) / rep.ops_per_sec)
+        }),
         median(&|rep| rep.contended.as_ref().map(|c| c.share)),
         contended(|l| l.p50_ns),
         contended(|l| l.p99_ns),

@@ -10,6 +10,7 @@
 pub mod ab;
 mod check;
 pub mod compare;
+mod contended;
 mod cpu;
 pub mod fidelity;
 pub mod fleet;
@@ -33,8 +34,8 @@ use hdrhistogram::Histogram;
 use crate::measure::recorder::{Recorder, encode_histogram, latency_histogram};
 use crate::measure::stats::{LatencySummary, jain_index};
 use crate::model::{
-    BackendFacts, ContendedWaits, Environment, Fairness, GiveUps, Interval, RunConfig, RunResult,
-    SCHEMA_VERSION, SHORT_RUN_NS, SPEED_CHANGE, SpeedProbe, WakeUps, WorkerResult, Workload,
+    BackendFacts, Environment, Fairness, GiveUps, Interval, RunConfig, RunResult, SCHEMA_VERSION,
+    SHORT_RUN_NS, SPEED_CHANGE, SpeedProbe, WakeUps, WorkerResult, Workload,
 };
 
 /// One worker's raw outcome.
@@ -250,7 +251,7 @@ pub fn run_result(
         voluntary_switches_per_kop: cpu.map(|c| c.voluntary_per_kop),
         involuntary_switches_per_kop: cpu.map(|c| c.involuntary_per_kop),
         realised_cs_ns: realised(|r| r.hold_ns),
-        contended: contended(workers, whole_run_latency.len()),
+        contended: contended::waits(workers, whole_run_latency.len()),
         realised_think_ns: realised(|r| r.think_ns),
         speed_changed: speed_probe.is_some_and(|p| p.change().abs() > SPEED_CHANGE),
         speed_probe,
@@ -284,15 +285,6 @@ pub fn run_result(
         }),
         workers: worker_results,
     }
-}
-
-/// The timed acquisitions that found the lock taken, of `timed` in all (`None`: none timed).
-fn contended(workers: &[WorkerRecord], timed: u64) -> Option<ContendedWaits> {
-    let waits = merged(workers, |r| &r.contended_wait_ns);
-    (timed > 0).then(|| ContendedWaits {
-        share: waits.len() as f64 / timed as f64,
-        latency: LatencySummary::of(&waits),
-    })
 }
 
 #[cfg(test)]

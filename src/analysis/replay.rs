@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    DrawnLock, LockKind, LockProfile, Profile, ReplayPlan, WorkDraws, buckets_mean,
+    DrawnLock, LockKind, LockProfile, Point, Profile, ReplayPlan, WorkDraws, buckets_mean,
 };
 
 /// The share of the replayed acquisitions below which a thread is not replayed.
@@ -117,7 +117,8 @@ fn lock_uses(l: &LockProfile, assumed: &mut Vec<String>) -> Vec<(u32, usize, f64
         let objects = (l.instances.max(1) as usize).min(MAX_OBJECTS);
         assumed.push(format!(
             "{}: the profile does not say which thread took which of its {} objects (it \
-             predates version 3): they are replayed as used evenly, by every thread",
+             predates version 3, or none of the lock's acquisitions was sampled): they are \
+             replayed as used evenly, by every thread",
             l.name, l.instances
         ));
         let users: Vec<f64> = if l.thread_acquisitions.is_empty() {
@@ -257,6 +258,17 @@ pub fn work_per_operation(draws: &WorkDraws, worker: usize) -> (f64, f64) {
             )
         })
         .fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1))
+}
+
+/// The replay's own cost per operation beyond its drawn work, in ns, inside the critical
+/// section and outside it, from `point`: one thread of the replay (worker 0's mix) under
+/// `draws` (`None` where it ran nothing or timed no critical section).
+pub fn own_cost(point: &Point, draws: &WorkDraws) -> Option<(f64, f64)> {
+    let per_op = 1e9 / point.ops_per_sec.as_ref()?.median;
+    let held = super::sweep::spread(point.repetitions.iter().filter_map(|r| r.realised_cs_ns))?;
+    let (cs, think) = work_per_operation(draws, 0);
+    let inside = (held.median - cs).max(0.0);
+    Some((inside, (per_op - cs - think - inside).max(0.0)))
 }
 
 /// Takes `inside` ns out of every critical section of `draws` and `outside` out of every

@@ -132,26 +132,10 @@ fn cost_per_operation(
     let text = std::fs::read_to_string(&path)
         .map_err(|e| UsageError::file(&path, format!("cannot be read: {e}")))?;
     let results = SweepResults::from_json(&text).map_err(|e| UsageError::file(&path, e))?;
-    let Some(point) = results.points.first() else {
-        return Ok(None);
-    };
-    let median = |mut v: Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        (!v.is_empty()).then(|| v[v.len() / 2])
-    };
-    let per_op = point.ops_per_sec.as_ref().map(|s| 1e9 / s.median);
-    let held = median(
-        point
-            .repetitions
-            .iter()
-            .filter_map(|r| r.realised_cs_ns)
-            .collect(),
-    );
-    let (cs, think) = analysis::replay::work_per_operation(draws, 0);
-    Ok(per_op.zip(held).map(|(t, held)| {
-        let inside = (held - cs).max(0.0);
-        (inside, (t - cs - think - inside).max(0.0))
-    }))
+    Ok(results
+        .points
+        .first()
+        .and_then(|point| analysis::replay::own_cost(point, draws)))
 }
 
 /// One sweep of a replay: which backends, how many threads, how long, where.
@@ -205,12 +189,14 @@ fn sweep_command(
     })
 }
 
-/// An A/B's results, to set the replay's ranking beside.
+/// An A/B's results, to set the replay's ranking beside (read as `lockbench report` reads one).
 fn read_ab(path: &Path) -> Result<(PathBuf, crate::model::AbResults), UsageError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| UsageError::file(path, format!("cannot be read: {e}")))?;
-    let ab = serde_json::from_str(&text)
-        .map_err(|e| UsageError::file(path, format!("is not an A/B's ab.json: {e}")))?;
+    let ab = super::report::load_ab(path).unwrap_or_else(|| {
+        Err(UsageError::file(
+            path,
+            "cannot be read as an A/B (the ab.json `lockbench ab` writes)",
+        ))
+    })?;
     Ok((path.to_path_buf(), ab))
 }
 

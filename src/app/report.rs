@@ -44,7 +44,7 @@ fn one_file(path: &Path, out: Option<PathBuf>) -> anyhow::Result<ExitCode> {
 }
 
 /// `path` read as an A/B's ab.json, if it names itself one (an error if it then does not read).
-fn load_ab(path: &Path) -> Option<Result<AbResults, UsageError>> {
+pub(super) fn load_ab(path: &Path) -> Option<Result<AbResults, UsageError>> {
     let text = std::fs::read_to_string(path).ok()?;
     let kind: serde_json::Value = serde_json::from_str(&text).ok()?;
     (kind.get("format")?.as_str()? == AB_FORMAT).then(|| {

@@ -39,11 +39,11 @@ impl WorkChoice {
     /// else as the workload's own draw (`workload`) says.
     #[inline(always)]
     pub(super) fn is_read(&mut self, slot: usize, workload: impl FnOnce() -> bool) -> bool {
+        let Some(table) = self.drawn else {
+            return workload();
+        };
         let u = self.draw();
-        match self.drawn.and_then(|t| t.is_read(slot, u)) {
-            Some(read) => read,
-            None => workload(),
-        }
+        table.is_read(slot, u).unwrap_or_else(workload)
     }
 
     #[inline(always)]
